@@ -1,0 +1,74 @@
+"""atomlab: a laboratory for atomic deep-learning experiments.
+
+Small, controlled, seeded experiments on small data, each isolating one effect and ending in a
+figure and a verdict that the code checked over many seeds.
+
+Examples
+--------
+>>> import atomlab
+>>> "universal-approximation" in atomlab.experiments()
+True
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from atomlab.data.dataset import Dataset, make_dataset, register_dataset  # noqa: E402
+from atomlab.errors import ConfigError  # noqa: E402
+from atomlab.nn import (  # noqa: E402
+    MLPSpec,
+    register_activation,
+    register_initializer,
+    register_loss,
+    register_optimizer,
+    register_regularizer,
+)
+
+
+def _load_catalog() -> None:
+    import atomlab.catalog  # noqa: F401  (registers the catalog)
+
+
+def experiments() -> list[str]:
+    """Names of every experiment in the catalog."""
+    _load_catalog()
+    from atomlab.lab.experiment import experiments as registry
+
+    return registry.names()
+
+
+def get_experiment(name: str):
+    """The :class:`~atomlab.lab.experiment.Experiment` registered as ``name``."""
+    _load_catalog()
+    from atomlab.lab.experiment import experiments as registry
+
+    return registry.get(name)
+
+
+def run(name: str, *, scale: str = "quick", seeds: int | None = None, out=None, cache: bool = True,
+        device: str = "auto", progress: bool = False, report: bool = True, **overrides):
+    """Run the catalog experiment ``name`` and return its :class:`~atomlab.lab.result.Result`.
+
+    Settings of the experiment may be overridden by keyword (``atomlab.run("memorization",
+    steps=500)``). See :func:`atomlab.lab.api.run_experiment` for the parameters.
+    """
+    _load_catalog()
+    from atomlab.lab.api import run_experiment
+
+    return run_experiment(name, scale=scale, seeds=seeds, overrides=overrides, out=out, cache=cache,
+                          device=device, progress=progress, report=report)
+
+
+def compare(**kwargs):
+    """Run an ad-hoc controlled comparison; see :func:`atomlab.catalog.compare.compare`."""
+    from atomlab.catalog.compare import compare as _compare
+
+    return _compare(**kwargs)
+
+
+__all__ = [
+    "ConfigError", "Dataset", "MLPSpec", "__version__", "compare", "experiments", "get_experiment",
+    "make_dataset", "register_activation", "register_dataset", "register_initializer", "register_loss",
+    "register_optimizer", "register_regularizer", "run",
+]

@@ -1,0 +1,189 @@
+"""The command line: ``atomlab list | show | run | report | data``.
+
+Every user error (unknown name, bad key or value) prints one line naming the bad value and the
+allowed ones, and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+import time
+import traceback
+from pathlib import Path
+
+from atomlab.errors import ConfigError
+
+
+def _parse_sets(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise ConfigError(f"--set expects key=value, got {pair!r}")
+        key, value = pair.split("=", 1)
+        out[key.strip()] = value.strip()
+    return out
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    import atomlab
+
+    rows = [atomlab.get_experiment(n) for n in atomlab.experiments()]
+    if args.format == "json":
+        print(json.dumps([{"name": e.name, "title": e.title, "source": e.source, "section": e.section,
+                           "question": e.question} for e in rows], indent=2))
+        return 0
+    width = max(len(e.name) for e in rows) if rows else 10
+    for e in sorted(rows, key=lambda e: (e.source, e.name)):
+        print(f"{e.name:<{width}}  {e.source}  {textwrap.shorten(e.question, 90)}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    import atomlab
+
+    exp = atomlab.get_experiment(args.name)
+    if args.format == "json":
+        print(json.dumps(exp.describe(), indent=2, default=str))
+        return 0
+    d = exp.describe()
+    print(f"{exp.name}: {exp.title}\nsource: {exp.source}, {exp.section}\n")
+    for key in ("question", "hypothesis", "method", "source_conclusion"):
+        print(f"{key.replace('_', ' ')}:\n" + textwrap.indent(textwrap.fill(d[key], 100), "  ") + "\n")
+    print("factors: " + ", ".join(exp.factors))
+    print("settings (paper scale unless a scale overrides; change with --set key=value):")
+    for k, v in d["settings"].items():
+        print(f"  {k} = {v}")
+    for scale, over in d["scales"].items():
+        print(f"scale {scale}: " + ", ".join(f"{k}={v}" for k, v in over.items()))
+    return 0
+
+
+def _run_one(name: str, args: argparse.Namespace, out: Path):
+    import atomlab
+    from atomlab.lab.api import run_experiment
+
+    atomlab._load_catalog()
+    overrides = _parse_sets(args.set or [])
+    formats = ("png", "svg") if args.svg else ("png",)
+    return run_experiment(name, scale=args.scale, seeds=args.seeds, overrides=overrides, out=out,
+                          cache=not args.no_cache, device=args.device, progress=not args.quiet,
+                          formats=formats)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import atomlab
+
+    if args.all == bool(args.name):
+        raise ConfigError("give one experiment name, or --all" if not args.name else
+                          "give either an experiment name or --all, not both")
+    if args.name:
+        atomlab.get_experiment(args.name)  # validate the name before any work
+        out = Path(args.out) if args.out else Path("runs") / f"{args.name}-{args.scale}"
+        result = _run_one(args.name, args, out)
+        print(result.verdict_line())
+        print(f"report: {result.report_path}")
+        return 0
+    from atomlab.lab.atlas import write_atlas
+
+    root = Path(args.out) if args.out else Path("runs") / f"atlas-{args.scale}"
+    names = atomlab.experiments()
+    failures, start = {}, time.perf_counter()
+    for i, name in enumerate(names, 1):
+        t0 = time.perf_counter()
+        try:
+            result = _run_one(name, args, root / name)
+            print(f"[{i}/{len(names)}] {result.verdict_line()} ({time.perf_counter() - t0:.1f} s)", flush=True)
+        except ConfigError:
+            raise
+        except Exception as exc:  # one failing entry must not stop the atlas
+            failures[name] = f"{type(exc).__name__}: {exc}"
+            (root / name).mkdir(parents=True, exist_ok=True)
+            (root / name / "error.txt").write_text(traceback.format_exc())
+            print(f"[{i}/{len(names)}] {name}: FAILED — {failures[name]}", file=sys.stderr, flush=True)
+    index = write_atlas(root, wall_time=time.perf_counter() - start, failures=failures)
+    print(f"atlas: {index}  ({len(names) - len(failures)} ran, {len(failures)} failed)")
+    return min(len(failures), 125)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from atomlab.lab.atlas import write_atlas
+
+    index = write_atlas(Path(args.dir))
+    print(f"atlas: {index}")
+    return 0
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    if args.dataset != "mnist":
+        raise ConfigError(f"unknown dataset to download {args.dataset!r}; known: mnist")
+    from atomlab.data.mnist import download_mnist
+
+    path = download_mnist(path=args.path)
+    print(f"MNIST ready in {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from atomlab import __version__
+
+    parser = argparse.ArgumentParser(prog="atomlab", description="Atomic deep-learning experiments.")
+    parser.add_argument("--version", action="version", version=f"atomlab {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("list", help="list the experiments of the catalog")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("show", help="describe one experiment and its settings")
+    p.add_argument("name")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("run", help="run an experiment (or --all) and write its report")
+    p.add_argument("name", nargs="?")
+    p.add_argument("--all", action="store_true", help="run the whole catalog and write the atlas")
+    p.add_argument("--scale", choices=("smoke", "quick", "paper"), default="quick")
+    p.add_argument("--seeds", type=int, help="number of seeds per arm")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a setting (repeatable)")
+    p.add_argument("--out", help="output directory (default runs/NAME-SCALE)")
+    p.add_argument("--no-cache", action="store_true", help="train every trial even if cached")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--svg", action="store_true", help="also write figures as SVG")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("report", help="rebuild the atlas of a run directory without training")
+    p.add_argument("dir")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("data", help="get data sets")
+    dsub = p.add_subparsers(dest="action", required=True)
+    d = dsub.add_parser("download", help="download a data set (needs the network)")
+    d.add_argument("dataset", help="mnist")
+    d.add_argument("--path", help="directory to put the files in (default: the user cache)")
+    d.set_defaults(func=cmd_data)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``atomlab`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"atomlab: error: {exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"atomlab: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("atomlab: interrupted; finished trials are kept in the cache", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,326 @@
+"""The fast path: train P MLPs of one shape in one vectorised loop.
+
+The loop is the ordinary one (sample a batch, forward, loss, backward, update), written once for
+all members: tensors carry a leading member dimension, each member's loss is a separate entry
+of a ``[P]`` vector, and their sum is differentiated, which gives every member exactly its own
+gradient because no member's loss depends on another member's weights.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from atomlab.data.dataset import Dataset
+from atomlab.engine.device import resolve_device
+from atomlab.engine.outcome import Outcome
+from atomlab.engine.sampling import batch_indices
+from atomlab.engine.spec import TrainSpec
+from atomlab.errors import ConfigError
+from atomlab.nn.losses import get_loss
+from atomlab.nn.optimizers import make_optimizer
+from atomlab.nn.population import PopulationMLP, _runs
+from atomlab.nn.regularizers import regularizers
+from atomlab.nn.spec import MLPSpec
+
+EVAL_CHUNK = 16384
+#: A loss this many times its first value (or 1, if larger) counts as diverged.
+DIVERGENCE_FACTOR = 1e4
+
+
+@dataclass
+class Member:
+    """One model to train: its architecture, recipe, seed and data."""
+
+    model: MLPSpec
+    train: TrainSpec
+    seed: int
+    data: Dataset
+
+
+def population_key(member: Member) -> tuple:
+    """Members with equal keys can train together in one population."""
+    d = member.data
+    return (member.model.shape_key(d.input_dim, d.output_dim), member.train.group_key(d.n_train), d.task)
+
+
+class _Data:
+    """Training and test tensors for the members, shared when every member has the same data."""
+
+    def __init__(self, datasets: Sequence[Dataset], dtype: torch.dtype, device: torch.device) -> None:
+        first = datasets[0]
+        self.task = first.task
+        self.shared = all(d is first for d in datasets)
+        self.n_train = [d.n_train for d in datasets]
+        self.n_test = [d.n_test for d in datasets]
+        ydtype = torch.int64 if self.task == "classification" else dtype
+
+        def tensor(a, dt):
+            return torch.as_tensor(np.asarray(a), device=device).to(dt)
+
+        def flat(a):
+            a = np.asarray(a)
+            return a.reshape(len(a), -1)
+
+        if self.shared:
+            self.X_train, self.y_train = tensor(flat(first.X_train), dtype), tensor(first.y_train, ydtype)
+            self.X_test, self.y_test = tensor(flat(first.X_test), dtype), tensor(first.y_test, ydtype)
+            self.train_mask = self.test_mask = None
+        else:
+            self.X_train, self.y_train, self.train_mask = self._stack(
+                [flat(d.X_train) for d in datasets], [d.y_train for d in datasets], dtype, ydtype, device)
+            self.X_test, self.y_test, self.test_mask = self._stack(
+                [flat(d.X_test) for d in datasets], [d.y_test for d in datasets], dtype, ydtype, device)
+
+    @staticmethod
+    def _stack(Xs, ys, dtype, ydtype, device):
+        n_max = max(len(x) for x in Xs)
+        P = len(Xs)
+        X = torch.zeros(P, n_max, Xs[0].shape[1], dtype=dtype, device=device)
+        y = torch.zeros(P, n_max, *np.asarray(ys[0]).shape[1:], dtype=ydtype, device=device)
+        mask = torch.zeros(P, n_max, dtype=dtype, device=device)
+        for i, (x_i, y_i) in enumerate(zip(Xs, ys)):
+            X[i, : len(x_i)] = torch.as_tensor(x_i, dtype=dtype)
+            y[i, : len(y_i)] = torch.as_tensor(np.asarray(y_i)).to(ydtype)
+            mask[i, : len(x_i)] = 1
+        if bool(mask.all()):
+            mask = None
+        return X, y, mask
+
+    def batch(self, idx: torch.Tensor | None):
+        """Inputs, targets and mask for one step's indices (None = full batch)."""
+        if idx is None:
+            return self.X_train, self.y_train, self.train_mask
+        if self.shared:
+            return self.X_train[idx], self.y_train[idx], None
+        rows = torch.arange(idx.shape[0], device=idx.device).unsqueeze(1)
+        return self.X_train[rows, idx], self.y_train[rows, idx], None
+
+
+def _member_losses(losses: list[tuple[Callable, int, int]], out: torch.Tensor, y: torch.Tensor,
+                   mask: torch.Tensor | None) -> torch.Tensor:
+    """Mean loss per member ``[P]`` (masked examples excluded)."""
+    if y.dim() < out.dim() - 1 or (y.dim() == out.dim() - 1 and y.shape[0] != out.shape[0]):
+        y = y.expand(out.shape[0], *y.shape)
+    parts = [fn(out[a:b], y[a:b]) for fn, a, b in losses]
+    per_example = parts[0] if len(parts) == 1 else torch.cat(parts, dim=0)
+    if mask is None:
+        return per_example.mean(dim=1)
+    return (per_example * mask).sum(dim=1) / mask.sum(dim=1)
+
+
+class PopulationTrainer:
+    """Train a list of :class:`Member` that share a :func:`population_key`.
+
+    Parameters
+    ----------
+    members : sequence of Member
+        The models; one population.
+    device : str
+        ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
+    progress : callable, optional
+        Called with the number of steps just done, for progress bars.
+    """
+
+    def __init__(self, members: Sequence[Member], *, device: str = "auto",
+                 progress: Callable[[int], None] | None = None) -> None:
+        if not members:
+            raise ConfigError("a population needs at least one member")
+        keys = {population_key(m) for m in members}
+        if len(keys) != 1:
+            raise ConfigError("members of one population must share their population_key")
+        self.members = list(members)
+        self.device = resolve_device(device)
+        self.progress = progress
+        self.spec = members[0].train
+        self.dtype = self.spec.torch_dtype
+        self.P = len(members)
+
+    def run(self) -> list[Outcome]:
+        """Train every member and return one :class:`Outcome` each, in order."""
+        start = time.perf_counter()
+        m0 = self.members[0]
+        spec, P, dev = self.spec, self.P, self.device
+        data = _Data([m.data for m in self.members], self.dtype, dev)
+        net = PopulationMLP([m.model for m in self.members], [m.seed for m in self.members],
+                            m0.data.input_dim, m0.data.output_dim, dtype=self.dtype, device=dev)
+        params = net.parameters()
+        opt = make_optimizer(spec.optimizer, params, **spec.optimizer_params)
+        lr = torch.tensor([m.train.lr for m in self.members], dtype=self.dtype, device=dev).view(P, 1, 1)
+        loss_runs = [(get_loss(name), a, b) for name, a, b in _runs([m.train.loss for m in self.members])]
+        reg = regularizers.get(spec.regularizer) if spec.regularizer else None
+        reg_lambda = torch.tensor([m.train.reg_lambda for m in self.members], dtype=self.dtype, device=dev)
+
+        n_max = max(data.n_train)
+        total = spec.total_steps(n_max)
+        record_at = set(spec.record_steps(n_max))
+        steps_per_epoch = spec.steps_per_epoch(n_max)
+        rows: list[list[dict]] = [[] for _ in range(P)]
+        snaps: list[dict[str, np.ndarray]] = []
+        snap_steps: list[int] = []
+        frames: list[np.ndarray] = []
+        frame_steps: list[int] = []
+        grid_X = self._grid(m0.data) if spec.grid else None
+        diverged_at = torch.full((P,), -1, dtype=torch.int64, device=dev)
+
+        def record(step: int) -> None:
+            metrics = self._evaluate(net, data, loss_runs)
+            div = diverged_at.tolist()
+            for i in range(P):
+                if 0 <= div[i] < step:
+                    continue  # a diverged member is stopped: nothing after its divergence
+                row = {"step": step, "epoch": step / steps_per_epoch}
+                row.update({k: float(v[i]) for k, v in metrics.items()})
+                rows[i].append(row)
+
+        def snapshot(step: int) -> None:
+            snaps.append({f"W{k}": w.detach().cpu().numpy().copy() for k, w in enumerate(net.weights)}
+                         | {f"b{k}": b.detach()[:, 0].cpu().numpy().copy() for k, b in enumerate(net.biases)})
+            snap_steps.append(step)
+
+        if 0 in record_at:
+            record(0)
+        if spec.snapshot_every:
+            snapshot(0)
+        if spec.grid_every and grid_X is not None:
+            frames.append(self._predict_grid(net, grid_X, spec.grid))
+            frame_steps.append(0)
+
+        for step, idx in enumerate(batch_indices(spec, [m.seed for m in self.members], data.n_train), 1):
+            X, y, mask = data.batch(idx)
+            out = net.forward(X, train=True)
+            loss = _member_losses(loss_runs, out, y, mask)
+            if reg is not None:
+                loss = loss + reg_lambda * reg(net.weight_matrices())
+            # Divergence is tracked without a device sync: the first step whose loss is not finite,
+            # or has exploded to DIVERGENCE_FACTOR times its first value, is kept.
+            if step == 1:
+                loss_ceiling = DIVERGENCE_FACTOR * loss.detach().abs().clamp(min=1.0)
+            bad = ~torch.isfinite(loss) | (loss.detach() > loss_ceiling)
+            diverged_at = torch.where(bad & (diverged_at < 0), step, diverged_at)
+            grads = torch.autograd.grad(loss.sum(), params)
+            opt.step(grads, lr)
+            if step in record_at:
+                record(step)
+                if bool((diverged_at >= 0).all()):
+                    break
+            if spec.snapshot_every and step % spec.snapshot_every == 0:
+                snapshot(step)
+            if spec.grid_every and grid_X is not None and step % spec.grid_every == 0:
+                frames.append(self._predict_grid(net, grid_X, spec.grid))
+                frame_steps.append(step)
+            if self.progress is not None:
+                self.progress(1)
+
+        final_grid = self._predict_grid(net, grid_X, spec.grid) if grid_X is not None else None
+        wall = (time.perf_counter() - start) / P
+        div = diverged_at.tolist()
+        outcomes = []
+        for i in range(P):
+            artefacts: dict[str, np.ndarray] = {}
+            if snaps:
+                for name in snaps[0]:
+                    artefacts[f"snap/{name}"] = np.stack([s[name][i] for s in snaps])
+                artefacts["snapshot_steps"] = np.asarray(snap_steps)
+            if final_grid is not None:
+                artefacts["grid"] = final_grid[i]
+            if frames:
+                artefacts["frames"] = np.stack([f[i] for f in frames])
+                artefacts["frame_steps"] = np.asarray(frame_steps)
+            outcomes.append(Outcome(
+                rows=rows[i], diverged_step=div[i] if div[i] >= 0 else None,
+                state={k: v.numpy() for k, v in net.member_state(i).items()},
+                artefacts=artefacts, wall_time=wall,
+                info={"population_size": P, "device": str(dev), "steps": total},
+            ))
+        return outcomes
+
+    # ----- evaluation ---------------------------------------------------------------------
+    @torch.no_grad()
+    def _evaluate(self, net: PopulationMLP, data: _Data, loss_runs) -> dict[str, torch.Tensor]:
+        out: dict[str, torch.Tensor] = {}
+        for split, X, y, mask in (("train", data.X_train, data.y_train, data.train_mask),
+                                  ("test", data.X_test, data.y_test, data.test_mask)):
+            hidden: list[torch.Tensor] | None = [] if (split == "train" and self.spec.unit_spread) else None
+            logits = self._forward_chunks(net, X, hidden)
+            out[f"{split}_loss"] = _member_losses(loss_runs, logits, y, mask)
+            yy = y if y.dim() == logits.dim() - 1 and y.shape[0] == logits.shape[0] else \
+                y.expand(logits.shape[0], *y.shape)
+            if data.task == "classification":
+                hit = (logits.argmax(-1) == yy).to(logits.dtype)
+            else:
+                hit = (logits - yy.reshape(logits.shape)).square().mean(-1)
+            metric = f"{split}_acc" if data.task == "classification" else f"{split}_mse"
+            out[metric] = hit.mean(1) if mask is None else (hit * mask).sum(1) / mask.sum(1)
+            if hidden:
+                for k, h in enumerate(hidden):
+                    # Spread of units: std across the units of a layer, averaged over examples.
+                    out[f"unit_spread_{k}"] = h.std(dim=-1, unbiased=False).mean(dim=1)
+        return {k: v.cpu() for k, v in out.items()}
+
+    def _forward_chunks(self, net: PopulationMLP, X: torch.Tensor, hidden=None) -> torch.Tensor:
+        n = X.shape[-2]
+        if n <= EVAL_CHUNK or hidden is not None:
+            return net.forward(X, train=False, hidden=hidden)
+        parts = [net.forward(X[..., s:s + EVAL_CHUNK, :], train=False) for s in range(0, n, EVAL_CHUNK)]
+        return torch.cat(parts, dim=-2)
+
+    def _grid(self, data: Dataset) -> torch.Tensor | None:
+        if data.input_dim == 1:
+            xs = grid_axes(data, self.spec.grid)[0]
+            return torch.as_tensor(xs[:, None], dtype=self.dtype, device=self.device)
+        if data.input_dim != 2:
+            return None
+        xx, yy = grid_axes(data, self.spec.grid)
+        grid = np.stack([xx.ravel(), yy.ravel()], axis=1)
+        return torch.as_tensor(grid, dtype=self.dtype, device=self.device)
+
+    @torch.no_grad()
+    def _predict_grid(self, net: PopulationMLP, grid_X: torch.Tensor, G: int) -> np.ndarray:
+        logits = self._forward_chunks(net, grid_X)
+        if grid_X.shape[-1] == 1:  # 1-D inputs: the predicted curve (raw outputs, or P(class 1))
+            curve = logits if self.members[0].data.task == "regression" else logits.softmax(-1)[..., 1:2]
+            return curve[..., 0].to(torch.float32).cpu().numpy()
+        probs = logits.softmax(-1)
+        if probs.shape[-1] == 2:
+            return probs[..., 1].reshape(self.P, G, G).to(torch.float32).cpu().numpy()
+        return probs.reshape(self.P, G, G, -1).to(torch.float32).cpu().numpy()
+
+
+def grid_axes(data: Dataset, G: int) -> tuple[np.ndarray, ...]:
+    """The ``xx, yy`` mesh (each ``G x G``) on which :class:`PopulationTrainer` predicts.
+
+    For 1-D inputs, a 1-tuple holding the ``G`` evenly spaced points of the domain.
+    """
+    if data.input_dim == 1:
+        lo, hi = data.domain[0] if data.domain is not None else (float(data.X_train.min()),
+                                                                  float(data.X_train.max()))
+        return (np.linspace(lo, hi, G),)
+    if data.domain is not None:
+        (x0, x1), (y0, y1) = data.domain
+    else:
+        lo = np.minimum(data.X_train.min(0), data.X_test.min(0))
+        hi = np.maximum(data.X_train.max(0), data.X_test.max(0))
+        pad = 0.1 * (hi - lo)
+        (x0, y0), (x1, y1) = lo - pad, hi + pad
+    return np.meshgrid(np.linspace(x0, x1, G), np.linspace(y0, y1, G))
+
+
+def train_population(members: Sequence[Member], *, device: str = "auto") -> list[Outcome]:
+    """Train ``members`` (one population) and return their outcomes.
+
+    Examples
+    --------
+    >>> from atomlab.data import make_dataset
+    >>> data = make_dataset("moons", random_state=0, n_train=100, n_test=50)
+    >>> members = [Member(MLPSpec(layers=(8,)), TrainSpec(steps=20, lr=0.01), seed, data) for seed in range(3)]
+    >>> outs = train_population(members, device="cpu")
+    >>> len(outs), outs[0].rows[-1]["step"]
+    (3, 20)
+    """
+    return PopulationTrainer(members, device=device).run()
+

@@ -1,0 +1,46 @@
+"""Which examples each member sees at each step, drawn from the member's own data stream."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import torch
+
+from atomlab.engine.spec import TrainSpec
+from atomlab.nn.seeding import torch_generator
+
+
+def batch_indices(spec: TrainSpec, seeds: Sequence[int], n_train: Sequence[int],
+                  chunk: int = 256) -> Iterator[torch.Tensor | None]:
+    """Yield, for every step, the ``[P, batch]`` int64 indices of each member's minibatch.
+
+    Yields ``None`` for full-batch steps. Member ``i`` draws from a generator seeded by its own
+    trial seed, so its data order is the same whatever population it trains in.
+    """
+    n_max = max(n_train)
+    total = spec.total_steps(n_max)
+    if spec.full_batch(min(n_train)) and spec.full_batch(n_max):
+        for _ in range(total):
+            yield None
+        return
+    gens = [torch_generator(seed, "data") for seed in seeds]
+    B = spec.batch_size
+    if spec.sampling == "random":
+        done = 0
+        while done < total:
+            k = min(chunk, total - done)
+            block = torch.stack([torch.randint(n, (k, B), generator=g) for g, n in zip(gens, n_train)])
+            for s in range(k):
+                yield block[:, s]
+            done += k
+        return
+    # shuffle: every member has the same n (the population's group key guarantees it).
+    n = n_train[0]
+    step = 0
+    while step < total:
+        perms = torch.stack([torch.randperm(n, generator=g) for g in gens])
+        for start in range(0, n, B):
+            if step >= total:
+                return
+            yield perms[:, start:start + B]
+            step += 1

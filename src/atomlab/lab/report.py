@@ -1,0 +1,59 @@
+"""Turning a :class:`Result` into the HTML report (the drawing itself lives in ``atomlab.viz``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from atomlab.lab.result import Result
+
+
+def _agreement(result: Result) -> str:
+    exp = result.experiment
+    if getattr(exp, "agreement", None):
+        return exp.agreement(result) if callable(exp.agreement) else str(exp.agreement)
+    return {"supported": "Our measurement agrees with the source's claim.",
+            "refuted": "Our measurement contradicts the source's claim.",
+            "inconclusive": "Our measurement can neither confirm nor refute the source's claim at this "
+                            "number of seeds."}.get(result.verdict, "")
+
+
+def report_content(result: Result):
+    """The :class:`atomlab.viz.report.ReportContent` of ``result``."""
+    from atomlab.viz.report import ReportContent
+
+    exp = result.experiment
+    discussion = exp.discussion(result) if callable(exp.discussion) else exp.discussion
+    if exp.differences:
+        discussion = (discussion + "\n\nWhere this differs from the source: " + exp.differences).strip()
+    claims = []
+    for c in result.claims:
+        for t in c.tests:
+            claims.append({"claim": c.text, "group": t.group, "verdict": t.verdict, "statistic": t.statistic,
+                           "estimate": t.estimate, "ci": t.ci, "level": t.level, "n_seeds": t.n_seeds,
+                           "test": c.method, "effect_size": t.effect_size, "seeds_needed": t.seeds_needed,
+                           "note": t.detail})
+    params = {k: v for k, v in result.config.items()}
+    data_notes = sorted({getattr(o, "info", {}).get("data_note", "") for o in result.outcomes} - {""})
+    return ReportContent(
+        title=exp.title, name=exp.name, source=f"{exp.source} — {exp.section}", question=exp.question,
+        hypothesis=exp.hypothesis, method=exp.method, parameters=params, scale=result.config.get("scale", ""),
+        seeds=int(result.config.get("seeds", 0)), verdict=result.verdict,
+        verdict_text=result.verdict_line(), claims=claims, source_conclusion=exp.source_conclusion,
+        agreement=_agreement(result), discussion=discussion, figures=list(result.figures),
+        summary_table=result.summary_table(), provenance=result.provenance,
+        data_note="; ".join(data_notes),
+    )
+
+
+def write_report(result: Result, out: Path) -> Path:
+    """Write ``out/report.html`` and return its path."""
+    from atomlab.viz.report import render_report
+
+    return render_report(report_content(result), out)
+
+
+def result_fragment(result: Result) -> str:
+    """HTML for Jupyter: verdict, summary table, main figure."""
+    from atomlab.viz.report import result_html
+
+    return result_html(report_content(result))

@@ -1,0 +1,176 @@
+"""The result of running an experiment: tidy tables, verdict, figures, report."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from atomlab.engine.outcome import Outcome
+from atomlab.lab.claims import ClaimResult
+from atomlab.lab.trial import Trial
+
+METRICS = ("train_loss", "test_loss", "train_acc", "test_acc", "train_mse", "test_mse")
+
+
+def _cell(v: Any) -> Any:
+    return tuple(v) if isinstance(v, list) else v
+
+
+def tidy_table(trials: list[Trial], outcomes: list[Outcome]) -> pd.DataFrame:
+    """One row per trial and recorded step."""
+    rows = []
+    for t, o in zip(trials, outcomes):
+        base = {"trial": t.key, "arm": t.arm, "seed": t.seed, **{k: _cell(v) for k, v in t.levels.items()}}
+        for r in o.rows:
+            rows.append({**base, **r, "diverged": o.diverged, "diverged_step": o.diverged_step})
+    return pd.DataFrame(rows)
+
+
+def final_table(trials: list[Trial], outcomes: list[Outcome]) -> pd.DataFrame:
+    """One row per trial: its last recorded metrics (NaN where the trial diverged)."""
+    rows = []
+    for t, o in zip(trials, outcomes):
+        row = {"trial": t.key, "arm": t.arm, "seed": t.seed, **{k: _cell(v) for k, v in t.levels.items()}}
+        last = o.final
+        for k, v in last.items():
+            if k in ("step", "epoch"):
+                row[k] = v
+            else:
+                row[k] = math.nan if o.diverged else v
+        row.update({"diverged": o.diverged, "diverged_step": o.diverged_step, "wall_time": o.wall_time})
+        row.update({k: v for k, v in o.info.get("extra", {}).items()})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class Result:
+    """What :func:`atomlab.run` returns.
+
+    Attributes
+    ----------
+    experiment : Experiment
+        The experiment that ran.
+    config : dict
+        The resolved settings (scale, overrides and seeds applied).
+    trials, outcomes : list
+        Each trial and what training it produced (same order).
+    table : DataFrame
+        Tidy: one row per trial and recorded step.
+    final : DataFrame
+        One row per trial with its final metrics.
+    verdict : str
+        supported, refuted or inconclusive.
+    claims : list of ClaimResult
+        Each claim's verdict and statistics.
+    figures : list
+        ``FigureRecord`` of each figure written.
+    out_dir, report_path : Path or None
+        Where the outputs were written.
+    provenance : dict
+        Versions, threads, machine, wall time, how many trials were trained or cached.
+    """
+
+    experiment: Any
+    config: dict[str, Any]
+    trials: list[Trial]
+    outcomes: list[Outcome]
+    table: pd.DataFrame
+    final: pd.DataFrame
+    verdict: str = "inconclusive"
+    claims: list[ClaimResult] = field(default_factory=list)
+    figures: list[Any] = field(default_factory=list)
+    out_dir: Path | None = None
+    report_path: Path | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.experiment.name
+
+    def select(self, **levels: Any) -> list[tuple[Trial, Outcome]]:
+        """The (trial, outcome) pairs whose factor levels equal ``levels``."""
+        out = []
+        for t, o in zip(self.trials, self.outcomes):
+            if all(_cell(t.levels.get(k)) == _cell(v) for k, v in levels.items()):
+                out.append((t, o))
+        return out
+
+    def arm_summary(self, metric: str | None = None) -> dict[str, dict[str, Any]]:
+        """Per arm: mean of the main metric, its bootstrap interval and the number of seeds."""
+        from atomlab.lab.stats import summarize
+
+        metric = metric or self.experiment.metric
+        out: dict[str, dict[str, Any]] = {}
+        if metric not in self.final:
+            return out
+        for arm, sub in self.final.groupby("arm", sort=False):
+            s = summarize(sub[metric].to_numpy())
+            out[str(arm)] = {metric: s["mean"], "std": s["std"], "ci": [s["ci_low"], s["ci_high"]],
+                             "seeds": s["n"], "diverged": int(sub["diverged"].sum())}
+        return out
+
+    def summary_table(self) -> pd.DataFrame:
+        """Per arm: mean and standard deviation of every recorded metric over seeds."""
+        metrics = [m for m in self.final.columns if m in METRICS or m.startswith("unit_spread")
+                   or m in getattr(self.experiment, "extra_metrics", ())]
+        factors = [f for f in self.experiment.factors if f in self.final]
+        if not metrics:
+            return self.final.head(0)
+        frame = self.final.assign(**{f: self.final[f].map(str) for f in factors})
+        agg = frame.groupby(factors or ["arm"], sort=False)[metrics].agg(["mean", "std"])
+        agg.columns = [f"{m} {s}" for m, s in agg.columns]
+        agg["seeds"] = frame.groupby(factors or ["arm"], sort=False)["seed"].nunique()
+        agg["diverged"] = frame.groupby(factors or ["arm"], sort=False)["diverged"].sum()
+        return agg.reset_index()
+
+    def verdict_line(self) -> str:
+        """``name [scale]: VERDICT — statistic`` in one line."""
+        stat = self.claims[0].summary() if len(self.claims) == 1 else \
+            "; ".join(f"{c.verdict}: {c.text}" for c in self.claims)
+        return f"{self.name} [{self.config.get('scale')}]: {self.verdict.upper()} — {stat}"
+
+    def verdict_dict(self) -> dict[str, Any]:
+        """The content of ``verdict.json``."""
+        def clean(x):
+            if isinstance(x, float) and not math.isfinite(x):
+                return None
+            if isinstance(x, np.generic):
+                return clean(x.item())
+            if isinstance(x, dict):
+                return {k: clean(v) for k, v in x.items()}
+            if isinstance(x, list | tuple):
+                return [clean(v) for v in x]
+            return x
+
+        return clean({
+            "experiment": self.name, "scale": self.config.get("scale"), "verdict": self.verdict,
+            "claim": " AND ".join(c.text for c in self.claims),
+            "statistic": " | ".join(c.summary() for c in self.claims),
+            "seeds": int(self.config.get("seeds", 0)),
+            "metric": self.experiment.metric,
+            "arms": self.arm_summary(),
+            "claims": [{"text": c.text, "verdict": c.verdict, "method": c.method,
+                        "tests": [{"group": t.group, "statistic": t.statistic, "estimate": t.estimate,
+                                   "ci": list(t.ci), "level": t.level, "n_seeds": t.n_seeds,
+                                   "verdict": t.verdict, "effect_size": t.effect_size,
+                                   "seeds_needed": t.seeds_needed, "detail": t.detail} for t in c.tests]}
+                       for c in self.claims],
+            "diverged_trials": int(self.final["diverged"].sum()) if "diverged" in self.final else 0,
+            "source": self.experiment.source, "section": self.experiment.section,
+            "source_conclusion": self.experiment.source_conclusion,
+            "provenance": self.provenance,
+        })
+
+    def _repr_html_(self) -> str:
+        from atomlab.lab.report import result_fragment
+
+        return result_fragment(self)
+
+    def __repr__(self) -> str:
+        return f"<Result {self.verdict_line()}>"

@@ -1,0 +1,112 @@
+"""A trial: data + model + recipe + seed, fully determined by its config, with a stable hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from atomlab import __version__
+from atomlab.engine.spec import TrainSpec
+from atomlab.nn.spec import MLPSpec
+
+
+def _jsonable(obj: Any) -> Any:
+    if hasattr(obj, "to_dict"):
+        return _jsonable(obj.to_dict())
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in sorted(obj.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, float) and obj != obj:
+        return "nan"
+    if hasattr(obj, "item") and callable(obj.item):  # numpy scalars
+        return obj.item()
+    if callable(obj):
+        return f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', repr(obj))}"
+    return obj
+
+
+def stable_hash(obj: Any, length: int = 16) -> str:
+    """A hex digest of ``obj``'s canonical JSON form.
+
+    Examples
+    --------
+    >>> stable_hash({"b": 1, "a": [1, 2]}) == stable_hash({"a": (1, 2), "b": 1})
+    True
+    """
+    text = json.dumps(_jsonable(obj), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """A registered data set, its parameters, a seed and the transforms applied after it.
+
+    ``transforms`` is a sequence of ``(name, params)`` pairs from :data:`atomlab.lab.data.transforms`.
+    """
+
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    transforms: tuple[tuple[str, dict[str, Any]], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "params": self.params, "seed": self.seed,
+                "transforms": [list(t) for t in self.transforms]}
+
+    @property
+    def key(self) -> str:
+        """Hash of the spec: equal keys give equal arrays."""
+        return stable_hash(self.to_dict())
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One model to train (or one estimator to fit): the unit of caching.
+
+    Attributes
+    ----------
+    levels : dict
+        The value of each varied factor: together they name the arm.
+    seed : int
+        The trial's seed (initial weights, data order, dropout).
+    data : DataSpec
+        The data.
+    model : MLPSpec or dict
+        The architecture: an :class:`MLPSpec` for the population engine, or a dict that the
+        trial's ``kind`` understands.
+    train : TrainSpec or None
+        The recipe.
+    kind : str
+        ``"population"`` for the vectorised MLP engine, else a registered trial kind
+        (``"module"``, ``"sklearn"``, ``"scratch"``...).
+    """
+
+    levels: dict[str, Any]
+    seed: int
+    data: DataSpec
+    model: MLPSpec | dict[str, Any]
+    train: TrainSpec | None = None
+    kind: str = "population"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"levels": self.levels, "seed": self.seed, "data": self.data, "model": self.model,
+                "train": self.train, "kind": self.kind}
+
+    @property
+    def key(self) -> str:
+        """Stable hash of the config and the package version: the cache key."""
+        return stable_hash({"trial": self.to_dict(), "version": __version__})
+
+    @property
+    def arm(self) -> str:
+        """A readable label of the arm: ``"depth=2, function=sine"``."""
+        return ", ".join(f"{k}={_fmt(v)}" for k, v in self.levels.items())
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, list | tuple):
+        return "[" + ",".join(_fmt(x) for x in v) + "]"
+    return str(v)

@@ -1,0 +1,104 @@
+"""Losses: a registry of per-example loss functions.
+
+A loss is called as ``loss(output, target)`` and returns one value per example (the trainer
+takes the mean, so that padded or masked examples can be left out). ``output`` is the network's raw
+last layer ``[..., K]``. For classification ``target`` holds integer labels ``[...]``; for
+regression it holds float targets ``[..., K]``.
+
+Classification losses other than cross-entropy (mse, mae, fourth power) compare the *softmax
+probabilities* with one-hot targets, so that every loss sees the same bounded quantity; hinge
+works on the logits with targets in {-1, +1}. Written out in the docstrings because the source
+notebooks leave it implicit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+
+from atomlab.registry import Registry
+
+Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+#: Registered losses, by name.
+losses: Registry[Loss] = Registry("loss")
+
+
+def register_loss(name: str, *aliases: str, overwrite: bool = False):
+    """Register a per-example loss ``f(output, target) -> tensor[...]`` under ``name``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> @register_loss("cube-error-doc-example", overwrite=True)
+    ... def cube_error(output, target):
+    ...     return (output - target).abs().pow(3).mean(-1)
+    >>> get_loss("cube-error-doc-example")(torch.ones(2, 1), torch.zeros(2, 1)).tolist()
+    [1.0, 1.0]
+    """
+    return losses.register(name, *aliases, overwrite=overwrite)
+
+
+def get_loss(name: str) -> Loss:
+    """Return the loss registered under ``name``; unknown names raise a ConfigError."""
+    return losses.get(name)
+
+
+def _is_labels(target: torch.Tensor) -> bool:
+    return not torch.is_floating_point(target)
+
+
+def _probs_and_onehot(output: torch.Tensor, target: torch.Tensor):
+    if _is_labels(target):
+        return output.softmax(-1), F.one_hot(target, output.shape[-1]).to(output.dtype)
+    return output, target.reshape(output.shape)
+
+
+@register_loss("cross_entropy", "cross-entropy", "ce", "nll", "log_loss")
+def cross_entropy(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Softmax cross-entropy on the logits: ``-log softmax(output)[target]``."""
+    logp = output.log_softmax(-1)
+    return -logp.gather(-1, target.unsqueeze(-1)).squeeze(-1)
+
+
+@register_loss("mse", "mean_squared_error", "l2_loss")
+def mse(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean squared error (on softmax probabilities against one-hot labels for classification)."""
+    pred, goal = _probs_and_onehot(output, target)
+    return (pred - goal).square().mean(-1)
+
+
+@register_loss("mae", "mean_absolute_error", "l1_loss")
+def mae(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean absolute error (on softmax probabilities against one-hot labels for classification)."""
+    pred, goal = _probs_and_onehot(output, target)
+    return (pred - goal).abs().mean(-1)
+
+
+@register_loss("fourth_power", "fourth-power", "quartic")
+def fourth_power(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean fourth power of the error (on probabilities for classification)."""
+    pred, goal = _probs_and_onehot(output, target)
+    return (pred - goal).pow(4).mean(-1)
+
+
+@register_loss("hinge", "hinge_loss")
+def hinge(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Hinge loss ``mean(max(0, 1 - t * output))`` with one-hot targets mapped to {-1, +1}."""
+    if _is_labels(target):
+        t = 2 * F.one_hot(target, output.shape[-1]).to(output.dtype) - 1
+    else:
+        t = target.reshape(output.shape)
+    return torch.relu(1 - t * output).mean(-1)
+
+
+@register_loss("constant", "zero")
+def constant(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """A negative control: a loss that does not depend on the network, so nothing is learned.
+
+    Returns ``0 * output`` (not a bare constant) so that autograd still sees the graph and every
+    gradient is exactly zero.
+    """
+    return (output * 0).sum(-1)

@@ -1,0 +1,101 @@
+"""A named registry: the one mechanism behind every extensible list in atomlab.
+
+Activations, initialisers, losses, optimisers, regularisers, data sets and experiments are each a
+:class:`Registry`. A user extends one with its decorator (``@atomlab.register_activation("mish")``)
+and every part of atomlab that takes a name then accepts the new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
+
+from atomlab.errors import ConfigError, unknown_choice
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    """A mapping from names to objects of one kind, with helpful errors.
+
+    Parameters
+    ----------
+    kind : str
+        What the entries are, used in error messages (``"activation"``).
+
+    Examples
+    --------
+    >>> colours = Registry("colour")
+    >>> @colours.register("red")
+    ... def red():
+    ...     return "#f00"
+    >>> colours.get("red")()
+    '#f00'
+    >>> colours.get("rde")
+    Traceback (most recent call last):
+    ...
+    atomlab.errors.ConfigError: unknown colour 'rde'; did you mean 'red'? known: red
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._entries: dict[str, T] = {}
+        self._aliases: dict[str, str] = {}
+
+    def register(self, name: str, *aliases: str, overwrite: bool = False) -> Callable[[T], T]:
+        """Return a decorator that registers its argument under ``name`` (and ``aliases``)."""
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f"a {self.kind} name must be a non-empty string, got {name!r}")
+
+        def decorator(obj: T) -> T:
+            for key in (name, *aliases):
+                if not overwrite and key in self and self.canonical(key) != name:
+                    raise ConfigError(
+                        f"{self.kind} '{key}' is already registered; pass overwrite=True to replace it"
+                    )
+            self._entries[name] = obj
+            for alias in aliases:
+                self._aliases[alias] = name
+            return obj
+
+        return decorator
+
+    def add(self, name: str, obj: T, *aliases: str, overwrite: bool = False) -> T:
+        """Register ``obj`` under ``name`` directly (the non-decorator form)."""
+        return self.register(name, *aliases, overwrite=overwrite)(obj)
+
+    def canonical(self, name: str) -> str:
+        """Resolve an alias to its canonical name, raising a helpful error for unknown names."""
+        key = name.lower() if isinstance(name, str) else name
+        if key in self._entries:
+            return key
+        if key in self._aliases:
+            return self._aliases[key]
+        if name in self._entries:
+            return name
+        raise unknown_choice(self.kind, name, self.names(include_aliases=True))
+
+    def get(self, name: str) -> T:
+        """Return the entry called ``name`` (or one of its aliases)."""
+        return self._entries[self.canonical(name)]
+
+    def names(self, *, include_aliases: bool = False) -> list[str]:
+        """The registered names, sorted; aliases too when asked."""
+        names = list(self._entries)
+        if include_aliases:
+            names += list(self._aliases)
+        return sorted(names)
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        return name in self._entries or name.lower() in self._entries or name in self._aliases or name.lower() in self._aliases
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._entries))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return f"Registry({self.kind!r}, {len(self)} entries)"

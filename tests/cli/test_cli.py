@@ -1,0 +1,50 @@
+"""The command line: listing, showing, running, and exit status 2 on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from atomlab.cli import main
+
+
+def test_list_json(capsys):
+    assert main(["list", "--format", "json"]) == 0
+    names = {e["name"] for e in json.loads(capsys.readouterr().out)}
+    assert {"universal-approximation", "activation-surfaces"} <= names
+
+
+def test_show(capsys):
+    assert main(["show", "universal-approximation"]) == 0
+    out = capsys.readouterr().out
+    assert "hidden_units" in out and "000" in out
+
+
+def test_bad_inputs_exit_2_with_one_clear_message(capsys):
+    assert main(["run", "universal-aproximation", "--scale", "smoke"]) == 2
+    assert "did you mean 'universal-approximation'" in capsys.readouterr().err
+    assert main(["run", "universal-approximation", "--set", "stpes=3", "--scale", "smoke"]) == 2
+    assert "did you mean 'steps'" in capsys.readouterr().err
+    assert main(["run", "universal-approximation", "--set", "steps=abc", "--scale", "smoke"]) == 2
+    assert "bad value for 'steps'" in capsys.readouterr().err
+    assert main(["show", "nope"]) == 2
+
+
+def test_bad_scale_is_an_argparse_error():
+    proc = subprocess.run([sys.executable, "-m", "atomlab.cli", "run", "universal-approximation", "--scale",
+                           "huge"], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "invalid choice: 'huge'" in proc.stderr
+
+
+def test_run_smoke_writes_report(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("ATOMLAB_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "ua"
+    code = main(["run", "universal-approximation", "--scale", "smoke", "--out", str(out), "--quiet"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "universal-approximation [smoke]:" in printed and "report:" in printed
+    for name in ("report.html", "results.csv", "verdict.json"):
+        assert (out / name).exists()
+    assert list((out / "figures").glob("*.png"))

@@ -1,0 +1,22 @@
+"""Shared fixtures: small data sets made here, so engine tests do not depend on generators."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from atomlab.data.dataset import Dataset
+
+
+def make_blobs_dataset(seed: int = 0, n: int = 120, d: int = 2, classes: int = 2) -> Dataset:
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(scale=2.0, size=(classes, d))
+    y = rng.integers(0, classes, size=2 * n)
+    X = centers[y] + rng.normal(size=(2 * n, d))
+    return Dataset(X[:n], y[:n], X[n:], y[n:], "classification", classes, "test-blobs",
+                   params={"seed": seed}, domain=((-5, 5),) * d if d == 2 else None)
+
+
+@pytest.fixture
+def blobs() -> Dataset:
+    return make_blobs_dataset()

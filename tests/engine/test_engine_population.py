@@ -1,0 +1,111 @@
+"""The population engine computes what each model computes alone."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from conftest import make_blobs_dataset
+
+from atomlab.engine import Member, TrainSpec, train_population
+from atomlab.engine.sampling import batch_indices
+from atomlab.nn import MLPSpec
+
+
+def train_alone_with_torch_optim(spec: MLPSpec, train: TrainSpec, seed: int, data) -> torch.nn.Module:
+    """The reference: one nn.Module, torch.optim, the member's own batch order."""
+    model = spec.build_module(data.input_dim, data.output_dim, seed, dtype=torch.float64)
+    if train.optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=train.lr)
+    else:
+        opt = torch.optim.Adam(model.parameters(), lr=train.lr)
+    X = torch.as_tensor(data.X_train, dtype=torch.float64)
+    y = torch.as_tensor(data.y_train)
+    for idx in batch_indices(train, [seed], [data.n_train]):
+        xb, yb = (X, y) if idx is None else (X[idx[0]], y[idx[0]])
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(xb), yb).backward()
+        opt.step()
+    return model
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+@pytest.mark.parametrize("sampling,batch", [("random", 16), ("shuffle", 32), ("shuffle", None)])
+def test_member_matches_model_trained_alone(optimizer, sampling, batch):
+    data = make_blobs_dataset(seed=1)
+    spec = MLPSpec(layers=(8, 6), activation="tanh", init="xavier", bias_init="same")
+    lrs = [0.05, 0.01, 0.1, 0.02] if optimizer == "sgd" else [0.003, 0.01, 0.001, 0.005]
+    seeds = [3, 7, 11, 19]
+    members = [Member(spec, TrainSpec(optimizer=optimizer, lr=lr, steps=60, batch_size=batch,
+                                      sampling=sampling, dtype="float64"), s, data)
+               for lr, s in zip(lrs, seeds)]
+    outcomes = train_population(members, device="cpu")
+    for member, outcome in zip(members, outcomes):
+        alone = train_alone_with_torch_optim(spec, member.train, member.seed, data)
+        for k, lin in enumerate(alone.linears):
+            np.testing.assert_allclose(outcome.state[f"W{k}"], lin.weight.detach().numpy().T, atol=1e-5, rtol=0)
+            np.testing.assert_allclose(outcome.state[f"b{k}"], lin.bias.detach().numpy(), atol=1e-5, rtol=0)
+        # and they really trained: the weights moved away from their start
+        start = spec.init_params(data.input_dim, data.output_dim, member.seed)[0][0].numpy()
+        assert np.abs(outcome.state["W0"] - start).max() > 1e-3
+
+
+def test_member_result_does_not_depend_on_population():
+    data = make_blobs_dataset(seed=2)
+    spec = MLPSpec(layers=(5,), activation="relu", dropout=0.2)
+    train = TrainSpec(steps=25, lr=0.01, batch_size=16, dtype="float64")
+    big = train_population([Member(spec, train, s, data) for s in range(5)], device="cpu")
+    small = train_population([Member(spec, train, 3, data)], device="cpu")
+    np.testing.assert_allclose(big[3].state["W0"], small[0].state["W0"], atol=1e-12)
+
+
+def test_per_member_activation_and_loss():
+    data = make_blobs_dataset(seed=3)
+    specs = [MLPSpec(layers=(6,), activation=a) for a in ("relu", "relu", "tanh", "sigmoid")]
+    trains = [TrainSpec(steps=30, lr=0.01, loss=loss, dtype="float64") for loss in ("ce", "mse", "ce", "hinge")]
+    members = [Member(s, t, 5, data) for s, t in zip(specs, trains)]
+    outs = train_population(members, device="cpu")
+    for m, o in zip(members, outs):
+        alone = train_population([m], device="cpu")[0]
+        np.testing.assert_allclose(o.state["W0"], alone.state["W0"], atol=1e-10)
+        np.testing.assert_allclose(o.rows[-1]["train_loss"], alone.rows[-1]["train_loss"], atol=1e-10)
+
+
+def test_diverging_member_is_marked_and_others_untouched():
+    data = make_blobs_dataset(seed=4)
+    spec = MLPSpec(layers=(16, 16), activation="relu", init="normal(3.0)")
+    ok = TrainSpec(optimizer="sgd", lr=0.01, steps=40, record_every=5)
+    boom = TrainSpec(optimizer="sgd", lr=1e6, steps=40, record_every=5)
+    outs = train_population([Member(spec, ok, 0, data), Member(spec, boom, 1, data),
+                             Member(spec, ok, 2, data)], device="cpu")
+    alone = train_population([Member(spec, ok, 0, data), Member(spec, ok, 2, data)], device="cpu")
+    assert outs[1].diverged and 1 <= outs[1].diverged_step <= 40
+    assert all(r["step"] <= outs[1].diverged_step for r in outs[1].rows)
+    assert not outs[0].diverged and not outs[2].diverged
+    for a, b in ((outs[0], alone[0]), (outs[2], alone[1])):
+        assert all(math.isfinite(r["test_loss"]) for r in a.rows)
+        np.testing.assert_allclose(a.state["W1"], b.state["W1"], atol=1e-5)
+
+
+def test_members_with_different_datasets_full_batch():
+    d1, d2 = make_blobs_dataset(seed=5, n=80), make_blobs_dataset(seed=6, n=50)
+    spec = MLPSpec(layers=(4,))
+    train = TrainSpec(steps=20, lr=0.05, batch_size=None, dtype="float64")
+    together = train_population([Member(spec, train, 0, d1), Member(spec, train, 0, d2)], device="cpu")
+    apart = [train_population([Member(spec, train, 0, d)], device="cpu")[0] for d in (d1, d2)]
+    for t, a in zip(together, apart):
+        np.testing.assert_allclose(t.state["W0"], a.state["W0"], atol=1e-10)
+        assert t.rows[-1]["test_acc"] == pytest.approx(a.rows[-1]["test_acc"])
+
+
+def test_grid_snapshots_and_unit_spread(blobs):
+    spec = MLPSpec(layers=(4, 4), init="zeros", activation="sigmoid")
+    train = TrainSpec(steps=10, lr=0.1, grid=12, grid_every=5, snapshot_every=2, unit_spread=True)
+    out = train_population([Member(spec, train, 0, blobs)], device="cpu")[0]
+    assert out.artefacts["grid"].shape == (12, 12)
+    assert out.artefacts["frames"].shape == (3, 12, 12)
+    assert out.artefacts["snap/W0"].shape == (6, 2, 4)
+    # zero init with sigmoid: units of a layer stay identical, so their spread stays 0
+    assert max(abs(r["unit_spread_0"]) for r in out.rows) < 1e-6

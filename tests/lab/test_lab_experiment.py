@@ -1,0 +1,98 @@
+"""Declaring, configuring, planning, caching and running experiments end to end."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import atomlab
+from atomlab.engine import TrainSpec
+from atomlab.errors import ConfigError
+from atomlab.lab import DataSpec, Experiment, Trend, Trial
+from atomlab.lab.api import run_experiment
+from atomlab.nn import MLPSpec
+
+
+def tiny_experiment(lr_levels=(0.01, 0.05), activation="tanh") -> Experiment:
+    def make_trial(cfg, levels, seed):
+        return Trial(levels, seed, DataSpec("moons", {"n_train": 80, "n_test": 80}, seed=0),
+                     MLPSpec(layers=(8, 8), activation=activation),
+                     TrainSpec(optimizer="sgd", lr=levels["lr"], steps=cfg["steps"], batch_size=16))
+
+    return Experiment(
+        name="tiny", title="tiny", source="test", section="test", question="q", hypothesis="h", method="m",
+        source_conclusion="c", settings={"lr": list(lr_levels), "steps": 30, "seeds": 3}, factors=["lr"],
+        make_trial=make_trial, claims=[Trend("test_acc", "lr", "increasing")],
+    )
+
+
+def test_config_scales_overrides_and_errors():
+    exp = tiny_experiment()
+    cfg = exp.config("quick", {"steps": "40", "lr": "0.1,0.2"}, seeds=4)
+    assert cfg["steps"] == 40 and cfg["lr"] == [0.1, 0.2] and cfg["seeds"] == 4
+    with pytest.raises(ConfigError, match="did you mean 'steps'"):
+        exp.config("quick", {"stpes": 3})
+    with pytest.raises(ConfigError, match="known: paper, quick, smoke"):
+        exp.config("huge")
+    with pytest.raises(ConfigError, match="bad value for 'steps'"):
+        exp.config("quick", {"steps": "lots"})
+
+
+def test_plan_crosses_levels_and_seeds():
+    exp = tiny_experiment()
+    trials = exp.plan(exp.config("quick"))
+    assert len(trials) == 2 * 3
+    assert len({t.key for t in trials}) == 6
+    assert trials[0].key == exp.plan(exp.config("quick"))[0].key  # stable hash
+
+
+def test_run_writes_outputs_and_second_run_is_cached(tmp_path):
+    exp = tiny_experiment()
+    out = tmp_path / "out"
+    first = run_experiment(exp, out=out, cache_dir=tmp_path / "cache", report=False)
+    assert first.provenance["trials_trained"] == 6
+    for name in ("results.csv", "final.csv", "verdict.json", "config.json"):
+        assert (out / name).exists()
+    verdict = json.loads((out / "verdict.json").read_text())
+    assert verdict["experiment"] == "tiny" and verdict["verdict"] in ("supported", "refuted", "inconclusive")
+    assert set(verdict["arms"]) == {"lr=0.01", "lr=0.05"}
+    assert verdict["arms"]["lr=0.01"]["seeds"] == 3
+    second = run_experiment(exp, out=out, cache_dir=tmp_path / "cache", report=False)
+    assert second.provenance["trials_trained"] == 0
+    assert second.final["test_acc"].tolist() == first.final["test_acc"].tolist()
+    third = run_experiment(exp, out=out, cache_dir=tmp_path / "cache", report=False, cache=False)
+    assert third.provenance["trials_trained"] == 6
+    assert third.final["test_acc"].tolist() == first.final["test_acc"].tolist()  # reproducible
+
+
+def test_diverging_arm_is_recorded_and_others_untouched(tmp_path):
+    exp = tiny_experiment(lr_levels=(0.01, 0.05, 1e9), activation="relu")
+    result = run_experiment(exp, cache_dir=tmp_path, report=False)
+    big = result.final[result.final["lr"] == 1e9]
+    small = result.final[result.final["lr"] != 1e9]
+    assert big["diverged"].all() and big["diverged_step"].notna().all()
+    assert not small["diverged"].any() and small["test_acc"].notna().all()
+    alone = run_experiment(tiny_experiment(activation="relu"), cache_dir=tmp_path / "other", report=False)
+    assert sorted(alone.final["test_acc"]) == sorted(small["test_acc"])
+
+
+def test_compare_a_registered_activation(tmp_path, monkeypatch):
+    import torch
+
+    monkeypatch.setenv("ATOMLAB_CACHE", str(tmp_path))
+
+    @atomlab.register_activation("mish-test", overwrite=True)
+    def mish(x):
+        return x * torch.tanh(torch.nn.functional.softplus(x))
+
+    result = atomlab.compare(dataset={"name": "surface2d", "function": "sine", "n_train": 300, "n_test": 300},
+                             vary={"activation": ["relu", "mish-test"]}, model={"layers": [8, 8]},
+                             train={"steps": 40, "lr": 0.01}, seeds=2, device="cpu")
+    assert set(result.final["activation"]) == {"relu", "mish-test"}
+    assert len(result.claims) == 1 and result.claims[0].verdict in ("supported", "refuted", "inconclusive")
+
+
+def test_unknown_experiment_name_is_helpful():
+    with pytest.raises(ConfigError, match="did you mean 'universal-approximation'"):
+        atomlab.run("universal-aproximation")
