@@ -20,3 +20,9 @@ def make_blobs_dataset(seed: int = 0, n: int = 120, d: int = 2, classes: int = 2
 @pytest.fixture
 def blobs() -> Dataset:
     return make_blobs_dataset()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_trial_cache(tmp_path_factory, monkeypatch):
+    """Every test writes its trial cache to a temporary directory, never to the user's cache."""
+    monkeypatch.setenv("ATOMLAB_CACHE", str(tmp_path_factory.getbasetemp() / "trial-cache"))

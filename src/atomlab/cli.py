@@ -70,7 +70,7 @@ def _run_one(name: str, args: argparse.Namespace, out: Path):
     formats = ("png", "svg") if args.svg else ("png",)
     return run_experiment(name, scale=args.scale, seeds=args.seeds, overrides=overrides, out=out,
                           cache=not args.no_cache, device=args.device, progress=not args.quiet,
-                          formats=formats)
+                          formats=formats, workers=args.workers)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -121,7 +121,7 @@ def cmd_data(args: argparse.Namespace) -> int:
         raise ConfigError(f"unknown dataset to download {args.dataset!r}; known: mnist")
     from atomlab.data.mnist import download_mnist
 
-    path = download_mnist(path=args.path)
+    path = download_mnist(path=args.path, progress=print)
     print(f"MNIST ready in {path}")
     return 0
 
@@ -151,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output directory (default runs/NAME-SCALE)")
     p.add_argument("--no-cache", action="store_true", help="train every trial even if cached")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--workers", type=int, help="worker processes (default: the number of cores)")
     p.add_argument("--svg", action="store_true", help="also write figures as SVG")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_run)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -68,6 +70,7 @@ def test_shapes_dtypes_and_metadata(name):
     else:
         assert ds.y_train.dtype == np.float64 and ds.n_classes is None
     assert ds.params.get("random_state") == 3
+    json.dumps(ds.params)  # plain data: enough to write down and make again
     assert ds.note
     if ds.target_fn is not None and ds.task == "classification":
         score = ds.target_fn(ds.X_test)
@@ -265,7 +268,8 @@ def test_mixture_draws_the_described_distribution():
 def test_mixture_covariance_scale_and_given_cov():
     small = make_gaussian_mixture(n_features=3, covariance_scale=0.1, n_train=5000, random_state=0)
     big = make_gaussian_mixture(n_features=3, covariance_scale=1.0, n_train=5000, random_state=0)
-    assert np.all(np.var(small.X_train[small.y_train == 0], axis=0) < np.var(big.X_train[big.y_train == 0], axis=0))
+    spread_small = np.var(small.X_train[small.y_train == 0], axis=0)
+    assert np.all(spread_small < np.var(big.X_train[big.y_train == 0], axis=0))
     given = make_gaussian_mixture(n_features=2, cov=np.eye(2) * 4, n_train=20_000, random_state=0)
     np.testing.assert_allclose(np.cov(given.X_train[given.y_train == 0].T), np.eye(2) * 4, atol=0.2)
 

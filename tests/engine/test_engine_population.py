@@ -109,3 +109,47 @@ def test_grid_snapshots_and_unit_spread(blobs):
     assert out.artefacts["snap/W0"].shape == (6, 2, 4)
     # zero init with sigmoid: units of a layer stay identical, so their spread stays 0
     assert max(abs(r["unit_spread_0"]) for r in out.rows) < 1e-6
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "elu", "swish", "sin", "identity"])
+@pytest.mark.parametrize("case", ["plain", "residual-dropout-l2", "shared-mse-l1", "fullbatch-adam"])
+def test_fastpath_matches_autograd(activation, case):
+    data = make_blobs_dataset(seed=7, classes=3)
+    kw = dict(layers=(6, 6, 6), activation=activation, init="xavier", bias_init="same")
+    tkw = dict(steps=25, lr=0.05, batch_size=16, dtype="float64", optimizer="sgd")
+    if case == "residual-dropout-l2":
+        kw.update(residual=True, dropout=0.25)
+        tkw.update(regularizer="l2", reg_lambda=0.1)
+    elif case == "shared-mse-l1":
+        kw.update(share_weights=True)
+        tkw.update(loss="mse", regularizer="l1", reg_lambda=0.05)
+    elif case == "fullbatch-adam":
+        tkw.update(batch_size=None, optimizer="adam", lr=0.01, regularizer="l2_sum", reg_lambda=1e-3)
+    members = [Member(MLPSpec(**kw), TrainSpec(**tkw), s, data) for s in range(3)]
+    from atomlab.engine.population import PopulationTrainer
+
+    fast = PopulationTrainer(members, device="cpu", use_fastpath=True, backend="torch").run()
+    fast_np = PopulationTrainer(members, device="cpu", use_fastpath=True, backend="numpy").run()
+    slow = PopulationTrainer(members, device="cpu", use_fastpath=False).run()
+    for f, f_np, s in zip(fast, fast_np, slow):
+        for k in s.state:
+            np.testing.assert_allclose(f.state[k], s.state[k], atol=1e-10, rtol=0)
+            np.testing.assert_allclose(f_np.state[k], s.state[k], atol=1e-10, rtol=0)
+        assert f.rows[-1]["train_loss"] == pytest.approx(s.rows[-1]["train_loss"], abs=1e-10)
+        assert f_np.rows[-1]["train_loss"] == pytest.approx(s.rows[-1]["train_loss"], abs=1e-10)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_fastpath_regression_matches_autograd(backend):
+    from atomlab.data import make_dataset
+    from atomlab.engine.population import PopulationTrainer
+
+    data = make_dataset("function1d", function="sin", n_train=40)
+    members = [Member(MLPSpec(layers=(5,), activation="sigmoid", bias_init="same"),
+                      TrainSpec(steps=30, lr=0.01, loss="mse", batch_size=16, dtype="float64"), s, data)
+               for s in range(3)]
+    fast = PopulationTrainer(members, device="cpu", backend=backend).run()
+    slow = PopulationTrainer(members, device="cpu", use_fastpath=False).run()
+    for f, s in zip(fast, slow):
+        np.testing.assert_allclose(f.state["W0"], s.state["W0"], atol=1e-10, rtol=0)
+        assert f.rows[-1]["train_mse"] == pytest.approx(s.rows[-1]["train_mse"], abs=1e-10)

@@ -1,6 +1,12 @@
 """The catalog: one module per experiment or family, each citing its source.
 
-Importing this package registers every entry in :data:`atomlab.lab.experiments`.
+Importing this package imports every public module in it, and each module registers its entries in
+:data:`atomlab.lab.experiments`. A new entry is a new module here; nothing else needs editing.
 """
 
-from atomlab.catalog import activation_surfaces, universal_approximation  # noqa: F401
+import importlib
+import pkgutil
+
+for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+    if not _info.name.startswith("_") and _info.name != "compare":
+        importlib.import_module(f"{__name__}.{_info.name}")

@@ -203,6 +203,14 @@ def parse_expression(text: str, *, variables: Sequence[str] = ("x", "y")) -> Exp
     return Expression(text, variables, node)
 
 
+def _unknown(kind: str, name: str, allowed: Sequence[str]) -> str:
+    """``unknown name 'X'; did you mean 'x'? known: ...``, matching case-insensitively first."""
+    same = [a for a in allowed if a.lower() == name.lower()]
+    if same:
+        return f"unknown {kind} '{name}'; did you mean '{same[0]}'? known: {', '.join(sorted(allowed))}"
+    return str(unknown_choice(kind, name, allowed))
+
+
 class _Compiler:
     """Turn a checked syntax tree into closures; refuse any node outside the whitelist."""
 
@@ -236,8 +244,7 @@ class _Compiler:
             if name in CONSTANTS:
                 constant = np.float64(CONSTANTS[name])
                 return lambda env: constant
-            hint = str(unknown_choice("name", name, (*self.variables, *CONSTANTS)))[len("unknown ") :]
-            raise self.refuse(f"unknown {hint}")
+            raise self.refuse(_unknown("name", name, (*self.variables, *CONSTANTS)))
         if isinstance(node, ast.BinOp):
             op = _BINARY.get(type(node.op))
             if op is None:
@@ -258,13 +265,15 @@ class _Compiler:
         raise self.refuse(f"{what} {self.segment(node)!r}; {self.allowed()}")
 
     def compile_call(self, node: ast.Call) -> Node:
+        if isinstance(node.func, ast.Attribute):
+            raise self.refuse(f"attribute access {self.segment(node.func)!r}; only named functions may be "
+                              f"called: {', '.join(sorted(FUNCTIONS))}")
         if not isinstance(node.func, ast.Name):
             raise self.refuse(f"calling {self.segment(node.func)!r}; only named functions may be called: "
                               f"{', '.join(sorted(FUNCTIONS))}")
         name = node.func.id
         if name not in FUNCTIONS:
-            hint = str(unknown_choice("function", name, FUNCTIONS))[len("unknown ") :]
-            raise self.refuse(f"unknown {hint}")
+            raise self.refuse(_unknown("function", name, FUNCTIONS))
         if node.keywords:
             raise self.refuse(f"keyword arguments in {self.segment(node)!r}")
         fn, arity = FUNCTIONS[name]

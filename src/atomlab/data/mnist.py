@@ -391,8 +391,12 @@ def _umask() -> int:
 
 
 def _default_destination() -> Path:
+    """``$ATOMLAB_DATA`` if it holds MNIST files itself, else its ``mnist/`` folder, else the cache."""
     env = os.environ.get("ATOMLAB_DATA")
-    return Path(env).expanduser() / "mnist" if env else mnist_cache_dir()
+    if not env:
+        return mnist_cache_dir()
+    root = Path(env).expanduser()
+    return root if any(_file_in(root, name) for name in MNIST_FILES.values()) else root / "mnist"
 
 
 def download_mnist(
@@ -412,8 +416,9 @@ def download_mnist(
     Parameters
     ----------
     path : path, optional
-        Destination folder. Default: ``$ATOMLAB_DATA/mnist`` if ``ATOMLAB_DATA`` is set, else the
-        user cache (:func:`mnist_cache_dir`), both of which :func:`load_mnist` searches.
+        Destination folder. Default: ``$ATOMLAB_DATA/mnist`` if ``ATOMLAB_DATA`` is set (or
+        ``$ATOMLAB_DATA`` itself if the files are there), else the user cache
+        (:func:`mnist_cache_dir`); :func:`load_mnist` searches all of these.
     mirrors : sequence of str
         Base URLs, each ending in ``/``.
     force : bool, default False
@@ -573,6 +578,7 @@ def load_mnist(
     source: str = "auto",
     random_state: RandomState = 0,
     allow_fallback: bool = True,
+    verify: bool = False,
 ) -> Dataset:
     """Load MNIST as float32 images, from the full files if present, else the offline subset.
 
@@ -596,6 +602,9 @@ def load_mnist(
     allow_fallback : bool, default True
         With ``source="auto"``, whether to fall back to the offline subset or the digits when the
         full set is not found. If False, a missing full set raises.
+    verify : bool, default False
+        Check the full set's files against the published checksums before use (about a second;
+        the structure of the files is always checked).
 
     Returns
     -------
@@ -627,6 +636,8 @@ def load_mnist(
 
     directory = find_mnist(path) if source in ("auto", "full") else None
     if directory is not None:
+        if verify:
+            verify_mnist(directory)
         chosen, arrays = "full", _load_full(directory)
         note = f"MNIST full ({len(arrays[0]):,}/{len(arrays[2]):,}) from {directory}"
     elif source == "full" or (source == "auto" and not allow_fallback):

@@ -21,6 +21,7 @@ from atomlab.engine.outcome import Outcome
 from atomlab.engine.sampling import batch_indices
 from atomlab.engine.spec import TrainSpec
 from atomlab.errors import ConfigError
+from atomlab.nn import fastpath, fastpath_numpy
 from atomlab.nn.losses import get_loss
 from atomlab.nn.optimizers import make_optimizer
 from atomlab.nn.population import PopulationMLP, _runs
@@ -101,6 +102,24 @@ class _Data:
         return self.X_train[rows, idx], self.y_train[rows, idx], None
 
 
+class _NumpyBatches:
+    """NumPy views of the training data, gathered by the torch sampler's indices."""
+
+    def __init__(self, data: _Data) -> None:
+        self.shared = data.shared
+        self.X = data.X_train.numpy()
+        self.y = data.y_train.numpy()
+
+    def batch(self, idx: torch.Tensor | None):
+        if idx is None:
+            return self.X, self.y
+        i = idx.numpy()
+        if self.shared:
+            return self.X[i], self.y[i]
+        rows = np.arange(i.shape[0])[:, None]
+        return self.X[rows, i], self.y[rows, i]
+
+
 def _member_losses(losses: list[tuple[Callable, int, int]], out: torch.Tensor, y: torch.Tensor,
                    mask: torch.Tensor | None) -> torch.Tensor:
     """Mean loss per member ``[P]`` (masked examples excluded)."""
@@ -124,10 +143,17 @@ class PopulationTrainer:
         ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
     progress : callable, optional
         Called with the number of steps just done, for progress bars.
+    use_fastpath : bool
+        Use the hand-derived backward pass where it applies (identical results, faster); False
+        always uses autograd.
+    backend : {"auto", "numpy", "torch"}
+        Where the fast path runs: ``auto`` uses NumPy on the CPU (less overhead per call for tiny
+        matrices) and torch on CUDA.
     """
 
     def __init__(self, members: Sequence[Member], *, device: str = "auto",
-                 progress: Callable[[int], None] | None = None) -> None:
+                 progress: Callable[[int], None] | None = None, use_fastpath: bool = True,
+                 backend: str = "auto") -> None:
         if not members:
             raise ConfigError("a population needs at least one member")
         keys = {population_key(m) for m in members}
@@ -136,6 +162,10 @@ class PopulationTrainer:
         self.members = list(members)
         self.device = resolve_device(device)
         self.progress = progress
+        self.use_fastpath = use_fastpath
+        if backend not in ("auto", "numpy", "torch"):
+            raise ConfigError(f"unknown backend {backend!r}; known: auto, numpy, torch")
+        self.backend = backend
         self.spec = members[0].train
         self.dtype = self.spec.torch_dtype
         self.P = len(members)
@@ -155,6 +185,17 @@ class PopulationTrainer:
         reg = regularizers.get(spec.regularizer) if spec.regularizer else None
         reg_lambda = torch.tensor([m.train.reg_lambda for m in self.members], dtype=self.dtype, device=dev)
 
+        # The hand-derived backward pass when every member fits it (see nn/fastpath.py).
+        fast = (self.use_fastpath and len(loss_runs) == 1
+                and fastpath.supported(net, spec.loss, spec.regularizer, data.task))
+        np_path = None
+        if (self.use_fastpath and self.backend in ("auto", "numpy") and len(loss_runs) == 1
+                and data.train_mask is None
+                and fastpath_numpy.supported(net, spec.loss, spec.regularizer, spec.optimizer, data.task)):
+            np_path = fastpath_numpy.NumpyFastPath(net, spec.loss, spec.regularizer, reg_lambda,
+                                                   spec.optimizer, spec.optimizer_params, lr)
+            np_data = _NumpyBatches(data)
+            div_np = np.full(P, -1, dtype=np.int64)
         n_max = max(data.n_train)
         total = spec.total_steps(n_max)
         record_at = set(spec.record_steps(n_max))
@@ -191,18 +232,44 @@ class PopulationTrainer:
             frame_steps.append(0)
 
         for step, idx in enumerate(batch_indices(spec, [m.seed for m in self.members], data.n_train), 1):
+            if np_path is not None:
+                Xn, yn = np_data.batch(idx)
+                loss_np, grads_np = np_path.loss_and_grads(Xn, yn)
+                np_path.step(grads_np)
+                if step == 1:
+                    ceiling_np = DIVERGENCE_FACTOR * np.maximum(np.abs(loss_np), 1.0)
+                bad_np = ~np.isfinite(loss_np) | (loss_np > ceiling_np)
+                if bad_np.any():
+                    newly = bad_np & (div_np < 0)
+                    div_np[newly] = step
+                    diverged_at = torch.as_tensor(div_np)
+                if step in record_at:
+                    record(step)
+                    if bool((diverged_at >= 0).all()):
+                        break
+                if spec.snapshot_every and step % spec.snapshot_every == 0:
+                    snapshot(step)
+                if spec.grid_every and grid_X is not None and step % spec.grid_every == 0:
+                    frames.append(self._predict_grid(net, grid_X, spec.grid))
+                    frame_steps.append(step)
+                if self.progress is not None:
+                    self.progress(1)
+                continue
             X, y, mask = data.batch(idx)
-            out = net.forward(X, train=True)
-            loss = _member_losses(loss_runs, out, y, mask)
-            if reg is not None:
-                loss = loss + reg_lambda * reg(net.weight_matrices())
+            if fast and mask is None:
+                loss, grads = fastpath.loss_and_grads(net, X, y, spec.loss, spec.regularizer, reg_lambda)
+            else:
+                out = net.forward(X, train=True)
+                loss = _member_losses(loss_runs, out, y, mask)
+                if reg is not None:
+                    loss = loss + reg_lambda * reg(net.weight_matrices())
+                grads = torch.autograd.grad(loss.sum(), params)
             # Divergence is tracked without a device sync: the first step whose loss is not finite,
             # or has exploded to DIVERGENCE_FACTOR times its first value, is kept.
             if step == 1:
                 loss_ceiling = DIVERGENCE_FACTOR * loss.detach().abs().clamp(min=1.0)
             bad = ~torch.isfinite(loss) | (loss.detach() > loss_ceiling)
             diverged_at = torch.where(bad & (diverged_at < 0), step, diverged_at)
-            grads = torch.autograd.grad(loss.sum(), params)
             opt.step(grads, lr)
             if step in record_at:
                 record(step)

@@ -40,7 +40,8 @@ def provenance(wall: float, trained: int, total: int, cfg: dict[str, Any]) -> di
 def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds: int | None = None,
                    overrides: dict[str, Any] | None = None, out: str | Path | None = None,
                    cache: bool = True, cache_dir: str | Path | None = None, device: str = "auto",
-                   progress: bool = False, report: bool = True, formats: tuple[str, ...] = ("png",)) -> Result:
+                   progress: bool = False, report: bool = True, formats: tuple[str, ...] = ("png",),
+                   workers: int | None = None) -> Result:
     """Run a catalog experiment and check its claims.
 
     Parameters
@@ -69,6 +70,9 @@ def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds:
         Draw figures and write the HTML report (needs ``out``; defaults to ``runs/NAME-SCALE``).
     formats : tuple of str
         Figure formats (``("png",)``, or ``("png", "svg")``).
+    workers : int, optional
+        Worker processes for independent populations (default ``$ATOMLAB_WORKERS`` or the number of
+        cores); they are started only when the work is large enough to pay for them.
 
     Returns
     -------
@@ -79,7 +83,7 @@ def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds:
     start = time.perf_counter()
     trials = exp.plan(cfg)
     outcomes, trained = run_trials(trials, cache=TrialCache(cache_dir, enabled=cache), device=device,
-                                   progress=progress)
+                                   progress=progress, workers=workers)
     final = final_table(trials, outcomes)
     result = Result(exp, cfg, trials, outcomes, tidy_table(trials, outcomes), final)
     result.verdict, result.claims = check_claims(exp.claims_for(cfg), final)

@@ -2,20 +2,28 @@
 
 Population trials (MLPs) that share layer shapes and a recipe train together in one vectorised
 program; other kinds (a CNN, a scikit-learn estimator, the NumPy network) run through their
-registered trial kind. Every finished population is written to the cache at once, so an
-interrupted run keeps all finished trials.
+registered trial kind. Every finished job is written to the cache at once, so an interrupted
+run keeps all finished trials.
+
+With ``workers > 1`` independent jobs run in worker processes with one intra-op thread each:
+for networks this small that beats one process with two threads (docs/benchmarks.md). Workers
+are used only when the work is large enough to pay for starting them and every function the
+trials name is importable in a fresh process (not defined in ``__main__`` or a notebook).
 """
 
 from __future__ import annotations
 
+import importlib
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
-from atomlab.data.dataset import Dataset
+from atomlab.data.dataset import Dataset, datasets
 from atomlab.engine.outcome import Outcome
 from atomlab.engine.population import Member, PopulationTrainer, population_key
 from atomlab.lab.cache import TrialCache
-from atomlab.lab.data import materialize
+from atomlab.lab.data import materialize, transforms
 from atomlab.lab.trial import Trial
 from atomlab.registry import Registry
 
@@ -24,6 +32,21 @@ TrialKind = Callable[..., list[Outcome]]
 trial_kinds: Registry[TrialKind] = Registry("trial kind")
 
 MAX_POPULATION = 1024
+#: Estimated seconds of training below which a run stays in one process (a worker takes ~2 s to start).
+PARALLEL_MIN_SECONDS = 8.0
+
+
+def estimated_seconds(jobs: Sequence[tuple[str, list[int]]], work: dict[int, int]) -> float:
+    """A rough cost model of a list of jobs on one core: per step, a fixed overhead plus a little per member.
+
+    Measured on the catalog's small MLPs (docs/benchmarks.md); it only decides whether starting
+    worker processes can pay off, so being within a factor of two is enough.
+    """
+    total = 0.0
+    for kind, idx in jobs:
+        steps = max(work[i] for i in idx)
+        total += steps * (1e-4 + 3e-6 * len(idx)) if kind == "population" else sum(work[i] for i in idx) * 1e-3
+    return total
 
 
 def register_trial_kind(name: str, *, overwrite: bool = False):
@@ -35,9 +58,17 @@ def register_trial_kind(name: str, *, overwrite: bool = False):
     return trial_kinds.register(name, overwrite=overwrite)
 
 
-def _population_batches(trials: Sequence[Trial], datasets: Sequence[Dataset]) -> list[list[int]]:
+def default_workers() -> int:
+    """``$ATOMLAB_WORKERS`` if set, else the number of CPU cores (at most 8)."""
+    env = os.environ.get("ATOMLAB_WORKERS")
+    if env:
+        return max(1, int(env))
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+def _population_batches(trials: Sequence[Trial], data: Sequence[Dataset], split_into: int = 1) -> list[list[int]]:
     groups: dict[Any, list[int]] = {}
-    for i, (t, d) in enumerate(zip(trials, datasets)):
+    for i, (t, d) in enumerate(zip(trials, data)):
         key = population_key(Member(t.model, t.train, t.seed, d))
         groups.setdefault(key, []).append(i)
     batches = []
@@ -46,11 +77,74 @@ def _population_batches(trials: Sequence[Trial], datasets: Sequence[Dataset]) ->
         idx = sorted(idx, key=lambda i: (trials[i].model.activation, trials[i].train.loss))
         for s in range(0, len(idx), MAX_POPULATION):
             batches.append(idx[s:s + MAX_POPULATION])
+    # Too few jobs to keep every worker busy: halve the largest populations (8 members at least).
+    while len(batches) < split_into:
+        batches.sort(key=len, reverse=True)
+        if len(batches[0]) < 16:
+            break
+        big = batches.pop(0)
+        batches += [big[: len(big) // 2], big[len(big) // 2:]]
     return batches
 
 
-def run_trials(trials: Sequence[Trial], *, cache: TrialCache, device: str = "auto",
-               progress: bool = False, log: Callable[[str], None] | None = None) -> tuple[list[Outcome], int]:
+def _work(trial: Trial, data: Dataset) -> int:
+    if trial.train is None:
+        return 1
+    return trial.train.total_steps(data.n_train)
+
+
+def _modules_of(trials: Sequence[Trial]) -> set[str] | None:
+    """Modules that define the functions the trials use; None if one lives in ``__main__``."""
+    from atomlab.nn import activations, initializers, losses, optimizers, parse_initializer, regularizers
+
+    objs: list[Any] = []
+    for t in trials:
+        objs.append(datasets.get(t.data.name))
+        objs += [transforms.get(name) for name, _ in t.data.transforms]
+        if t.kind != "population":
+            objs.append(trial_kinds.get(t.kind))
+        m = t.model
+        if hasattr(m, "activation"):
+            objs.append(activations.get(m.activation))
+            objs.append(initializers.get(parse_initializer(m.init)[0]))
+        if t.train is not None:
+            objs += [losses.get(t.train.loss), optimizers.get(t.train.optimizer)]
+            if t.train.regularizer:
+                objs.append(regularizers.get(t.train.regularizer))
+    modules = set()
+    for obj in objs:
+        mod = getattr(obj, "__module__", None) or ""
+        if mod in ("__main__", "") or mod.startswith("__"):
+            return None
+        modules.add(mod)
+    return modules
+
+
+def _init_worker(modules: Sequence[str]) -> None:
+    import torch
+
+    torch.set_num_threads(1)
+    for mod in modules:
+        importlib.import_module(mod)
+    importlib.import_module("atomlab.catalog")
+
+
+def _run_job(kind: str, trials: list[Trial], device: str) -> list[Outcome]:
+    """Train one job (a population, or one trial of another kind) in this process."""
+    data = [materialize(t.data) for t in trials]
+    if kind == "population":
+        members = [Member(t.model, t.train, t.seed, d) for t, d in zip(trials, data)]
+        outs = PopulationTrainer(members, device=device).run()
+    else:
+        outs = trial_kinds.get(kind)(trials, data, device=device)
+    for o, d in zip(outs, data):
+        if d.note:
+            o.info.setdefault("data_note", d.note)
+    return outs
+
+
+def run_trials(trials: Sequence[Trial], *, cache: TrialCache, device: str = "auto", progress: bool = False,
+               workers: int | None = None, log: Callable[[str], None] | None = None) -> tuple[list[Outcome], int]:
     """Outcomes for ``trials`` (same order), training only what the cache lacks.
 
     Returns the outcomes and how many trials were trained (not served from the cache).
@@ -59,44 +153,54 @@ def run_trials(trials: Sequence[Trial], *, cache: TrialCache, device: str = "aut
     missing = [i for i, o in enumerate(outcomes) if o is None]
     if not missing:
         return outcomes, 0  # type: ignore[return-value]
-    datasets = {i: materialize(trials[i].data) for i in missing}
-    by_kind: dict[str, list[int]] = {}
-    for i in missing:
-        by_kind.setdefault(trials[i].kind, []).append(i)
+    data = {i: materialize(trials[i].data) for i in missing}
+    work = {i: _work(trials[i], data[i]) for i in missing}
+    workers = default_workers() if workers is None else max(1, workers)
+    pop = [i for i in missing if trials[i].kind == "population"]
+
+    def make_jobs(split_into: int) -> list[tuple[str, list[int]]]:
+        jobs = [("population", [pop[j] for j in batch]) for batch in
+                _population_batches([trials[i] for i in pop], [data[i] for i in pop], split_into)] if pop else []
+        return jobs + [(trials[i].kind, [i]) for i in missing if trials[i].kind != "population"]
+
+    jobs = make_jobs(1)
+    modules = None
+    if workers > 1 and device != "cuda" and estimated_seconds(jobs, work) >= PARALLEL_MIN_SECONDS:
+        modules = _modules_of([trials[i] for i in missing])
+    parallel = modules is not None
+    if parallel:
+        jobs = make_jobs(workers)
 
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        total = sum(trials[i].train.total_steps(datasets[i].n_train) if trials[i].train else 1
-                    for i in missing)
-        bar = tqdm(total=total, unit="step", desc="training", leave=False, mininterval=0.5)
+        bar = tqdm(total=sum(work[i] for i in missing), unit="step", desc="training", leave=False,
+                   mininterval=0.5)
 
-    for kind, idx in by_kind.items():
-        if kind == "population":
-            sub_trials = [trials[i] for i in idx]
-            for batch in _population_batches(sub_trials, [datasets[i] for i in idx]):
-                members = [Member(sub_trials[j].model, sub_trials[j].train, sub_trials[j].seed,
-                                  datasets[idx[j]]) for j in batch]
-                if log:
-                    log(f"population of {len(members)} x {members[0].model.layers}")
+    def finish(idx: list[int], outs: list[Outcome]) -> None:
+        for i, out in zip(idx, outs):
+            outcomes[i] = out
+            cache.put(trials[i].key, out)
+        if bar is not None:
+            bar.update(sum(work[i] for i in idx))
 
-                def tick(n, _k=len(members)):
-                    if bar is not None:
-                        bar.update(n * _k)
+    if parallel and len(jobs) > 1:
+        if log:
+            log(f"{len(jobs)} jobs on {workers} worker processes")
+        import multiprocessing
 
-                outs = PopulationTrainer(members, device=device, progress=tick if bar else None).run()
-                for j, out in zip(batch, outs):
-                    outcomes[idx[j]] = out
-                    cache.put(trials[idx[j]].key, out)
-        else:
-            runner = trial_kinds.get(kind)
-            for i in idx:
-                out = runner([trials[i]], [datasets[i]], device=device)[0]
-                outcomes[i] = out
-                cache.put(trials[i].key, out)
-                if bar is not None:
-                    bar.update(trials[i].train.total_steps(datasets[i].n_train) if trials[i].train else 1)
+        ctx = multiprocessing.get_context("spawn")  # fork is unsafe after torch's thread pools start
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx,
+                                 initializer=_init_worker, initargs=(sorted(modules),)) as pool:
+            futures = {pool.submit(_run_job, kind, [trials[i] for i in idx], device): idx for kind, idx in jobs}
+            for fut in as_completed(futures):
+                finish(futures[fut], fut.result())
+    else:
+        for kind, idx in jobs:
+            if log:
+                log(f"{kind} job of {len(idx)}")
+            finish(idx, _run_job(kind, [trials[i] for i in idx], device))
     if bar is not None:
         bar.close()
     return outcomes, len(missing)  # type: ignore[return-value]

@@ -91,9 +91,22 @@ def make_optimizer(name: str, params: Sequence[torch.Tensor], **hyper: Any) -> O
     return optimizers.get(name)(params, **hyper)
 
 
+def _per_param(lr, params: list[torch.Tensor]) -> list:
+    """The learning rate broadcast to each parameter (a ``[P]`` tensor gains trailing dims)."""
+    if isinstance(lr, torch.Tensor) and lr.dim() > 0:
+        return [lr.reshape(lr.shape[0], *([1] * (p.dim() - 1))) for p in params]
+    return [lr for _ in params]
+
+
 @register_optimizer("sgd")
 class SGD(Optimizer):
     """Plain gradient descent: ``p -= lr * g``."""
+
+    @torch.no_grad()
+    def step(self, grads, lr):
+        # Fused over all parameters with torch._foreach_*: one call instead of one per tensor.
+        self.t += 1
+        torch._foreach_sub_(self.params, torch._foreach_mul(list(grads), _per_param(lr, self.params)))
 
     def update(self, p, g, state, lr):
         p.sub_(lr * g)
@@ -120,6 +133,29 @@ class Adam(Optimizer):
     """Adam (Kingma & Ba, 2015) with bias correction, as ``torch.optim.Adam``."""
 
     defaults = {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+
+    @torch.no_grad()
+    def step(self, grads, lr):
+        # The same arithmetic as update(), fused over all parameters with torch._foreach_*.
+        self.t += 1
+        b1, b2, eps = self.hyper["beta1"], self.hyper["beta2"], self.hyper["eps"]
+        grads = list(grads)
+        if not self.state[0]:
+            for p, st in zip(self.params, self.state):
+                st["m"], st["v"] = torch.zeros_like(p), torch.zeros_like(p)
+        ms = [st["m"] for st in self.state]
+        vs = [st["v"] for st in self.state]
+        torch._foreach_lerp_(ms, grads, 1 - b1)
+        torch._foreach_mul_(vs, b2)
+        torch._foreach_addcmul_(vs, grads, grads, value=1 - b2)
+        bias1 = 1 - b1**self.t
+        bias2_sqrt = (1 - b2**self.t) ** 0.5
+        denom = torch._foreach_sqrt(vs)
+        torch._foreach_div_(denom, bias2_sqrt)
+        torch._foreach_add_(denom, eps)
+        steps = torch._foreach_div(ms, denom)
+        torch._foreach_mul_(steps, [x / bias1 for x in _per_param(lr, self.params)])
+        torch._foreach_sub_(self.params, steps)
 
     def update(self, p, g, state, lr):
         b1, b2, eps = self.hyper["beta1"], self.hyper["beta2"], self.hyper["eps"]

@@ -155,7 +155,7 @@ class PopulationMLP:
                 return z
             if self.batchnorm:
                 z = self._batchnorm(z, i, train)
-            if self.residual and z.shape == h.shape:
+            if self.residual and z.shape[-1] == h.shape[-1]:
                 z = z + h
             h = self._activate(z)
             if hidden is not None:

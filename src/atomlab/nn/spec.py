@@ -181,7 +181,7 @@ class MLP(torch.nn.Module):
                 return z
             if self.spec.batchnorm:
                 z = self.norms[i](z)
-            if self.spec.residual and z.shape == h.shape:
+            if self.spec.residual and z.shape[-1] == h.shape[-1]:
                 z = z + h
             h = self.drop(self.act(z))
         return h  # unreachable: the last slot is the output layer
