@@ -126,6 +126,21 @@ def cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from atomlab.bench import suite
+
+    log = (lambda msg: print(msg, file=sys.stderr, flush=True)) if args.format == "json" else print
+    result = suite.run_suite(args.workload or None, repeats=args.repeats, scale=args.scale, threads=args.threads,
+                             only=args.only or None, log=log)
+    if args.out:
+        suite.write(result, Path(args.out))
+    if args.format == "json":
+        print(json.dumps(result, indent=2))
+    else:
+        print(suite.markdown(result))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from atomlab import __version__
 
@@ -159,6 +174,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="rebuild the atlas of a run directory without training")
     p.add_argument("dir")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("bench", help="time the engine against the alternatives (see docs/benchmarks.md)")
+    p.add_argument("--workload", action="append", help="W or W2 (repeatable; default all)")
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--scale", type=float, default=1.0, help="multiply the epochs (0.01 for a tiny run)")
+    p.add_argument("--threads", type=int, default=1, help="intra-op threads in-process")
+    p.add_argument("--only", action="append", help="run only contenders whose name contains this")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--out", help="also write the JSON result to this file")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("data", help="get data sets")
     dsub = p.add_subparsers(dest="action", required=True)

@@ -21,6 +21,8 @@ import pandas as pd
 from atomlab.lab import stats
 
 VERDICTS = ("supported", "refuted", "inconclusive")
+#: Fewer seeds than this never give a decisive verdict, however consistent they look.
+MIN_SEEDS = 3
 
 
 @dataclass
@@ -146,7 +148,7 @@ class Trend(Claim):
             rhos = stats.spearman_per_seed(pivot.to_numpy())
             lo, hi = stats.mean_ci(rhos, level=level)
             interval = stats.Interval(float(np.mean(rhos)) if len(rhos) else math.nan, lo, hi, level)
-            verdict = _verdict(interval, want) if len(rhos) > 1 else "inconclusive"
+            verdict = _verdict(interval, want) if len(rhos) >= MIN_SEEDS else "inconclusive"
             means = pivot.mean(axis=0)
             detail = "means by level: " + ", ".join(f"{k}: {v:.4g}" for k, v in means.items())
             tests.append(TestResult(group, "Spearman rho", interval.estimate, (lo, hi), level, len(rhos),
@@ -186,7 +188,7 @@ class Compare(Claim):
             lo, hi = stats.mean_ci(diffs, level=level)
             est = float(diffs.mean()) if len(diffs) else math.nan
             interval = stats.Interval(est, lo, hi, level)
-            verdict = _verdict(interval, want) if len(diffs) > 1 else "inconclusive"
+            verdict = _verdict(interval, want) if len(diffs) >= MIN_SEEDS else "inconclusive"
             needed = (stats.seeds_needed(est, float(diffs.std(ddof=1)))
                       if verdict == "inconclusive" and len(diffs) > 1 else None)
             detail = f"a mean {paired['a'].mean():.4g}, b mean {paired['b'].mean():.4g}" if len(paired) else "no pairs"

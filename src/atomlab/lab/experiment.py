@@ -53,6 +53,9 @@ class Experiment:
         The main metric, summarised per arm in ``verdict.json``.
     differences : str
         Where this implementation departs from the source, and why.
+    agreement : str or callable, optional
+        One sentence on whether the verdict agrees with the source, when the default (supported
+        means agreement) does not fit, e.g. when the claim tested is the contrary of the source's.
     """
 
     name: str
@@ -73,6 +76,7 @@ class Experiment:
     metric: str = "test_acc"
     differences: str = ""
     tags: Sequence[str] = ()
+    agreement: str | Callable[..., str] | None = None
 
     def __post_init__(self) -> None:
         self.settings = {"seeds": 5, "seed": 0, **self.settings}

@@ -5,16 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from atomlab.lab.result import Result
-
-
-def _agreement(result: Result) -> str:
-    exp = result.experiment
-    if getattr(exp, "agreement", None):
-        return exp.agreement(result) if callable(exp.agreement) else str(exp.agreement)
-    return {"supported": "Our measurement agrees with the source's claim.",
-            "refuted": "Our measurement contradicts the source's claim.",
-            "inconclusive": "Our measurement can neither confirm nor refute the source's claim at this "
-                            "number of seeds."}.get(result.verdict, "")
+from atomlab.lab.result import agreement_text as _agreement
 
 
 def report_content(result: Result):
@@ -28,10 +19,16 @@ def report_content(result: Result):
     claims = []
     for c in result.claims:
         for t in c.tests:
-            claims.append({"claim": c.text, "group": t.group, "verdict": t.verdict, "statistic": t.statistic,
-                           "estimate": t.estimate, "ci": t.ci, "level": t.level, "n_seeds": t.n_seeds,
-                           "test": c.method, "effect_size": t.effect_size, "seeds_needed": t.seeds_needed,
-                           "note": t.detail})
+            claim = f"{c.text} [{t.group}]" if t.group else c.text
+            notes = [t.detail]
+            if t.effect_size == t.effect_size:  # not NaN
+                notes.append(f"effect size d_z = {t.effect_size:.2g}")
+            if t.seeds_needed:
+                notes.append(f"about {t.seeds_needed} seeds would likely settle it")
+            claims.append({"claim": claim, "verdict": t.verdict, "statistic": f"{t.statistic} = {t.estimate:+.3g}",
+                           "ci": t.ci, "n_seeds": t.n_seeds,
+                           "test": f"{c.method}; {100 * t.level:.2f}% interval (Bonferroni)",
+                           "note": "; ".join(n for n in notes if n)})
     params = {k: v for k, v in result.config.items()}
     data_notes = sorted({getattr(o, "info", {}).get("data_note", "") for o in result.outcomes} - {""})
     return ReportContent(

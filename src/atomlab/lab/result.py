@@ -48,6 +48,28 @@ def final_table(trials: list[Trial], outcomes: list[Outcome]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _rel(path: Any, base: Path | None) -> str:
+    p = Path(path)
+    if base is not None:
+        try:
+            return str(p.resolve().relative_to(Path(base).resolve()))
+        except ValueError:
+            pass
+    return str(p)
+
+
+def agreement_text(result: Result) -> str:
+    """Whether our verdict agrees with the source's claim, in one sentence."""
+    exp = result.experiment
+    custom = getattr(exp, "agreement", None)
+    if custom:
+        return custom(result) if callable(custom) else str(custom)
+    return {"supported": "Our measurement agrees with the source's claim.",
+            "refuted": "Our measurement contradicts the source's claim.",
+            "inconclusive": "At this number of seeds our measurement neither confirms nor refutes the source's "
+                            "claim."}.get(result.verdict, "")
+
+
 @dataclass
 class Result:
     """What :func:`atomlab.run` returns.
@@ -162,6 +184,10 @@ class Result:
                                    "seeds_needed": t.seeds_needed, "detail": t.detail} for t in c.tests]}
                        for c in self.claims],
             "diverged_trials": int(self.final["diverged"].sum()) if "diverged" in self.final else 0,
+            "title": self.experiment.title, "question": self.experiment.question,
+            "agreement": agreement_text(self), "agrees": {"supported": True, "refuted": False}.get(self.verdict),
+            "figures": [{"name": f.name, "path": _rel(f.path, self.out_dir), "caption": f.caption, "main": f.main}
+                        for f in self.figures],
             "source": self.experiment.source, "section": self.experiment.section,
             "source_conclusion": self.experiment.source_conclusion,
             "provenance": self.provenance,

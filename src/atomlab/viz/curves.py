@@ -13,8 +13,6 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from scipy import stats
-
 from atomlab.errors import ConfigError
 from atomlab.viz._util import (
     LegendPlace,
@@ -76,6 +74,8 @@ def mean_band(
         s = float(v.std(ddof=1))
         return m, m - s, m + s
     if band == "t":
+        from scipy import stats  # deferred: scipy.stats costs a second at import
+
         half = float(stats.t.ppf((1 + ci) / 2, v.size - 1) * v.std(ddof=1) / np.sqrt(v.size))
         return m, m - half, m + half
     rng = np.random.default_rng(random_state)

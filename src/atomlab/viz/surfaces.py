@@ -146,12 +146,14 @@ def plot_surface(
             m = labels == k
             ax.scatter(
                 X[m, 0], X[m, 1], s=point_size, c=cols[k], marker="o" if k == 0 else "^",
-                edgecolors="white", linewidths=0.4, zorder=5,
+                edgecolors="black", linewidths=0.3, zorder=5,
             )
     ax.set_xlim(xx.min(), xx.max())
     ax.set_ylim(yy.min(), yy.max())
     ax.set_aspect("equal")
     ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
     if not ticks:
         ax.set_xticks([])
         ax.set_yticks([])
@@ -242,7 +244,7 @@ def surface_grid(
                 ax.grid(False)
             else:
                 kw = {k: v for k, v in cell.items() if k != "title"}
-                mappable = plot_surface(ax, ticks=False, point_size=5.0, **kw)
+                mappable = plot_surface(ax, ticks=False, point_size=7.0, **kw)
                 if cell.get("title"):
                     ax.set_xlabel(str(cell["title"]), fontsize=9)
             if i == 0:

@@ -1,0 +1,43 @@
+"""Worker-process helper for the benchmark: split a population across processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+
+def _init() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def _train(name: str, epochs: int, seeds) -> float:
+    import dataclasses
+
+    from atomlab.bench.suite import WORKLOADS
+    from atomlab.engine import Member, PopulationTrainer, TrainSpec
+    from atomlab.nn import MLPSpec
+
+    # Data sets hold closures (their true function), so the worker rebuilds the task by name.
+    task = dataclasses.replace(WORKLOADS[name]()[0], epochs=epochs)
+
+    spec = MLPSpec(layers=task.layers, activation=task.activation, init="he_uniform")
+    train = TrainSpec(optimizer=task.optimizer, lr=task.lr, batch_size=task.batch_size, epochs=task.epochs,
+                      sampling="shuffle", record_every=10**9)
+    start = time.perf_counter()
+    PopulationTrainer([Member(spec, train, s, task.data) for s in seeds], device="cpu").run()
+    return time.perf_counter() - start
+
+
+def parallel_population(task, P: int, workers: int) -> float:
+    """Seconds to train P models split over ``workers`` single-thread processes (pool start-up excluded)."""
+    ctx = multiprocessing.get_context("spawn")
+    chunks = [list(range(P))[i::workers] for i in range(workers)]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init) as pool:
+        args = [task.name] * workers, [task.epochs] * workers
+        list(pool.map(_train, *args, [[0]] * workers))  # warm the workers (imports, data)
+        start = time.perf_counter()
+        list(pool.map(_train, *args, chunks))
+        return time.perf_counter() - start

@@ -1,0 +1,244 @@
+"""Ways to train P small MLPs on the same task, from naive to vectorised.
+
+Each contender is ``fn(task, P) -> seconds`` for training ``P`` models of ``task`` (a
+:class:`Task`). They all do the same arithmetic: same architecture, data, batch size, epochs and
+optimiser; only the way the work is organised differs.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from atomlab.data.dataset import Dataset
+
+
+@dataclass
+class Task:
+    """One benchmark workload: an MLP recipe on a data set."""
+
+    name: str
+    data: Dataset
+    layers: tuple[int, ...]
+    activation: str
+    optimizer: str  # "sgd" or "adam"
+    lr: float
+    batch_size: int
+    epochs: int
+
+    @property
+    def steps(self) -> int:
+        return self.epochs * -(-self.data.n_train // self.batch_size)
+
+    def flops_per_model(self) -> float:
+        """Multiply-adds x 2 of forward and backward (weights and inputs) over the whole run."""
+        dims = [self.data.input_dim, *self.layers, self.data.output_dim]
+        macs = sum(a * b for a, b in zip(dims[:-1], dims[1:]))
+        input_grad = sum(a * b for a, b in zip(dims[1:-1], dims[2:]))  # no gradient for the input
+        per_example = 2 * (2 * macs + input_grad)
+        return float(per_example) * self.data.n_train * self.epochs
+
+
+def _act(name: str) -> torch.nn.Module:
+    return {"relu": torch.nn.ReLU(), "tanh": torch.nn.Tanh(), "sigmoid": torch.nn.Sigmoid()}[name]
+
+
+def naive_torch(task: Task, P: int) -> float:
+    """One ``nn.Sequential`` and one ``torch.optim`` optimiser after another: the baseline."""
+    X = torch.as_tensor(task.data.X_train, dtype=torch.float32).reshape(task.data.n_train, -1)
+    y = torch.as_tensor(task.data.y_train)
+    start = time.perf_counter()
+    for seed in range(P):
+        torch.manual_seed(seed)
+        dims = [X.shape[1], *task.layers]
+        layers: list[torch.nn.Module] = []
+        for a, b in zip(dims[:-1], dims[1:]):
+            layers += [torch.nn.Linear(a, b), _act(task.activation)]
+        model = torch.nn.Sequential(*layers, torch.nn.Linear(dims[-1], task.data.output_dim))
+        opt = (torch.optim.SGD if task.optimizer == "sgd" else torch.optim.Adam)(model.parameters(), lr=task.lr)
+        loss_fn = torch.nn.CrossEntropyLoss()
+        g = torch.Generator().manual_seed(seed)
+        for _ in range(task.epochs):
+            perm = torch.randperm(len(X), generator=g)
+            for s in range(0, len(X), task.batch_size):
+                idx = perm[s:s + task.batch_size]
+                opt.zero_grad()
+                loss_fn(model(X[idx]), y[idx]).backward()
+                opt.step()
+    return time.perf_counter() - start
+
+
+def sklearn_mlp(task: Task, P: int) -> float:
+    """scikit-learn's ``MLPClassifier`` with the same recipe, one model after another."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    X = task.data.X_train.reshape(task.data.n_train, -1)
+    start = time.perf_counter()
+    for seed in range(P):
+        clf = MLPClassifier(hidden_layer_sizes=task.layers, activation=task.activation.replace("sigmoid", "logistic"),
+                            solver=task.optimizer, learning_rate_init=task.lr, batch_size=task.batch_size,
+                            max_iter=task.epochs, momentum=0.0, nesterovs_momentum=False, n_iter_no_change=10**9,
+                            tol=0.0, alpha=0.0, random_state=seed, shuffle=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(X, task.data.y_train)
+    return time.perf_counter() - start
+
+
+def numpy_scratch(task: Task, P: int) -> float:
+    """The problem set's NumPy network (``atomlab.scratch``) with minibatch SGD, one after another."""
+    from atomlab.scratch import DeepNet
+
+    X = task.data.X_train.reshape(task.data.n_train, -1).astype(np.float32)
+    y = task.data.y_train
+    sizes = [X.shape[1], *task.layers, task.data.output_dim]
+    start = time.perf_counter()
+    for seed in range(P):
+        net = DeepNet(sizes, activation=task.activation, seed=seed, reg_lambda=0.0, init="he", dtype=np.float32)
+        rng = np.random.default_rng(seed)
+        for _ in range(task.epochs):
+            perm = rng.permutation(len(X))
+            for s in range(0, len(X), task.batch_size):
+                idx = perm[s:s + task.batch_size]
+                grads = net.backward(X[idx], y[idx])
+                for i, (W, b) in enumerate(zip(net.weights, net.biases), 1):
+                    W -= task.lr * grads[f"W{i}"]
+                    b -= task.lr * grads[f"b{i}"]
+    return time.perf_counter() - start
+
+
+def torch_vmap(task: Task, P: int) -> float:
+    """PyTorch's model-ensembling recipe: ``stack_module_state`` + ``vmap(functional_call)``."""
+    from torch.func import functional_call, grad, stack_module_state, vmap
+
+    X = torch.as_tensor(task.data.X_train, dtype=torch.float32).reshape(task.data.n_train, -1)
+    y = torch.as_tensor(task.data.y_train)
+    dims = [X.shape[1], *task.layers]
+
+    def build():
+        layers: list[torch.nn.Module] = []
+        for a, b in zip(dims[:-1], dims[1:]):
+            layers += [torch.nn.Linear(a, b), _act(task.activation)]
+        return torch.nn.Sequential(*layers, torch.nn.Linear(dims[-1], task.data.output_dim))
+
+    models = [build() for _ in range(P)]
+    params, buffers = stack_module_state(models)
+    base = build().to("meta")
+
+    def loss(p, b, xb, yb):
+        return torch.nn.functional.cross_entropy(functional_call(base, (p, b), (xb,)), yb)
+
+    grad_fn = vmap(grad(loss), in_dims=(0, 0, 0, 0))
+    gens = [torch.Generator().manual_seed(s) for s in range(P)]
+    start = time.perf_counter()
+    for _ in range(task.epochs):
+        perms = torch.stack([torch.randperm(len(X), generator=g) for g in gens])
+        for s in range(0, len(X), task.batch_size):
+            idx = perms[:, s:s + task.batch_size]
+            grads = grad_fn(params, buffers, X[idx], y[idx])
+            with torch.no_grad():
+                for k in params:
+                    params[k].sub_(task.lr * grads[k])
+    return time.perf_counter() - start
+
+
+def atomlab_population(task: Task, P: int, *, backend: str = "auto", fastpath: bool = True) -> float:
+    """atomlab's population engine: all P models in one vectorised loop."""
+    from atomlab.engine import Member, PopulationTrainer, TrainSpec
+    from atomlab.nn import MLPSpec
+
+    spec = MLPSpec(layers=task.layers, activation=task.activation, init="he_uniform")
+    train = TrainSpec(optimizer=task.optimizer, lr=task.lr, batch_size=task.batch_size, epochs=task.epochs,
+                      sampling="shuffle", record_every=10**9)
+    members = [Member(spec, train, s, task.data) for s in range(P)]
+    start = time.perf_counter()
+    PopulationTrainer(members, device="cpu", use_fastpath=fastpath, backend=backend).run()
+    return time.perf_counter() - start
+
+
+def atomlab_workers(task: Task, P: int, *, workers: int = 2) -> float:
+    """atomlab's runner with ``workers`` processes of one thread, each training part of the population."""
+    from atomlab.bench import _worker
+
+    return _worker.parallel_population(task, P, workers)
+
+
+def jax_population(task: Task, P: int) -> float | None:
+    """JAX ``jit(vmap(...))`` with the epoch loop inside ``lax.scan`` (None when JAX is missing)."""
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        return None
+    X = jnp.asarray(task.data.X_train.reshape(task.data.n_train, -1), dtype=jnp.float32)
+    y = jnp.asarray(task.data.y_train)
+    dims = [X.shape[1], *task.layers, task.data.output_dim]
+    act = {"relu": jax.nn.relu, "tanh": jnp.tanh, "sigmoid": jax.nn.sigmoid}[task.activation]
+    n, B = X.shape[0], task.batch_size
+    n_batches = n // B
+
+    def init(key):
+        params = []
+        for a, b in zip(dims[:-1], dims[1:]):
+            key, k1 = jax.random.split(key)
+            params.append((jax.random.uniform(k1, (a, b), minval=-1, maxval=1) * jnp.sqrt(6.0 / a),
+                           jnp.zeros(b)))
+        return params
+
+    def loss(params, xb, yb):
+        h = xb
+        for W, b in params[:-1]:
+            h = act(h @ W + b)
+        W, b = params[-1]
+        logits = h @ W + b
+        return -jnp.mean(jax.nn.log_softmax(logits)[jnp.arange(len(yb)), yb])
+
+    def epoch(carry, key):
+        perm = jax.random.permutation(key, n)[: n_batches * B].reshape(n_batches, B)
+
+        def step(carry, idx):
+            p, m, v, t = carry
+            g = jax.grad(loss)(p, X[idx], y[idx])
+            if task.optimizer == "sgd":
+                return (jax.tree_util.tree_map(lambda w, gw: w - task.lr * gw, p, g), m, v, t), None
+            t = t + 1  # Adam, as torch.optim.Adam
+            m = jax.tree_util.tree_map(lambda a, gw: 0.9 * a + 0.1 * gw, m, g)
+            v = jax.tree_util.tree_map(lambda a, gw: 0.999 * a + 0.001 * gw * gw, v, g)
+            c1, c2 = 1 - 0.9**t, jnp.sqrt(1 - 0.999**t)
+            p = jax.tree_util.tree_map(lambda w, a, b: w - task.lr / c1 * a / (jnp.sqrt(b) / c2 + 1e-8), p, m, v)
+            return (p, m, v, t), None
+
+        carry, _ = jax.lax.scan(step, carry, perm)
+        return carry, None
+
+    def train(key):
+        k_init, k_data = jax.random.split(key)
+        params = init(k_init)
+        zeros = jax.tree_util.tree_map(jnp.zeros_like, params)
+        carry = (params, zeros, zeros, jnp.asarray(0.0))
+        carry, _ = jax.lax.scan(epoch, carry, jax.random.split(k_data, task.epochs))
+        return carry[0]
+
+    run = jax.jit(jax.vmap(train))
+    keys = jax.random.split(jax.random.PRNGKey(0), P)
+    jax.block_until_ready(run(keys[:P]))  # compile (not timed: reported separately)
+    start = time.perf_counter()
+    jax.block_until_ready(run(keys))
+    return time.perf_counter() - start
+
+
+def matmul_peak_gflops(threads: int | None = None, n: int = 1024, repeats: int = 10) -> float:
+    """Measured float32 matmul throughput of this machine (GFLOP/s) with torch's current threads."""
+    a = torch.randn(n, n)
+    b = torch.randn(n, n)
+    torch.mm(a, b)
+    start = time.perf_counter()
+    for _ in range(repeats):
+        torch.mm(a, b)
+    return 2 * n**3 * repeats / (time.perf_counter() - start) / 1e9

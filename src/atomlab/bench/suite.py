@@ -1,0 +1,196 @@
+"""The benchmark suite: workloads, repeated interleaved runs, and the table they produce."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from atomlab.bench import contenders as C
+from atomlab.data.dataset import Dataset
+from atomlab.errors import unknown_choice
+
+
+def _surface_task(n: int = 1000) -> Dataset:
+    from atomlab.data import make_dataset
+
+    return make_dataset("surface2d", function="sine", n_train=n, n_test=200, random_state=0)
+
+
+def _mnist_task(n: int = 5000) -> Dataset:
+    from atomlab.data import load_mnist
+
+    return load_mnist(source="subset", subset=(n, 1000), flatten=True)
+
+
+def workload_w(scale: float = 1.0) -> tuple[C.Task, int]:
+    """W: 64 MLPs 2-10-10-10-10-2 (ReLU), 1,000 points, SGD lr 0.01, batch 10, 100 epochs."""
+    return C.Task("W", _surface_task(), (10, 10, 10, 10), "relu", "sgd", 0.01, 10, max(1, int(100 * scale))), 64
+
+
+def workload_w2(scale: float = 1.0) -> tuple[C.Task, int]:
+    """W2: MLP 784-100-100-10 on 5,000 MNIST images, Adam, batch 64, 5 epochs; 8 models."""
+    return C.Task("W2", _mnist_task(), (100, 100), "relu", "adam", 0.001, 64, max(1, int(5 * scale))), 8
+
+
+WORKLOADS: dict[str, Callable[..., tuple[C.Task, int]]] = {"W": workload_w, "W2": workload_w2}
+
+# (name, function, how many of the P models it trains per repeat: slow ones are measured on a few)
+CONTENDERS: list[tuple[str, Callable[..., float | None], Callable[[int], int]]] = [
+    ("naive PyTorch (1 model at a time)", C.naive_torch, lambda P: max(1, P // 16)),
+    ("scikit-learn MLPClassifier", C.sklearn_mlp, lambda P: max(1, P // 32)),
+    ("NumPy scratch network", C.numpy_scratch, lambda P: max(1, P // 16)),
+    ("torch.func vmap(functional_call)", C.torch_vmap, lambda P: P),
+    ("atomlab population, autograd", lambda t, P: C.atomlab_population(t, P, fastpath=False), lambda P: P),
+    ("atomlab population, fast path (torch)", lambda t, P: C.atomlab_population(t, P, backend="torch"), lambda P: P),
+    ("atomlab population, fast path (NumPy)", lambda t, P: C.atomlab_population(t, P, backend="numpy"), lambda P: P),
+    ("atomlab, 2 worker processes", lambda t, P: C.atomlab_workers(t, P, workers=2), lambda P: P),
+    ("JAX jit(vmap) + lax.scan", C.jax_population, lambda P: P),
+]
+
+
+def _reset_peak_rss() -> None:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def _peak_rss_mb() -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def run_suite(workloads: list[str] | None = None, *, repeats: int = 3, scale: float = 1.0, threads: int = 1,
+              only: list[str] | None = None, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run every contender on each workload ``repeats`` times, interleaved, and summarise.
+
+    Parameters
+    ----------
+    workloads : list of str, optional
+        Names from :data:`WORKLOADS` (default: all).
+    repeats : int
+        Runs per contender; the median and the min-max spread are reported.
+    scale : float
+        Multiplies the number of epochs (``0.01`` makes a tiny smoke run).
+    threads : int
+        Intra-op threads for the in-process contenders (the worker contender uses one per process).
+    only : list of str, optional
+        Substrings selecting contenders by name.
+
+    Returns
+    -------
+    dict
+        ``{"machine": ..., "workloads": {name: {"contenders": [...], ...}}}``.
+    """
+    names = workloads or list(WORKLOADS)
+    for n in names:
+        if n not in WORKLOADS:
+            raise unknown_choice("workload", n, WORKLOADS)
+    torch.set_num_threads(threads)
+    peak = C.matmul_peak_gflops()
+    out: dict[str, Any] = {"machine": machine_info(), "threads": threads, "repeats": repeats, "scale": scale,
+                           "matmul_peak_gflops": round(peak, 1), "workloads": {}}
+    for wname in names:
+        task, P = WORKLOADS[wname](scale)
+        selected = [c for c in CONTENDERS if not only or any(o.lower() in c[0].lower() for o in only)]
+        times: dict[str, list[float]] = {c[0]: [] for c in selected}
+        mem: dict[str, float | None] = {}
+        skipped: dict[str, str] = {}
+        for r in range(repeats):
+            for cname, fn, count in selected:  # interleaved: every contender once per round
+                if cname in skipped:
+                    continue
+                n_models = count(P)
+                _reset_peak_rss()
+                seconds = fn(task, n_models)
+                if seconds is None:
+                    skipped[cname] = "not installed"
+                    continue
+                times[cname].append(n_models / seconds)
+                mem[cname] = max(mem.get(cname) or 0, _peak_rss_mb() or 0)
+                log(f"{wname} round {r + 1}: {cname}: {n_models / seconds:.3f} models/s")
+        rows = []
+        base = statistics.median(times[selected[0][0]]) if times.get(selected[0][0]) else None
+        for cname, _, count in selected:
+            rates = times[cname]
+            if not rates:
+                rows.append({"contender": cname, "skipped": skipped.get(cname, "no runs")})
+                continue
+            med = statistics.median(rates)
+            gflops = med * task.flops_per_model() / 1e9
+            rows.append({"contender": cname, "models_per_s": med, "min": min(rates), "max": max(rates),
+                         "ratio_to_naive": med / base if base else None, "gflops": gflops,
+                         "fraction_of_peak": gflops / peak, "peak_rss_mb": mem.get(cname),
+                         "models_per_run": count(P), "runs": len(rates)})
+        out["workloads"][wname] = {"description": WORKLOADS[wname].__doc__, "P": P, "steps_per_model": task.steps,
+                                   "gflop_per_model": task.flops_per_model() / 1e9,
+                                   "arithmetic_bound_models_per_s": peak * 1e9 / task.flops_per_model(),
+                                   "contenders": rows}
+    return out
+
+
+def machine_info() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    import sklearn
+
+    try:
+        import jax
+
+        jax_version = jax.__version__
+    except ImportError:
+        jax_version = None
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "torch": torch.__version__,
+            "numpy": np.__version__, "scikit-learn": sklearn.__version__, "jax": jax_version,
+            "date": time.strftime("%Y-%m-%d")}
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """The result as markdown tables (for docs/benchmarks.md)."""
+    m = result["machine"]
+    lines = [f"Measured {m['date']} on {m['cpu']} ({m['cores']} cores), Python {m['python']}, torch {m['torch']}, "
+             f"NumPy {m['numpy']}, scikit-learn {m['scikit-learn']}, JAX {m['jax'] or 'not installed'}; "
+             f"{result['threads']} intra-op thread(s) in-process, {result['repeats']} interleaved rounds "
+             f"(median, [min, max]); matmul peak {result['matmul_peak_gflops']} GFLOP/s.", ""]
+    for wname, w in result["workloads"].items():
+        lines += [f"### {wname}: {w['description']}", "",
+                  f"{w['steps_per_model']} steps per model, {w['gflop_per_model']:.3g} GFLOP per model; the "
+                  f"arithmetic bound at the measured peak is {w['arithmetic_bound_models_per_s']:.3g} models/s.", "",
+                  "| contender | models/s (median [min, max]) | x naive | GFLOP/s | % of peak | peak RSS (MB) |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+        for r in w["contenders"]:
+            if "skipped" in r:
+                lines.append(f"| {r['contender']} | skipped: {r['skipped']} | | | | |")
+                continue
+            lines.append(f"| {r['contender']} | {r['models_per_s']:.3g} [{r['min']:.3g}, {r['max']:.3g}] | "
+                         f"{r['ratio_to_naive']:.1f} | {r['gflops']:.2f} | {100 * r['fraction_of_peak']:.1f} | "
+                         f"{r['peak_rss_mb']:.0f} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write(result: dict[str, Any], json_path: Path) -> None:
+    """Write the result as JSON."""
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(result, indent=2))

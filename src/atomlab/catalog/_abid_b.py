@@ -1,0 +1,291 @@
+"""Shared pieces of 000's experiments 7-12 (activation functions to regularisation).
+
+000 is "Atomic Experiments in Deep Learning" (Abid, 2018); its code lives in ``experiments.py`` of
+the AtomsOfDeepLearning repository. Every one of these experiments trains a sigmoid MLP with
+Glorot-uniform weights *and biases*, linear outputs, Adam (lr 0.003) and a fresh random minibatch
+of 64 each step, mostly on the two-Gaussian mixture. This module holds what they share:
+
+- the losses of 000's loss and initialiser experiments computed, as 000 computes them, on the
+  network's *linear outputs* against one-hot targets (atomlab's own ``mse``/``mae`` compare softmax
+  probabilities instead);
+- per-trial quantities derived from weights and curves (settling time of a layer, weight
+  magnitudes), attached to the final table so that ordinary claims can test them over seeds;
+- a ``solo`` trial kind that trains one model alone, to time it without a population around it;
+- small statistics and figure helpers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+
+from atomlab.engine.outcome import Outcome
+from atomlab.engine.population import Member, PopulationTrainer
+from atomlab.lab import DataSpec
+from atomlab.lab.cache import TrialCache
+from atomlab.lab.claims import Claim, ClaimResult, TestResult
+from atomlab.lab.runner import trial_kinds
+from atomlab.lab.stats import effect_size, mean_ci, seeds_needed, summarize
+from atomlab.nn.losses import losses
+
+SOURCE = "000"
+SECTION = "Atomic Experiments in Deep Learning (Abid, 2018), experiment {n}: {title}"
+
+
+# ----- losses on the linear outputs (000's definitions) ---------------------------------------
+def _onehot(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    if torch.is_floating_point(target):
+        return target.reshape(output.shape)
+    return F.one_hot(target, output.shape[-1]).to(output.dtype)
+
+
+def logit_mse(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """000's ``mean_squared_error``: mean of ``(output - onehot)^2`` on the raw linear outputs."""
+    return (output - _onehot(output, target)).square().mean(-1)
+
+
+def logit_mae(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """000's ``mean_abs_error``: mean of ``|output - onehot|`` on the raw linear outputs."""
+    return (output - _onehot(output, target)).abs().mean(-1)
+
+
+def logit_fourth_power(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """000's ``mean_fourth_pow_error``: mean of ``(output - onehot)^4`` on the raw linear outputs."""
+    return (output - _onehot(output, target)).pow(4).mean(-1)
+
+
+for _name, _fn in (("logit_mse", logit_mse), ("logit_mae", logit_mae),
+                   ("logit_fourth_power", logit_fourth_power)):
+    if _name not in losses:  # idempotent: a reload of the catalog must not fail
+        losses.add(_name, _fn)
+
+#: The loss names of 000 -> registered names, for losses on the linear outputs (000's code) or on
+#: softmax probabilities (atomlab's built-ins). Cross-entropy, hinge and the constant control
+#: are the same in both.
+LOSS_NAMES = {
+    "logits": {"mse": "logit_mse", "mae": "logit_mae", "fourth_power": "logit_fourth_power"},
+    "probabilities": {"mse": "mse", "mae": "mae", "fourth_power": "fourth_power"},
+}
+OUTPUTS = tuple(LOSS_NAMES)
+
+
+def loss_name(loss: str, outputs: str) -> str:
+    """The registered loss for 000's ``loss`` compared on ``outputs`` ("logits" or "probabilities")."""
+    if outputs not in LOSS_NAMES:
+        from atomlab.errors import unknown_choice
+
+        raise unknown_choice("outputs", outputs, OUTPUTS)
+    return LOSS_NAMES[outputs].get(loss, loss)
+
+
+# ----- data -----------------------------------------------------------------------------------
+def class_sep(value: Any) -> float | str:
+    """A separation setting as the generator wants it: ``"1/i"`` stays a rule, numbers become floats."""
+    text = str(value).replace(" ", "").lower()
+    if text in ("1/i", "1/(i)", "inverse"):
+        return "1/i"
+    try:
+        return float(text)
+    except ValueError:
+        from atomlab.errors import ConfigError
+
+        raise ConfigError(f"bad class_sep {value!r}; give a number or '1/i'") from None
+
+
+def mixture(cfg: dict[str, Any], seed: int) -> DataSpec:
+    """000's two-Gaussian mixture for trial ``seed`` (000 draws a new mixture for every repetition)."""
+    return DataSpec("gaussian_mixture", {"n_features": int(cfg["d"]), "class_sep": class_sep(cfg["class_sep"]),
+                                         "n_train": int(cfg["n_train"]), "n_test": int(cfg["n_test"])},
+                    seed=seed)
+
+
+# ----- the solo trial kind --------------------------------------------------------------------
+def run_solo(trials, datasets, *, device: str = "auto") -> list[Outcome]:
+    """Train each trial alone (a population of one), so that its wall time is one model's time."""
+    outs = []
+    for t, d in zip(trials, datasets):
+        out = PopulationTrainer([Member(t.model, t.train, t.seed, d)], device=device).run()[0]
+        out.info["solo"] = True
+        outs.append(out)
+    return outs
+
+
+if "solo" not in trial_kinds:
+    trial_kinds.add("solo", run_solo)
+
+
+# ----- derived per-trial columns --------------------------------------------------------------
+def cached_outcomes(final: pd.DataFrame) -> list[Outcome | None]:
+    """The outcome of every row of ``final``, read back from the trial cache by trial key.
+
+    A claim sees only the final table; the runner has just written every outcome (trained or
+    not) to the default cache, so it is read from there. With a custom ``cache_dir`` the rows are
+    missing and the derived columns stay NaN (the claim then reads inconclusive).
+    """
+    cache = TrialCache()
+    return [cache.get(str(k)) for k in final["trial"]]
+
+
+def add_columns(final: pd.DataFrame, derive: Callable[[Outcome], dict[str, float]],
+                outcomes: Sequence[Outcome | None] | None = None, *, force: bool = False) -> pd.DataFrame:
+    """Add ``derive(outcome)`` as columns of ``final`` in place (NaN for diverged or missing trials).
+
+    Done once per ``derive`` unless ``force``; ``outcomes`` default to those in the trial cache.
+    """
+    probe = derive.__name__
+    if final.attrs.get(f"derived:{probe}") and not force:
+        return final
+    outcomes = cached_outcomes(final) if outcomes is None else outcomes
+    rows = []
+    for o in outcomes:
+        rows.append({} if o is None or o.diverged else derive(o))
+    cols = sorted({k for r in rows for k in r})
+    for c in cols:
+        final[c] = [r.get(c, math.nan) for r in rows]
+    final.attrs[f"derived:{probe}"] = True
+    return final
+
+
+class WithColumns(Claim):
+    """A claim checked after derived columns have been added to the final table.
+
+    Parameters
+    ----------
+    inner : Claim
+        The claim (Trend, Compare, Custom) that reads the derived columns.
+    derive : callable
+        ``derive(outcome) -> {column: value}``.
+    """
+
+    def __init__(self, inner: Claim, derive: Callable[[Outcome], dict[str, float]]) -> None:
+        self.inner = inner
+        self.derive = derive
+        self.text = inner.text
+
+    def count_tests(self, final: pd.DataFrame) -> int:
+        return self.inner.count_tests(final)
+
+    def check(self, final: pd.DataFrame, level: float) -> ClaimResult:
+        add_columns(final, self.derive)
+        return self.inner.check(final, level)
+
+
+def result_columns(result, derive: Callable[[Outcome], dict[str, float]]) -> pd.DataFrame:
+    """``result.final`` with the derived columns (computed from ``result.outcomes`` directly)."""
+    return add_columns(result.final, derive, result.outcomes, force=True)
+
+
+# ----- statistics -----------------------------------------------------------------------------
+def interval_test(group: str, statistic: str, values: np.ndarray, level: float, direction: int,
+                  detail: str = "") -> TestResult:
+    """A test that the mean of per-seed ``values`` is above zero (``direction=1``) or below (-1)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    lo, hi = mean_ci(v, level=level)
+    est = float(v.mean()) if len(v) else math.nan
+    if len(v) < 2 or not (math.isfinite(lo) and math.isfinite(hi)):
+        verdict = "inconclusive"
+    elif lo > 0:
+        verdict = "supported" if direction > 0 else "refuted"
+    elif hi < 0:
+        verdict = "supported" if direction < 0 else "refuted"
+    else:
+        verdict = "inconclusive"
+    needed = seeds_needed(est, float(v.std(ddof=1))) if verdict == "inconclusive" and len(v) > 1 else None
+    return TestResult(group, statistic, est, (lo, hi), level, len(v), verdict, effect_size(v), needed, detail)
+
+
+def per_seed(final: pd.DataFrame, metric: str, where: dict[str, Any] | None = None) -> pd.Series:
+    """Mean of ``metric`` per seed among the rows matching ``where`` (factor -> value)."""
+    df = final
+    for k, v in (where or {}).items():
+        col = df[k].map(lambda c: tuple(c) if isinstance(c, list) else c)
+        df = df[col.isin(v) if isinstance(v, list) else (col == v)]
+    return df.groupby("seed")[metric].mean()
+
+
+def summarize_ci(values) -> tuple[float, float]:
+    """The 95% interval of the mean of the finite ``values`` (t below 10 values, else bootstrap)."""
+    s = summarize(np.asarray(values, dtype=float))
+    return s["ci_low"], s["ci_high"]
+
+
+def ci_text(values, fmt: str = ".3g") -> str:
+    """``mean [low, high]`` of finite values over seeds."""
+    s = summarize(np.asarray(values, dtype=float))
+    return f"{s['mean']:{fmt}} [{s['ci_low']:{fmt}}, {s['ci_high']:{fmt}}]"
+
+
+# ----- figures --------------------------------------------------------------------------------
+def style():
+    """The atomlab figure style (``atomlab.viz.style.apply_style``)."""
+    from atomlab.viz import style as _style
+
+    return _style.apply_style()
+
+
+def colors(levels: Sequence[Any]) -> dict[Any, Any]:
+    """One colour per level, the same in every figure of an experiment."""
+    from atomlab.viz import style as _style
+
+    return _style.level_colors(list(levels))
+
+
+def save(fig, out_dir, name: str, caption: str, *, main: bool = False, formats=("png",), dpi: int = 100):
+    """Save ``fig`` as ``out_dir/name.<fmt>`` (100 dpi keeps the pages light) and return its record."""
+    from atomlab.viz import style as _style
+
+    paths = _style.save_figure(fig, Path(out_dir) / name, formats=formats, dpi=dpi)
+    return _style.FigureRecord(name=name, path=paths[0], caption=caption, main=main)
+
+
+def band(ax, x, values: np.ndarray, color, label: str | None = None, ls: str = "-", marker: str | None = None,
+         alpha: float = 0.18, clip: tuple[float, float] | None = None) -> None:
+    """Mean over rows of ``values`` (seeds x points) with a 95% t band over seeds (clipped to ``clip``)."""
+    values = np.asarray(values, dtype=float)
+    mean = np.nanmean(values, axis=0)
+    n = np.sum(np.isfinite(values), axis=0)
+    sd = np.nanstd(values, axis=0, ddof=1) if values.shape[0] > 1 else np.zeros_like(mean)
+    from scipy import stats as sps
+
+    half = np.where(n > 1, sps.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(np.maximum(n, 1)), 0.0)
+    lo, hi = mean - half, mean + half
+    if clip is not None:
+        lo, hi = np.clip(lo, *clip), np.clip(hi, *clip)
+    ax.plot(x, mean, ls, color=color, label=label, marker=marker, ms=3)
+    if values.shape[0] > 1:
+        ax.fill_between(x, lo, hi, color=color, alpha=alpha, lw=0)
+
+
+def curves(table: pd.DataFrame, metric: str, x: str = "step", **where: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``(x values, seeds x points array)`` of ``metric`` among the rows matching ``where``."""
+    df = table
+    for k, v in where.items():
+        df = df[df[k].map(lambda c: tuple(c) if isinstance(c, list) else c) == v]
+    pivot = df.pivot_table(index="seed", columns=x, values=metric, aggfunc="mean")
+    return pivot.columns.to_numpy(dtype=float), pivot.to_numpy(dtype=float)
+
+
+def dot_ci(ax, labels: Sequence[str], groups: Sequence[np.ndarray], color_map: dict | None = None,
+           jitter: bool = True) -> None:
+    """Per label: the seeds as faint dots and the mean with its 95% interval as a bar."""
+    rng = np.random.default_rng(0)
+    for i, (lab, vals) in enumerate(zip(labels, groups)):
+        vals = np.asarray(vals, dtype=float)
+        vals = vals[np.isfinite(vals)]
+        c = (color_map or {}).get(lab, "C0")
+        xs = i + (rng.uniform(-0.12, 0.12, len(vals)) if jitter else 0)
+        ax.plot(xs, vals, "o", color=c, alpha=0.35, ms=3)
+        if len(vals):
+            s = summarize(vals)
+            ax.errorbar([i], [s["mean"]], yerr=[[s["mean"] - s["ci_low"]], [s["ci_high"] - s["mean"]]],
+                        fmt="s", color=c, ms=6, capsize=4, lw=1.8)
+    ax.set_xticks(range(len(labels)))
+    ax.set_xticklabels(labels)

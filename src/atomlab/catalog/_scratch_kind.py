@@ -1,0 +1,208 @@
+"""The trial kinds behind problem set 003's network from scratch (003, part I).
+
+A scratch trial is declared exactly like a population trial: an :class:`~atomlab.nn.MLPSpec`
+(widths, activation, LeCun-normal weights = 003's ``randn / sqrt(fan_in)``, zero biases) and a
+:class:`~atomlab.engine.TrainSpec` (full-batch ``sgd``, mean cross-entropy, ``l2_sum`` penalty,
+float64). Only :attr:`Trial.kind` says which engine trains it, so the "one flag" of the catalog
+entries (``--set engine=...``) changes nothing else:
+
+``scratch``
+    :class:`atomlab.scratch.DeepNet`, NumPy with hand-derived backpropagation.
+``torch``
+    the population engine (members of one shape train together; on the CPU it runs its
+    hand-derived NumPy fast path, which ``tests/engine`` checks against autograd).
+``autograd``
+    one plain ``torch.nn.Module`` (:meth:`MLPSpec.build_module`) trained by
+    :func:`atomlab.engine.train_module`, i.e. PyTorch autograd and nothing hand-written.
+
+All three start from the same initial weights: those :meth:`MLPSpec.init_params` draws from the
+trial's seed. DeepNet draws its own weights from ``np.random.RandomState(seed)``; the scratch
+kind overwrites them with :meth:`DeepNet.set_params`, so a seed means the same network in every
+engine (same distribution as 003's code, different stream).
+
+003's step is ``epsilon = 0.01`` on the *summed* loss with ``reg_lambda = 0.01``; on 200 points
+this is ``lr = 2.0`` on the mean loss with ``lambda = 5e-5`` in ``lambda/2 ||W||^2``
+(:func:`atomlab.scratch.problem_set_hyperparameters`). ``l2_sum`` penalises ``reg_lambda * ||W||^2``,
+so the TrainSpec carries ``lambda / 2``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from atomlab.data.dataset import Dataset
+from atomlab.engine import Outcome, TrainSpec, grid_axes, train_module
+from atomlab.engine.population import DIVERGENCE_FACTOR
+from atomlab.errors import ConfigError, unknown_choice
+from atomlab.lab import DataSpec, Trial, register_trial_kind
+from atomlab.nn import MLPSpec
+from atomlab.scratch import ACTIVATIONS, DeepNet, cross_entropy, problem_set_hyperparameters
+
+#: ``engine`` setting -> trial kind.
+ENGINES = {"scratch": "scratch", "torch": "population", "autograd": "scratch_autograd"}
+#: 003's (epsilon, reg_lambda) on its 200-point data sets, as mean-loss (lr, lambda).
+HYPER_003 = problem_set_hyperparameters(200)
+
+
+def scratch_trial(levels: dict[str, Any], seed: int, data: DataSpec, layers: Sequence[int], activation: str, *,
+                  passes: int, lr: float, reg_lambda: float, grid: int | None = None,
+                  record_every: int | None = None, engine: str = "scratch") -> Trial:
+    """A trial of 003's network: full-batch gradient descent on mean cross-entropy + L2.
+
+    Parameters
+    ----------
+    levels : dict
+        The arm's factor values.
+    seed : int
+        Initial weights (the data seed is ``data.seed``).
+    data : DataSpec
+        A 2-D classification set.
+    layers : sequence of int
+        Hidden widths (``[3]`` is 003's 3-layer network, ``[3, 3, 3, 3]`` its deep one).
+    activation : {"tanh", "sigmoid", "relu"}
+        Hidden activation.
+    passes : int
+        Gradient steps over the whole training set (003's ``num_passes``).
+    lr, reg_lambda : float
+        Step on the mean loss and L2 strength in ``reg_lambda / 2 * sum ||W||^2`` (DeepNet's convention).
+    grid : int, optional
+        Predict class probabilities on a ``grid x grid`` mesh (:func:`atomlab.engine.grid_axes`).
+    record_every : int, optional
+        Record metrics every this many passes (default: about 20 times).
+    engine : {"scratch", "torch", "autograd"}
+        Which engine trains it (see the module docstring).
+
+    Returns
+    -------
+    Trial
+    """
+    if engine not in ENGINES:
+        raise unknown_choice("engine", engine, ENGINES)
+    model = MLPSpec(layers=tuple(int(w) for w in layers), activation=activation, init="lecun_normal",
+                    bias_init="zeros")
+    train = TrainSpec(optimizer="sgd", lr=float(lr), batch_size=None, steps=int(passes), loss="cross_entropy",
+                      regularizer="l2_sum", reg_lambda=float(reg_lambda) / 2, grid=grid,
+                      record_every=record_every, dtype="float64")
+    return Trial(levels, seed, data, model, train, kind=ENGINES[engine])
+
+
+def initial_params(model: MLPSpec, input_dim: int, output_dim: int, seed: int
+                   ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The trial's initial ``(weights, biases)`` as float64 arrays, shared by every engine."""
+    params = model.init_params(input_dim, output_dim, seed)
+    return [w.numpy().copy() for w, _ in params], [b.numpy().copy() for _, b in params]
+
+
+def _check_recipe(trial: Trial) -> None:
+    """The scratch network does one thing: full-batch gradient descent on CE + L2; refuse the rest."""
+    m, t = trial.model, trial.train
+    if not isinstance(m, MLPSpec) or t is None:
+        raise ConfigError("a scratch trial needs an MLPSpec model and a TrainSpec recipe")
+    unsupported = {
+        "optimizer": (t.optimizer, "sgd"), "loss": (t.loss, "cross_entropy"),
+        "regularizer": (t.regularizer, "l2_sum"), "dropout": (m.dropout, 0.0), "batchnorm": (m.batchnorm, False),
+        "residual": (m.residual, False), "share_weights": (m.share_weights, False),
+        "snapshot_every": (t.snapshot_every, None), "grid_every": (t.grid_every, None),
+        "unit_spread": (t.unit_spread, False),
+    }
+    for name, (value, allowed) in unsupported.items():
+        if value != allowed and not (name == "regularizer" and value is None):
+            raise ConfigError(f"the scratch engine supports {name}={allowed!r} only, got {value!r}")
+    if m.activation not in ACTIVATIONS:
+        raise unknown_choice("scratch activation", m.activation, ACTIVATIONS)
+
+
+def _row(step: int, metrics: dict[str, float]) -> dict[str, float]:
+    return {"step": step, "epoch": float(step), **metrics}
+
+
+def _metrics(predict_proba, data: Dataset) -> dict[str, float]:
+    """Mean cross-entropy (no penalty, as the population engine records it) and accuracy."""
+    out = {}
+    for split, X, y in (("train", data.X_train, data.y_train), ("test", data.X_test, data.y_test)):
+        p = predict_proba(np.asarray(X, dtype=np.float64))
+        out[f"{split}_loss"] = cross_entropy(p, np.asarray(y))
+        out[f"{split}_acc"] = float(np.mean(p.argmax(-1) == np.asarray(y)))
+    return out
+
+
+def grid_probabilities(predict_proba, data: Dataset, G: int) -> np.ndarray:
+    """Predicted probabilities on the engine's mesh, in the population engine's convention.
+
+    ``P(class 1)`` of shape ``(G, G)`` for two classes, else ``(G, G, K)``; float32.
+    """
+    xx, yy = grid_axes(data, G)
+    p = predict_proba(np.stack([xx.ravel(), yy.ravel()], axis=1)).reshape(G, G, -1)
+    return (p[..., 1] if p.shape[-1] == 2 else p).astype(np.float32)
+
+
+def train_scratch(trial: Trial, data: Dataset) -> Outcome:
+    """Train one trial with :class:`atomlab.scratch.DeepNet` and record what the population engine records."""
+    _check_recipe(trial)
+    start = time.perf_counter()
+    m, t = trial.model, trial.train
+    sizes = [data.input_dim, *m.layers, data.output_dim]
+    net = DeepNet(sizes, m.activation, seed=trial.seed, reg_lambda=2 * t.reg_lambda, dtype=np.float64)
+    net.set_params(*initial_params(m, data.input_dim, data.output_dim, trial.seed))
+    X, y = np.asarray(data.X_train, dtype=np.float64), np.asarray(data.y_train)
+    rows = [_row(0, _metrics(net.predict_proba, data))]
+    ceiling = DIVERGENCE_FACTOR * max(abs(rows[0]["train_loss"]), 1.0)
+    diverged: int | None = None
+    done = 0
+    for target in t.record_steps(data.n_train)[1:]:
+        # DeepNet.fit is plain gradient descent; fitting in chunks between record steps takes the same
+        # steps as one long fit and lets us record accuracy, which DeepNet's history_ does not keep.
+        net.fit(X, y, num_passes=target - done, lr=t.lr, record_every=target - done)
+        if net.diverged_at_ is not None:
+            diverged = done + max(net.diverged_at_, 1)
+            break
+        done = target
+        row = _row(done, _metrics(net.predict_proba, data))
+        if not np.isfinite(row["train_loss"]) or row["train_loss"] > ceiling:
+            diverged = done
+            break
+        rows.append(row)
+    artefacts = {}
+    if t.grid and data.input_dim == 2 and diverged is None:
+        artefacts["grid"] = grid_probabilities(net.predict_proba, data, t.grid)
+    weights, biases = net.get_params()
+    state = {f"W{k}": w for k, w in enumerate(weights)} | {f"b{k}": b for k, b in enumerate(biases)}
+    return Outcome(rows=rows, diverged_step=diverged, state=state, artefacts=artefacts,
+                   wall_time=time.perf_counter() - start,
+                   info={"engine": "scratch", "steps": t.total_steps(data.n_train), "device": "cpu (numpy)"})
+
+
+def train_autograd(trial: Trial, data: Dataset, *, device: str = "cpu") -> Outcome:
+    """Train one trial as a plain ``torch.nn.Module`` with autograd (:func:`atomlab.engine.train_module`)."""
+    _check_recipe(trial)
+    m, t = trial.model, trial.train
+    module = m.build_module(data.input_dim, data.output_dim, trial.seed, dtype=t.torch_dtype)
+    out = train_module(module, data, t, seed=trial.seed, device=device)
+    module = module.cpu()
+    if t.grid and data.input_dim == 2 and not out.diverged:
+
+        @torch.no_grad()
+        def predict_proba(X: np.ndarray) -> np.ndarray:
+            return module(torch.as_tensor(X, dtype=t.torch_dtype)).softmax(-1).numpy()
+
+        out.artefacts["grid"] = grid_probabilities(predict_proba, data, t.grid)
+    out.info["engine"] = "autograd"
+    return out
+
+
+@register_trial_kind("scratch", overwrite=True)
+def run_scratch(trials: Sequence[Trial], datasets: Sequence[Dataset], *, device: str = "cpu") -> list[Outcome]:
+    """Trial kind ``scratch``: each trial trained by :class:`atomlab.scratch.DeepNet` (NumPy, CPU)."""
+    return [train_scratch(t, d) for t, d in zip(trials, datasets)]
+
+
+@register_trial_kind("scratch_autograd", overwrite=True)
+def run_autograd(trials: Sequence[Trial], datasets: Sequence[Dataset], *, device: str = "cpu") -> list[Outcome]:
+    """Trial kind ``scratch_autograd``: each trial trained as one ``torch.nn.Module`` with autograd."""
+    dev = "cpu" if device == "auto" else device
+    return [train_autograd(t, d, device=dev) for t, d in zip(trials, datasets)]
