@@ -153,3 +153,22 @@ def test_fastpath_regression_matches_autograd(backend):
     for f, s in zip(fast, slow):
         np.testing.assert_allclose(f.state["W0"], s.state["W0"], atol=1e-10, rtol=0)
         assert f.rows[-1]["train_mse"] == pytest.approx(s.rows[-1]["train_mse"], abs=1e-10)
+
+
+def test_sweep_larger_than_memory_budget_is_split(monkeypatch):
+    from atomlab.engine.population import member_bytes
+    from atomlab.lab import DataSpec, Trial
+    from atomlab.lab.cache import TrialCache
+    from atomlab.lab.runner import run_trials
+
+    spec = MLPSpec(layers=(8,))
+    train = TrainSpec(steps=5, lr=0.01)
+    trials = [Trial({"s": s}, s, DataSpec("moons", {"n_train": 50, "n_test": 50}), spec, train) for s in range(10)]
+    from atomlab.lab.data import materialize
+
+    each = member_bytes(Member(spec, train, 0, materialize(trials[0].data)))
+    monkeypatch.setenv("ATOMLAB_MEMORY_GB", str(3.5 * each / 2**30))  # room for 3 members
+    outs, trained = run_trials(trials, cache=TrialCache(enabled=False), workers=1)
+    assert trained == 10 and all(o.rows for o in outs)
+    assert max(o.info["population_size"] for o in outs) == 3
+    assert all(o.info["population_memory_bytes"] > 0 for o in outs)

@@ -58,7 +58,7 @@ def normalize_cnn_spec(spec: dict[str, Any]) -> dict[str, Any]:
     name = spec["name"]
     if name not in CNN_NAMES:
         raise unknown_choice("CNN", name, CNN_NAMES)
-    defaults: dict[str, Any] = {"activation": "relu", "channels_last": False, "probe": None}
+    defaults: dict[str, Any] = {"activation": "relu", "channels_last": False, "threads": 0, "probe": None}
     if name == "mnist_cnn":
         defaults |= {"dropout": 0.5, "init": "torch"}
     else:
@@ -85,7 +85,8 @@ def build_cnn(spec: dict[str, Any], *, generator: torch.Generator | None = None)
         ``name`` ("mnist_cnn" or "small_cnn"), ``activation``, ``dropout``, ``init`` ("torch":
         PyTorch's default Kaiming-uniform, as 003's PyTorch code; "glorot": Glorot-uniform weights
         and zero biases, as 004's Keras code), ``channels_last``; for "small_cnn" also
-        ``channels`` (two ints), ``hidden`` and ``kernel``.
+        ``channels`` (two ints), ``hidden`` and ``kernel``. ``threads`` and ``probe`` are read by
+        the trainer, not here.
     generator : torch.Generator, optional
         Source of the initial weights with ``init="glorot"``; with ``init="torch"`` the modules
         draw from the global generator, so seed it (inside ``torch.random.fork_rng``) first.

@@ -164,7 +164,7 @@ def per_seed(final, metric: str, where: dict[str, Any]) -> np.ndarray:
     """``metric`` averaged over the decision functions, one value per seed, for the rows ``where``."""
     mask = np.ones(len(final), dtype=bool)
     for k, v in where.items():
-        mask &= final[k].map(_key).to_numpy() == _key(v)
+        mask &= np.array([_key(c) == _key(v) for c in final[k]], dtype=bool)
     return final[mask].groupby("seed")[metric].mean().to_numpy()
 
 
@@ -253,10 +253,11 @@ def surface_grid_figure(result, out_dir, *, col_title: Callable[[dict[str, Any]]
 
 def stats_figure(result, out_dir, *, x: Callable[[dict[str, Any]], str], metric: str = "disagreement",
                  name: str = "disagreement", caption: str = "", xlabel: str = "", logy: bool = True,
-                 formats=("png",)):
-    """``metric`` per arm (mean and 95% interval over seeds), one line per decision function.
+                 connect: bool = False, formats=("png",)):
+    """``metric`` per arm (mean and 95% interval over seeds), one colour per decision function.
 
     ``x`` turns an arm's non-function levels into its tick label; arms keep their plan order.
+    ``connect`` joins the points of a function with lines, for arms that are ordered levels.
     """
     add_surface_metrics(result)
     lay = cells(result, x)
@@ -278,7 +279,7 @@ def stats_figure(result, out_dir, *, x: Callable[[dict[str, Any]], str], metric:
                 lows = np.maximum(lows, floor)
             off = (i - (len(lay.rows) - 1) / 2) * 0.07
             ax.errorbar(pos + off, means, yerr=[means - lows, highs - means], marker="o", ms=4.5, lw=1.3,
-                        capsize=2.5, color=colors[formula(fn)], label=formula(fn))
+                        ls="-" if connect else "none", capsize=2.5, color=colors[formula(fn)], label=formula(fn))
         ax.set_xticks(pos, [t.replace(" (", "\n(").replace(", ", ",\n") for t in lay.col_titles], fontsize=8.5)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(_metric_label(metric), fontsize=9.5)
@@ -297,7 +298,7 @@ def _metric_label(metric: str) -> str:
 
 # ----- animation ---------------------------------------------------------------------------
 def write_animation(result, out_dir, *, col_title: Callable[[dict[str, Any]], str] | None = None,
-                    name: str = "training", fps: int = 5, dpi: int = 55) -> Path:
+                    name: str = "training", fps: int = 5, dpi: int = 65) -> Path:
     """Write a GIF of one seed's prediction surfaces over training, one panel per grid cell.
 
     Parameters
@@ -344,19 +345,26 @@ def write_animation(result, out_dir, *, col_title: Callable[[dict[str, Any]], st
         title = fig.suptitle("", fontsize=10)
         fig.tight_layout(rect=(0.02, 0, 1, 0.94))
 
+        same_steps = all(np.array_equal(p["steps"], panels[0]["steps"]) for p in panels)
+
         def update(f: int):
+            share = f / max(n_frames - 1, 1)
             for k, p in enumerate(panels):
                 i, j = divmod(k, nc)
                 ax = axes[i, j]
                 ax.clear()
-                F.viz.surfaces.plot_surface(ax, p["xx"], p["yy"], p["frames"][f], true_fn=p["data"].target_fn,
+                # panels may train for different lengths (residual-surfaces): show the same share of each
+                idx = int(round(share * (len(p["frames"]) - 1)))
+                F.viz.surfaces.plot_surface(ax, p["xx"], p["yy"], p["frames"][idx], true_fn=p["data"].target_fn,
                                             ticks=False)
                 if i == 0:
                     ax.set_title(lay.col_titles[j], fontsize=7.5)
                 if j == 0:
                     ax.set_ylabel(formula(lay.rows[i]), fontsize=7.5)
-            title.set_text(f"{result.name}: step {int(panels[0]['steps'][f])} of "
-                           f"{int(panels[0]['steps'][n_frames - 1])} (seed {int(result.config['seed'])})")
+            steps = panels[0]["steps"]
+            when = (f"step {int(steps[f])} of {int(steps[-1])}" if same_steps
+                    else f"{100 * share:.0f}% of training")
+            title.set_text(f"{result.name}: {when} (seed {int(result.config['seed'])})")
             return []
 
         anim = FuncAnimation(fig, update, frames=n_frames, blit=False)
@@ -377,10 +385,18 @@ def animation_record(result, out_dir, *, col_title: Callable[[dict[str, Any]], s
                                     "it settles.")
 
 
-def suite_figures(result, out_dir, formats, *, col_title: Callable[[dict[str, Any]], str], extra=()) -> list:
-    """The suite's figures: surfaces (main), disagreement per arm, ``extra`` and the animation."""
-    figs = [surface_grid_figure(result, out_dir, col_title=col_title, formats=formats),
-            stats_figure(result, out_dir, x=col_title, formats=formats), *extra]
+def suite_figures(result, out_dir, formats, *, col_title: Callable[[dict[str, Any]], str],
+                  stats: dict[str, Any] | None = None, extra=()) -> list:
+    """The suite's figures: surfaces (main), disagreement per arm, ``extra`` and the animation.
+
+    ``stats`` holds keyword arguments of :func:`stats_figure` (``connect``, ``xlabel``...), or
+    ``{"skip": True}`` when an entry draws its own statistics figure in ``extra``.
+    """
+    stats = dict(stats or {})
+    figs = [surface_grid_figure(result, out_dir, col_title=col_title, formats=formats)]
+    if not stats.pop("skip", False):
+        figs.append(stats_figure(result, out_dir, x=col_title, formats=formats, **stats))
+    figs.extend(extra)
     if result.config.get("animate"):
         figs.append(animation_record(result, out_dir, col_title=col_title))
     return figs

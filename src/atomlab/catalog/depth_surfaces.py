@@ -23,11 +23,13 @@ def figures(result, out_dir, formats=("png",)):
         return f"{d} × {width} ({S.n_params((width,) * d)} params)"
 
     confidence = S.stats_figure(result, out_dir, x=lambda c: str(c["depth"]), metric="confidence",
-                                name="confidence", xlabel="hidden layers", logy=False, formats=formats,
+                                name="confidence", xlabel="hidden layers", logy=False, connect=True,
+                                formats=formats,
                                 caption="Mean confidence |2p - 1| of the prediction over the box by depth: the "
                                         "source's 'higher confidence predictions' would show as a rise with "
                                         "depth; points are means over seeds, bars 95% intervals.")
-    return S.suite_figures(result, out_dir, formats, col_title=title, extra=[confidence])
+    return S.suite_figures(result, out_dir, formats, col_title=title, extra=[confidence],
+                           stats={"connect": True, "xlabel": "hidden layers"})
 
 
 def discussion(result) -> str:

@@ -38,10 +38,12 @@ def claims(cfg):
 
 def figures(result, out_dir, formats=("png",)):
     train = S.stats_figure(result, out_dir, x=col_title, metric="train_acc", name="train-accuracy", logy=False,
-                           formats=formats, caption="Training accuracy (dropout off at evaluation) by keep "
-                           "probability: on noise-free labels, regularisation shows as a worse fit to the "
-                           "training set itself; points are means over seeds, bars 95% intervals.")
-    return S.suite_figures(result, out_dir, formats, col_title=col_title, extra=[train])
+                           connect=True, formats=formats,
+                           caption="Training accuracy (dropout off at evaluation) by keep probability: on "
+                                   "noise-free labels, regularisation shows as a worse fit to the training set "
+                                   "itself; points are means over seeds, bars 95% intervals.")
+    return S.suite_figures(result, out_dir, formats, col_title=col_title, extra=[train],
+                           stats={"connect": True, "xlabel": "keep probability"})
 
 
 def discussion(result) -> str:

@@ -37,7 +37,7 @@ QUANTITY_LABELS = {"weight": "weights", "bias": "biases", "net_input": "net inpu
 def make_trial(cfg, levels, seed):
     arm = ARMS[levels["arm"]]
     model = {"name": "mnist_cnn", "activation": arm["activation"], "dropout": cfg["dropout"],
-             "channels_last": cfg["channels_last"],
+             "channels_last": cfg["channels_last"], "threads": cfg["threads"],
              "probe": {"every": cfg["probe_every"], "eval_size": cfg["probe_eval"],
                        "stats_batch": cfg["probe_batch"], "bins": 30}}
     per_epoch = -(-_n_train(cfg) // cfg["batch_size"])
@@ -246,7 +246,7 @@ EXPERIMENT = register_experiment(Experiment(
                       "more smoothly than the previous case as well",
     settings={"arm": list(ARMS), "epochs": 10, "batch_size": 64, "lr": 0.01, "dropout": 0.5,
               "probe_every": 100, "probe_eval": 1000, "probe_batch": 256, "record_epochs": 10,
-              "tensorboard": True, "channels_last": False, **M.DATA_SETTINGS, "seeds": 5},
+              "tensorboard": True, "channels_last": True, "threads": 1, **M.DATA_SETTINGS, "seeds": 5},
     factors=["arm"],
     scales={"smoke": {"mnist_source": "subset", "n_train": 256, "n_test": 200, "epochs": 1, "probe_every": 2,
                       "probe_eval": 100, "probe_batch": 32, "record_epochs": 1, "seeds": 2},

@@ -11,8 +11,13 @@ size of 100 was used for this experiment since the smallest training set size us
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
+import numpy as np
+
+from atomlab.catalog import _figures as F
 from atomlab.catalog import _surfaces as S
 from atomlab.lab import Compare, Trend, register_experiment
+from atomlab.lab.stats import summarize
 
 
 def make_trial(cfg, levels, seed):
@@ -37,12 +42,45 @@ def claims(cfg):
     return out
 
 
+def size_figure(result, out_dir, formats=("png",)):
+    """Disagreement against training-set size, plain (dashed) and residual (solid), per function."""
+    S.add_surface_metrics(result)
+    f = result.final
+    functions = list(dict.fromkeys(t.levels["function"] for t in result.trials))
+    sizes = sorted({int(n) for n in result.config["n_train"]})
+    colors = F.viz.style.level_colors([S.formula(fn) for fn in functions])
+    with F.viz.style.apply_style():
+        fig, ax = plt.subplots(figsize=(6.8, 4.2))
+        for k, fn in enumerate(functions):
+            for res in (False, True):
+                stats = [summarize(f[(f["function"] == fn) & (f["n_train"] == n) & (f["residual"] == res)]
+                                   ["disagreement"].to_numpy(dtype=float)) for n in sizes]
+                means = np.array([s["mean"] for s in stats])
+                lows = np.maximum([s["ci_low"] for s in stats], 0.3 * means)  # log axis: t intervals may dip < 0
+                highs = np.array([s["ci_high"] for s in stats])
+                shift = 1.0 + 0.025 * (2 * k + res - len(functions))
+                ax.errorbar(np.array(sizes) * shift, means, yerr=[means - lows, highs - means], marker="o",
+                            ms=4.5, lw=1.4, capsize=2.5, color=colors[S.formula(fn)],
+                            ls="-" if res else "--", mfc=colors[S.formula(fn)] if res else "white")
+        for fn in functions:
+            ax.plot([], [], color=colors[S.formula(fn)], lw=2, label=S.formula(fn))
+        ax.plot([], [], "k-", marker="o", label="residual")
+        ax.plot([], [], "k--", marker="o", mfc="white", label="plain")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xticks(sizes, [f"{n:,}" for n in sizes])
+        ax.set_xlabel("training points (batches of 100, 100 epochs)")
+        ax.set_ylabel("disagreement (fraction of the box)")
+        ax.legend(fontsize=8.5, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        fig.tight_layout()
+    return F.save(fig, out_dir, "disagreement", "Disagreement with the true boundary against the training-set "
+                  "size: the solid (residual) line of each function should lie below its dashed (plain) line; "
+                  "points are means over seeds, bars 95% intervals.", formats=formats)
+
+
 def figures(result, out_dir, formats=("png",)):
-    curve = S.stats_figure(result, out_dir, x=col_title, metric="test_acc", name="accuracy", logy=False,
-                           formats=formats, caption="Test accuracy by training-set size, without and with "
-                           "residual connections: compare neighbouring plain/residual pairs at each size; "
-                           "points are means over seeds, bars 95% intervals.")
-    return S.suite_figures(result, out_dir, formats, col_title=col_title, extra=[curve])
+    return S.suite_figures(result, out_dir, formats, col_title=col_title, stats={"skip": True},
+                           extra=[size_figure(result, out_dir, formats=formats)])
 
 
 def discussion(result) -> str:

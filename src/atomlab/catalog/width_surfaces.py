@@ -20,7 +20,7 @@ from atomlab.lab.stats import summarize
 
 NAMES = {(5, 5, 5, 5): "narrow", (10, 10, 10, 10): "medium", (20, 20, 20, 20): "wide",
          (40, 40, 40, 40): "very wide", (10, 5, 5, 10): "hour glass", (40, 20, 10, 5): "decreasing",
-         (5, 10, 20, 40): "increasing", (10,) * 8: "deep 8 × 10"}
+         (5, 10, 20, 40): "increasing", (10,) * 8: "deep"}
 UNIFORM = [(5,) * 4, (10,) * 4, (20,) * 4, (40,) * 4]
 DEEP, VERY_WIDE, WIDE = (10,) * 8, (40,) * 4, (20,) * 4
 #: Non-inferiority margin of the parameter-efficiency claim (test accuracy, absolute).
@@ -30,12 +30,20 @@ MARGIN = 0.005
 def name(layers) -> str:
     """Short name of an architecture: the source's where it has one, else its widths."""
     layers = tuple(int(w) for w in layers)
-    return NAMES.get(layers, "[" + ", ".join(map(str, layers)) + "]")
+    return NAMES.get(layers, widths(layers))
+
+
+def widths(layers) -> str:
+    """``[40]×4`` for uniform widths, else ``[10,5,5,10]``."""
+    layers = tuple(int(w) for w in layers)
+    if len(set(layers)) == 1 and len(layers) > 1:
+        return f"[{layers[0]}]×{len(layers)}"
+    return "[" + ",".join(map(str, layers)) + "]"
 
 
 def col_title(levels) -> str:
     layers = tuple(levels["layers"])
-    return f"{name(layers)}\n{list(layers)}, {S.n_params(layers):,} params"
+    return f"{name(layers)}\n{widths(layers)}\n{S.n_params(layers):,} params"
 
 
 def make_trial(cfg, levels, seed):
@@ -76,7 +84,8 @@ def efficiency_figure(result, out_dir, formats=("png",)):
             n = S.n_params(layers)
             family = "uniform width" if layers in UNIFORM else ("depth (8 × 10)" if layers == DEEP else "shaped")
             style = {"uniform width": ("o", "C0"), "depth (8 × 10)": ("s", "C3"), "shaped": ("^", "C2")}[family]
-            ax.errorbar([n], [s["mean"]], yerr=[[s["mean"] - s["ci_low"]], [s["ci_high"] - s["mean"]]],
+            low = max(s["ci_low"], 0.3 * s["mean"])  # a t interval over few seeds can dip below 0 (log axis)
+            ax.errorbar([n], [s["mean"]], yerr=[[s["mean"] - low], [s["ci_high"] - s["mean"]]],
                         marker=style[0], color=style[1], ms=6, capsize=3, lw=1.2)
             ax.annotate(name(layers), (n, s["mean"]), textcoords="offset points", xytext=(5, 4), fontsize=7.5)
         uni = [(S.n_params(u), summarize(S.per_seed(f, "disagreement", {"layers": u}))["mean"])

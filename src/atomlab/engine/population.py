@@ -29,6 +29,10 @@ from atomlab.nn.regularizers import regularizers
 from atomlab.nn.spec import MLPSpec
 
 EVAL_CHUNK = 16384
+#: Rows evaluated at once per member; the chunk shrinks as the population grows (see _forward_chunks).
+EVAL_CHUNK_ROWS = 4096
+#: Elements of one evaluation chunk across the whole population (bounds evaluation memory).
+EVAL_BUDGET = 2**25
 #: A loss this many times its first value (or 1, if larger) counts as diverged.
 DIVERGENCE_FACTOR = 1e4
 
@@ -41,6 +45,26 @@ class Member:
     train: TrainSpec
     seed: int
     data: Dataset
+
+
+def member_bytes(member: Member) -> int:
+    """Estimated peak memory of one member while training (parameters, optimiser state, activations).
+
+    Used to split a sweep into populations that fit in memory; reported in each outcome's info.
+    """
+    d = member.data
+    itemsize = 8 if member.train.dtype == "float64" else 4
+    n_params = member.model.n_params(d.input_dim, d.output_dim)
+    optimizer_copies = {"sgd": 0, "momentum": 1, "rmsprop": 1, "adagrad": 1}.get(member.train.optimizer, 2)
+    batch = d.n_train if member.train.full_batch(d.n_train) else member.train.batch_size
+    widths = sum(member.model.layers) + d.output_dim
+    activations = 4 * batch * (widths + d.input_dim)  # z, h, their gradients, inputs gathered per member
+    evaluation = 2 * min(EVAL_CHUNK_ROWS, max(d.n_train, d.n_test)) * widths
+    grid = (member.train.grid or 0) ** 2 * (2 + max(1, (member.train.grid_every or 0) and 1))
+    snapshots = 0
+    if member.train.snapshot_every:
+        snapshots = n_params * (member.train.total_steps(d.n_train) // member.train.snapshot_every + 1)
+    return itemsize * ((2 + optimizer_copies) * n_params + activations + evaluation + grid + snapshots)
 
 
 def population_key(member: Member) -> tuple:
@@ -302,7 +326,9 @@ class PopulationTrainer:
                 rows=rows[i], diverged_step=div[i] if div[i] >= 0 else None,
                 state={k: v.numpy() for k, v in net.member_state(i).items()},
                 artefacts=artefacts, wall_time=wall,
-                info={"population_size": P, "device": str(dev), "steps": total},
+                info={"population_size": P, "device": str(dev), "steps": total,
+                      "population_memory_bytes": sum(member_bytes(m) for m in self.members),
+                      "backend": "numpy" if np_path is not None else ("torch-fastpath" if fast else "autograd")},
             ))
         return outcomes
 
@@ -331,9 +357,12 @@ class PopulationTrainer:
 
     def _forward_chunks(self, net: PopulationMLP, X: torch.Tensor, hidden=None) -> torch.Tensor:
         n = X.shape[-2]
-        if n <= EVAL_CHUNK or hidden is not None:
+        # Rows per chunk so that P x rows x widest layer stays within EVAL_BUDGET elements.
+        widest = max([*net.specs[0].layers, net.output_dim, 1])
+        chunk = max(256, min(EVAL_CHUNK, EVAL_BUDGET // max(1, net.P * widest)))
+        if n <= chunk or hidden is not None:
             return net.forward(X, train=False, hidden=hidden)
-        parts = [net.forward(X[..., s:s + EVAL_CHUNK, :], train=False) for s in range(0, n, EVAL_CHUNK)]
+        parts = [net.forward(X[..., s:s + chunk, :], train=False) for s in range(0, n, chunk)]
         return torch.cat(parts, dim=-2)
 
     def _grid(self, data: Dataset) -> torch.Tensor | None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from atomlab.data.dataset import Dataset, datasets
 from atomlab.engine.outcome import Outcome
-from atomlab.engine.population import Member, PopulationTrainer, population_key
+from atomlab.engine.population import Member, PopulationTrainer, member_bytes, population_key
 from atomlab.lab.cache import TrialCache
 from atomlab.lab.data import materialize, transforms
 from atomlab.lab.trial import Trial
@@ -58,6 +58,21 @@ def register_trial_kind(name: str, *, overwrite: bool = False):
     return trial_kinds.register(name, overwrite=overwrite)
 
 
+def memory_budget() -> int:
+    """Bytes one population may use: ``$ATOMLAB_MEMORY_GB``, else a quarter of the available memory."""
+    env = os.environ.get("ATOMLAB_MEMORY_GB")
+    if env:
+        return int(float(env) * 2**30)
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024 // 4
+    except OSError:
+        pass
+    return 2 * 2**30
+
+
 def default_workers() -> int:
     """``$ATOMLAB_WORKERS`` if set, else the number of CPU cores (at most 8)."""
     env = os.environ.get("ATOMLAB_WORKERS")
@@ -72,11 +87,15 @@ def _population_batches(trials: Sequence[Trial], data: Sequence[Dataset], split_
         key = population_key(Member(t.model, t.train, t.seed, d))
         groups.setdefault(key, []).append(i)
     batches = []
+    budget = memory_budget()
     for idx in groups.values():
         # members with the same activation side by side, so the population applies each once
         idx = sorted(idx, key=lambda i: (trials[i].model.activation, trials[i].train.loss))
-        for s in range(0, len(idx), MAX_POPULATION):
-            batches.append(idx[s:s + MAX_POPULATION])
+        # A sweep that would not fit in memory is split into populations that do.
+        each = max(member_bytes(Member(trials[i].model, trials[i].train, trials[i].seed, data[i])) for i in idx)
+        size = max(1, min(MAX_POPULATION, budget // max(1, each)))
+        for s in range(0, len(idx), size):
+            batches.append(idx[s:s + size])
     # Too few jobs to keep every worker busy: halve the largest populations (8 members at least).
     while len(batches) < split_into:
         batches.sort(key=len, reverse=True)

@@ -63,8 +63,11 @@ def _surface(fn, xx: np.ndarray, yy: np.ndarray, sharpness: float, wobble: float
     return 1 / (1 + np.exp(-sharpness * (score + noise)))
 
 
-def build_demo(out_dir: str | Path) -> dict[str, Path]:
-    """Write the demo gallery, one report and the atlas under ``out_dir``; return their paths."""
+def build_demo(out_dir: str | Path, *, grid_points: int = 90) -> dict[str, Path]:
+    """Write the demo gallery, one report and the atlas under ``out_dir``; return their paths.
+
+    ``grid_points`` is the resolution of the prediction surfaces (lower is faster, for tests).
+    """
     out = Path(out_dir)
     rep_dir = out / "width"
     figs = rep_dir / "figures"
@@ -94,7 +97,7 @@ def build_demo(out_dir: str | Path) -> dict[str, Path]:
                                     "units. One polynomial trial at 64 units diverged and is left out.", main=True))
 
         # 2. Grid of surfaces: rows = decision functions, columns = activations.
-        xx, yy = np.meshgrid(np.linspace(-3, 3, 90), np.linspace(-3, 3, 90))
+        xx, yy = np.meshgrid(np.linspace(-3, 3, grid_points), np.linspace(-3, 3, grid_points))
         acts = {"sigmoid": (1.0, 0.9), "tanh": (4.0, 0.25), "relu": (3.5, 0.35), "elu": (4.0, 0.3),
                 "swish": (4.0, 0.3)}
         cells = {}

@@ -127,8 +127,7 @@ def kv_table(d: Mapping[str, Any], *, key_head: str = "Name", value_head: str = 
             text = fmt_duration(v)
         else:
             text = fmt_value(v)
-        cls = ' class="num"' if _is_num(v) else ""
-        body.append(f"<tr><th scope=\"row\"><code>{esc(k)}</code></th><td{cls}>{esc(text)}</td></tr>")
+        body.append(f"<tr><th scope=\"row\"><code>{esc(k)}</code></th><td>{esc(text)}</td></tr>")
     return (
         f'<div class="table-wrap"><table class="kv"><thead><tr><th scope="col">{esc(key_head)}</th>'
         f'<th scope="col">{esc(value_head)}</th></tr></thead><tbody>{"".join(body)}</tbody></table></div>'
@@ -139,8 +138,13 @@ def df_table(df: pd.DataFrame, *, max_rows: int | None = None, caption: str | No
     """A DataFrame as an escaped HTML table in a horizontally scrolling wrapper."""
     if df is None or df.empty:
         return f"<p class=\"muted\">{DASH}</p>"
-    show_index = not isinstance(df.index, pd.RangeIndex) or df.index.name is not None
-    frame = df.reset_index() if show_index else df
+    # An index carries meaning when it is named, has several levels or holds labels; a bare integer
+    # index (often shuffled by sorting) is just row numbers and is dropped.
+    idx = df.index
+    show_index = (
+        idx.name is not None or isinstance(idx, pd.MultiIndex) or not pd.api.types.is_integer_dtype(idx.dtype)
+    )
+    frame = df.reset_index() if show_index else df.reset_index(drop=True)
     more = 0
     if max_rows is not None and len(frame) > max_rows:
         more = len(frame) - max_rows
@@ -253,7 +257,8 @@ blockquote p:last-child{margin-bottom:0}
 .cite{color:var(--muted);font-size:.85rem}
 .table-wrap{overflow-x:auto;-webkit-overflow-scrolling:touch;border:1px solid var(--line);border-radius:8px;
 max-width:100%;background-color:#fff;
-background-image:linear-gradient(to right,#fff 30%,rgba(255,255,255,0)),linear-gradient(to left,#fff 30%,rgba(255,255,255,0)),
+background-image:linear-gradient(to right,#fff 30%,rgba(255,255,255,0)),
+linear-gradient(to left,#fff 30%,rgba(255,255,255,0)),
 radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.16),rgba(0,0,0,0)),
 radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.16),rgba(0,0,0,0));
 background-position:left center,right center,left center,right center;background-repeat:no-repeat;

@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+
 from atomlab.errors import ConfigError
 from atomlab.viz._util import (
     LegendPlace,
@@ -211,12 +212,10 @@ def plot_metric_by_level(
             xs = xs + (j / (n_h - 1) - 0.5) * dodge_width
         color = colors.get(h if hue else "_", "#000000")
         marker = _MARKERS[j % len(_MARKERS)]
+        label = None
         if hue:
-            n_total = all_trials.loc[all_trials[hue] == h, "trial"].nunique() if "trial" in df else 0
-            n_bad = len(bad & set(all_trials.loc[all_trials[hue] == h, "trial"])) if bad else 0
-            label = _hue_label(h, n_bad, n_total)
-        else:
-            label = None
+            trials = set(all_trials.loc[all_trials[hue] == h, "trial"]) if "trial" in df.columns else set()
+            label = _hue_label(h, len(bad & trials), len(trials))
         if numeric:
             ax.plot(xs, s["mean"], marker=marker, color=color, label=label)
             if s["low"].notna().any():
