@@ -99,8 +99,12 @@ def mlp_classifier_recipe(*, max_iter: int = 200, lr: float = 0.001, batch_size:
                      loss="cross_entropy")
 
 
-def make_estimator(model: dict[str, Any], train: TrainSpec | None, seed: int):
-    """Build the scikit-learn estimator of an ``sklearn`` trial, seeded with ``seed``."""
+def make_estimator(model: dict[str, Any], train: TrainSpec | None, seed: int, n_train: int | None = None):
+    """Build the scikit-learn estimator of an ``sklearn`` trial, seeded with ``seed``.
+
+    ``n_train`` (the size of the set it will be fitted on) caps an MLP's batch size, as
+    scikit-learn's own ``batch_size="auto"`` does (``min(200, n)``).
+    """
     name, params = model["estimator"], dict(model.get("params", {}))
     if name == "svm":
         from sklearn.svm import SVC
@@ -117,7 +121,10 @@ def make_estimator(model: dict[str, Any], train: TrainSpec | None, seed: int):
             params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
         if train is not None:
             params.setdefault("learning_rate_init", train.lr)
-            params.setdefault("batch_size", train.batch_size or "auto")
+            batch = train.batch_size or "auto"
+            if batch != "auto" and n_train is not None:
+                batch = min(int(batch), int(n_train))
+            params.setdefault("batch_size", batch)
             params.setdefault("max_iter", train.epochs or 200)
         return MLPClassifier(**params, random_state=seed)
     raise unknown_choice("estimator", name, ESTIMATORS)
@@ -152,7 +159,7 @@ def run_sklearn(trials, datasets, *, device: str = "auto") -> list[Outcome]:
     for t, d in zip(trials, datasets):
         idx = subsample(d.n_train, t.model.get("n_train"), t.seed)
         X, y = d.X_train[idx], d.y_train[idx]
-        est = make_estimator(t.model, t.train, t.seed)
+        est = make_estimator(t.model, t.train, t.seed, len(idx))
         start = time.perf_counter()
         with warnings.catch_warnings():
             # an MLP stopped by max_iter warns; the iteration count is recorded instead

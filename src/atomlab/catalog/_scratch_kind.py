@@ -28,6 +28,7 @@ so the TrainSpec carries ``lambda / 2``.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -40,6 +41,7 @@ from atomlab.engine import Outcome, TrainSpec, grid_axes, train_module
 from atomlab.engine.population import DIVERGENCE_FACTOR
 from atomlab.errors import ConfigError, unknown_choice
 from atomlab.lab import DataSpec, Trial, register_trial_kind
+from atomlab.lab.data import transforms
 from atomlab.nn import MLPSpec
 from atomlab.scratch import ACTIVATIONS, DeepNet, cross_entropy, problem_set_hyperparameters
 
@@ -47,6 +49,17 @@ from atomlab.scratch import ACTIVATIONS, DeepNet, cross_entropy, problem_set_hyp
 ENGINES = {"scratch": "scratch", "torch": "population", "autograd": "scratch_autograd"}
 #: 003's (epsilon, reg_lambda) on its 200-point data sets, as mean-loss (lr, lambda).
 HYPER_003 = problem_set_hyperparameters(200)
+
+
+@transforms.register("with_domain", overwrite=True)
+def with_domain(data: Dataset, *, box: Sequence[Sequence[float]]) -> Dataset:
+    """The same data with a fixed drawing box ``[[x0, x1], [y0, y1]]``.
+
+    The population engine predicts every member's grid on the first member's domain, and a
+    generator such as make_moons derives the domain from the points drawn: with the data redrawn
+    per seed, one fixed box keeps every grid (and every figure) on the same mesh.
+    """
+    return dataclasses.replace(data, domain=tuple((float(a), float(b)) for a, b in box))
 
 
 def scratch_trial(levels: dict[str, Any], seed: int, data: DataSpec, layers: Sequence[int], activation: str, *,

@@ -1,0 +1,25 @@
+"""The benchmark code runs at a tiny size (timings themselves are never asserted in tests)."""
+
+from __future__ import annotations
+
+from atomlab.bench import suite
+
+
+def test_suite_runs_every_in_process_contender_tiny():
+    result = suite.run_suite(["W"], repeats=1, scale=0.01, only=["naive", "scikit", "NumPy scratch", "vmap",
+                                                                  "population"], log=lambda m: None)
+    rows = result["workloads"]["W"]["contenders"]
+    names = {r["contender"] for r in rows}
+    assert {"naive PyTorch (1 model at a time)", "atomlab population, fast path (NumPy)"} <= names
+    for r in rows:
+        assert r["models_per_s"] > 0 and r["ratio_to_naive"] > 0
+        assert r["peak_rss_mb"] is None or r["peak_rss_mb"] > 0
+    md = suite.markdown(result)
+    assert "| contender |" in md and "x naive" in md
+
+
+def test_flop_count_of_workload():
+    task, P = suite.workload_w(0.01)
+    # 2-10-10-10-10-2: 340 multiply-adds forward; backward twice that except the input gradient (320)
+    assert task.flops_per_model() == 2 * (2 * 340 + 320) * 1000 * task.epochs
+    assert P == 64
