@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
 import time
@@ -90,22 +91,58 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     root = Path(args.out) if args.out else Path("runs") / f"atlas-{args.scale}"
     names = atomlab.experiments()
-    failures, start = {}, time.perf_counter()
-    for i, name in enumerate(names, 1):
-        t0 = time.perf_counter()
-        try:
-            result = _run_one(name, args, root / name)
-            print(f"[{i}/{len(names)}] {result.verdict_line()} ({time.perf_counter() - t0:.1f} s)", flush=True)
-        except ConfigError:
-            raise
-        except Exception as exc:  # one failing entry must not stop the atlas
-            failures[name] = f"{type(exc).__name__}: {exc}"
-            (root / name).mkdir(parents=True, exist_ok=True)
-            (root / name / "error.txt").write_text(traceback.format_exc())
-            print(f"[{i}/{len(names)}] {name}: FAILED — {failures[name]}", file=sys.stderr, flush=True)
+    failures: dict[str, str] = {}
+    start = time.perf_counter()
+    workers = args.workers if args.workers else min(2, os.cpu_count() or 1)
+    done = 0
+
+    def report(name: str, line: str | None, error: str | None, seconds: float) -> None:
+        nonlocal done
+        done += 1
+        if error is None:
+            print(f"[{done}/{len(names)}] {line} ({seconds:.1f} s)", flush=True)
+        else:
+            failures[name] = error
+            print(f"[{done}/{len(names)}] {name}: FAILED — {error}", file=sys.stderr, flush=True)
+
+    if workers > 1 and len(names) > 1:
+        # Whole experiments in parallel, one thread each: the small networks of the catalog gain more
+        # from two processes than from two threads (docs/benchmarks.md).
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_atlas_worker) as pool:
+            futures = {pool.submit(_atlas_job, name, vars(args), str(root / name)): name for name in names}
+            for fut in as_completed(futures):
+                report(futures[fut], *fut.result())
+    else:
+        for name in names:
+            report(name, *_atlas_job(name, vars(args), str(root / name)))
     index = write_atlas(root, wall_time=time.perf_counter() - start, failures=failures)
-    print(f"atlas: {index}  ({len(names) - len(failures)} ran, {len(failures)} failed)")
+    print(f"atlas: {index}  ({len(names) - len(failures)} ran, {len(failures)} failed, "
+          f"{time.perf_counter() - start:.0f} s)")
     return min(len(failures), 125)
+
+
+def _init_atlas_worker() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+    os.environ["ATOMLAB_WORKERS"] = "1"  # no nested worker pools inside a worker
+
+
+def _atlas_job(name: str, arg_dict: dict, out: str) -> tuple[str | None, str | None, float]:
+    """Run one catalog entry for the atlas; never raises (a failure is returned as text)."""
+    t0 = time.perf_counter()
+    args = argparse.Namespace(**{**arg_dict, "quiet": True})
+    try:
+        result = _run_one(name, args, Path(out))
+        return result.verdict_line(), None, time.perf_counter() - t0
+    except Exception as exc:  # one failing entry must not stop the atlas
+        Path(out).mkdir(parents=True, exist_ok=True)
+        (Path(out) / "error.txt").write_text(traceback.format_exc())
+        return None, f"{type(exc).__name__}: {exc}", time.perf_counter() - t0
 
 
 def cmd_report(args: argparse.Namespace) -> int:

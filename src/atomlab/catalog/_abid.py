@@ -154,6 +154,7 @@ def run_sklearn(trials, datasets, *, device: str = "auto") -> list[Outcome]:
     final table).
     """
     from sklearn.exceptions import ConvergenceWarning
+    from threadpoolctl import threadpool_limits
 
     outs = []
     for t, d in zip(trials, datasets):
@@ -161,7 +162,9 @@ def run_sklearn(trials, datasets, *, device: str = "auto") -> list[Outcome]:
         X, y = d.X_train[idx], d.y_train[idx]
         est = make_estimator(t.model, t.train, t.seed, len(idx))
         start = time.perf_counter()
-        with warnings.catch_warnings():
+        # One BLAS thread: these fits are small, and the runner already spreads trials over worker
+        # processes; several spinning BLAS threads per process cost more CPU than they save.
+        with warnings.catch_warnings(), threadpool_limits(1):
             # an MLP stopped by max_iter warns; the iteration count is recorded instead
             warnings.simplefilter("ignore", ConvergenceWarning)
             if len(np.unique(y)) < 2:

@@ -30,7 +30,7 @@ from atomlab.engine.outcome import Outcome
 from atomlab.engine.population import Member, PopulationTrainer
 from atomlab.lab import DataSpec
 from atomlab.lab.cache import TrialCache
-from atomlab.lab.claims import Claim, ClaimResult, TestResult
+from atomlab.lab.claims import MIN_SEEDS, Claim, ClaimResult, TestResult
 from atomlab.lab.runner import trial_kinds
 from atomlab.lab.stats import effect_size, mean_ci, seeds_needed, summarize
 from atomlab.nn.losses import losses
@@ -206,7 +206,7 @@ def interval_test(group: str, statistic: str, values: np.ndarray, level: float, 
     v = v[np.isfinite(v)]
     lo, hi = mean_ci(v, level=level)
     est = float(v.mean()) if len(v) else math.nan
-    if len(v) < 2 or not (math.isfinite(lo) and math.isfinite(hi)):
+    if len(v) < MIN_SEEDS or not (math.isfinite(lo) and math.isfinite(hi)):
         verdict = "inconclusive"
     elif lo > 0:
         verdict = "supported" if direction > 0 else "refuted"
@@ -297,7 +297,7 @@ def dot_ci(ax, labels: Sequence[str], groups: Sequence[np.ndarray], color_map: d
         vals = np.asarray(vals, dtype=float)
         vals = vals[np.isfinite(vals)]
         c = (color_map or {}).get(lab, "C0")
-        xs = i + (rng.uniform(-0.12, 0.12, len(vals)) if jitter else 0)
+        xs = i + (rng.uniform(-0.12, 0.12, len(vals)) if jitter else np.zeros(len(vals)))
         ax.plot(xs, vals, "o", color=c, alpha=0.35, ms=3)
         if len(vals):
             s = summarize(vals)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -193,44 +192,27 @@ def paired_test(diffs, level: float, group: str, statistic: str, detail: str = "
 # Figures
 # -------------------------------------------------------------------------------------------
 
-@dataclass
-class _FallbackRecord:
-    """Stand-in for ``atomlab.viz.style.FigureRecord`` while that module is not available."""
+class _Viz:
+    """Lazy access to ``atomlab.viz`` modules (importing the catalog stays cheap)."""
 
-    name: str
-    path: Path
-    caption: str
-    main: bool = False
+    def __getattr__(self, name):
+        import importlib
+
+        return importlib.import_module(f"atomlab.viz.{name}")
+
+
+viz = _Viz()
 
 
 def style():
-    """``atomlab.viz.style.apply_style()`` when available, else a no-op context."""
-    try:
-        from atomlab.viz import style as vstyle
-
-        return vstyle.apply_style()
-    except (ImportError, AttributeError):
-        return contextlib.nullcontext()
+    """The atomlab figure style (``atomlab.viz.style.apply_style()``)."""
+    return viz.style.apply_style()
 
 
 def save(fig, out_dir: Path, name: str, caption: str, *, main: bool = False, formats=("png",), dpi: int = 90):
-    """Save ``fig`` as ``out_dir/name.<fmt>`` and return its FigureRecord."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        from atomlab.viz import style as vstyle
-
-        paths = vstyle.save_figure(fig, out_dir / name, formats=formats)
-        record = vstyle.FigureRecord(name=name, path=paths[0], caption=caption, main=main)
-    except (ImportError, AttributeError):
-        paths = []
-        for fmt in formats:
-            path = out_dir / f"{name}.{fmt}"
-            fig.savefig(path, dpi=dpi, bbox_inches="tight")
-            paths.append(path)
-        record = _FallbackRecord(name=name, path=paths[0], caption=caption, main=main)
-    plt.close(fig)
-    return record
+    """Save ``fig`` as ``out_dir/name.<fmt>`` (small PNGs: ``dpi`` 90) and return its FigureRecord."""
+    paths = viz.style.save_figure(fig, Path(out_dir) / name, formats=formats, dpi=dpi)
+    return viz.style.FigureRecord(name=name, path=paths[0], caption=caption, main=main)
 
 
 def band(ax, x, values, *, color, label: str | None = None, lw: float = 1.6, marker: str | None = None):

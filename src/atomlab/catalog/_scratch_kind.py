@@ -45,10 +45,22 @@ from atomlab.lab.data import transforms
 from atomlab.nn import MLPSpec
 from atomlab.scratch import ACTIVATIONS, DeepNet, cross_entropy, problem_set_hyperparameters
 
-#: ``engine`` setting -> trial kind.
-ENGINES = {"scratch": "scratch", "torch": "population", "autograd": "scratch_autograd"}
+#: ``engine`` setting -> trial kind. ``nudged`` is the scratch engine started from the same weights
+#: but one: ``W1[0, 0]`` is multiplied by ``1 + NUDGE``, a change of a few units in the last place.
+ENGINES = {"scratch": "scratch", "torch": "population", "autograd": "scratch_autograd",
+           "nudged": "scratch_nudged"}
+NUDGE = 1e-15
 #: 003's (epsilon, reg_lambda) on its 200-point data sets, as mean-loss (lr, lambda).
 HYPER_003 = problem_set_hyperparameters(200)
+#: Fixed drawing boxes (see :func:`with_domain`): 003's plots pad the data by 0.5 on every side.
+MOONS_BOX = ((-2.0, 3.0), (-1.5, 2.0))
+BLOBS_BOX = ((-14.0, 14.0), (-14.0, 14.0))
+#: 003's settings (the ``paper`` scale) shared by the scratch entries, and the smaller scales.
+SETTINGS_003 = {"n_train": 200, "n_test": 200, "noise": 0.2, "lr": HYPER_003["lr"],
+                "reg_lambda": HYPER_003["reg_lambda"], "passes": 20000, "grid": 200, "engine": "scratch",
+                "seeds": 5}
+SCALES_003 = {"smoke": {"passes": 300, "grid": 40, "seeds": 2},
+              "quick": {"passes": 4000, "grid": 120, "seeds": 4}}
 
 
 @transforms.register("with_domain", overwrite=True)
@@ -104,6 +116,25 @@ def scratch_trial(levels: dict[str, Any], seed: int, data: DataSpec, layers: Seq
     return Trial(levels, seed, data, model, train, kind=ENGINES[engine])
 
 
+def moons_data(cfg: dict[str, Any], seed: int) -> DataSpec:
+    """003's make_moons (200 points, noise 0.2) drawn from ``seed``, plus a test set, on a fixed box."""
+    return DataSpec("moons", {"n_train": cfg["n_train"], "n_test": cfg["n_test"], "noise": cfg["noise"]},
+                    seed=seed, transforms=(("with_domain", {"box": MOONS_BOX}),))
+
+
+def blobs_data(cfg: dict[str, Any], seed: int) -> DataSpec:
+    """make_blobs with 4 classes and scikit-learn's defaults (centres in [-10, 10]^2, std 1) from ``seed``."""
+    return DataSpec("blobs", {"n_train": cfg["n_train"], "n_test": cfg["n_test"], "centers": 4},
+                    seed=seed, transforms=(("with_domain", {"box": BLOBS_BOX}),))
+
+
+def trial_003(cfg: dict[str, Any], levels: dict[str, Any], seed: int, data: DataSpec, layers: Sequence[int],
+              activation: str) -> Trial:
+    """:func:`scratch_trial` with the entry's settings (``passes``, ``lr``, ``reg_lambda``, ``grid``, ``engine``)."""
+    return scratch_trial(levels, seed, data, layers, activation, passes=cfg["passes"], lr=cfg["lr"],
+                         reg_lambda=cfg["reg_lambda"], grid=cfg["grid"], engine=levels.get("engine", cfg["engine"]))
+
+
 def initial_params(model: MLPSpec, input_dim: int, output_dim: int, seed: int
                    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """The trial's initial ``(weights, biases)`` as float64 arrays, shared by every engine."""
@@ -154,14 +185,19 @@ def grid_probabilities(predict_proba, data: Dataset, G: int) -> np.ndarray:
     return (p[..., 1] if p.shape[-1] == 2 else p).astype(np.float32)
 
 
-def train_scratch(trial: Trial, data: Dataset) -> Outcome:
-    """Train one trial with :class:`atomlab.scratch.DeepNet` and record what the population engine records."""
+def train_scratch(trial: Trial, data: Dataset, *, nudge: float = 0.0) -> Outcome:
+    """Train one trial with :class:`atomlab.scratch.DeepNet` and record what the population engine records.
+
+    ``nudge`` multiplies the first initial weight by ``1 + nudge`` (the ``nudged`` engine).
+    """
     _check_recipe(trial)
     start = time.perf_counter()
     m, t = trial.model, trial.train
     sizes = [data.input_dim, *m.layers, data.output_dim]
     net = DeepNet(sizes, m.activation, seed=trial.seed, reg_lambda=2 * t.reg_lambda, dtype=np.float64)
-    net.set_params(*initial_params(m, data.input_dim, data.output_dim, trial.seed))
+    weights, biases = initial_params(m, data.input_dim, data.output_dim, trial.seed)
+    weights[0][0, 0] *= 1.0 + nudge
+    net.set_params(weights, biases)
     X, y = np.asarray(data.X_train, dtype=np.float64), np.asarray(data.y_train)
     rows = [_row(0, _metrics(net.predict_proba, data))]
     ceiling = DIVERGENCE_FACTOR * max(abs(rows[0]["train_loss"]), 1.0)
@@ -187,7 +223,7 @@ def train_scratch(trial: Trial, data: Dataset) -> Outcome:
     state = {f"W{k}": w for k, w in enumerate(weights)} | {f"b{k}": b for k, b in enumerate(biases)}
     return Outcome(rows=rows, diverged_step=diverged, state=state, artefacts=artefacts,
                    wall_time=time.perf_counter() - start,
-                   info={"engine": "scratch", "steps": t.total_steps(data.n_train), "device": "cpu (numpy)"})
+                   info={"engine": "nudged" if nudge else "scratch", "steps": t.total_steps(data.n_train), "device": "cpu (numpy)"})
 
 
 def train_autograd(trial: Trial, data: Dataset, *, device: str = "cpu") -> Outcome:
@@ -212,6 +248,12 @@ def train_autograd(trial: Trial, data: Dataset, *, device: str = "cpu") -> Outco
 def run_scratch(trials: Sequence[Trial], datasets: Sequence[Dataset], *, device: str = "cpu") -> list[Outcome]:
     """Trial kind ``scratch``: each trial trained by :class:`atomlab.scratch.DeepNet` (NumPy, CPU)."""
     return [train_scratch(t, d) for t, d in zip(trials, datasets)]
+
+
+@register_trial_kind("scratch_nudged", overwrite=True)
+def run_nudged(trials: Sequence[Trial], datasets: Sequence[Dataset], *, device: str = "cpu") -> list[Outcome]:
+    """Trial kind ``scratch_nudged``: the scratch engine from the trial's weights with ``W1[0, 0] * (1 + 1e-15)``."""
+    return [train_scratch(t, d, nudge=NUDGE) for t, d in zip(trials, datasets)]
 
 
 @register_trial_kind("scratch_autograd", overwrite=True)

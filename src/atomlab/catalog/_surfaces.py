@@ -176,8 +176,8 @@ def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return a.keys() == b.keys() and all(_key(a[k]) == _key(b[k]) for k in a)
 
 
-def mean_ci_text(values: Sequence[float], *, percent: bool = True, digits: int = 2) -> str:
-    """``"1.2% [0.9, 1.5]"``: the mean and its 95% interval over seeds."""
+def mean_ci_text(values: Sequence[float], *, percent: bool = True, digits: int = 3) -> str:
+    """``"1.23% [0.9, 1.5]"``: the mean and its 95% interval over seeds."""
     s = summarize(np.asarray(values, dtype=float))
     k = 100.0 if percent else 1.0
     unit = "%" if percent else ""
@@ -238,7 +238,7 @@ def surface_grid_figure(result, out_dir, *, col_title: Callable[[dict[str, Any]]
             keys = {t.key for t, _ in pairs}
             dis = result.final.loc[result.final["trial"].isin(keys), "disagreement"]
             grid_cells[(i, j)] = {"xx": xx, "yy": yy, "prob": grid, "true_fn": data.target_fn,
-                                  "title": f"dis {mean_ci_text(dis)}"}
+                                  "title": f"dis {mean_ci_text(dis, digits=2)}"}
     with F.viz.style.apply_style():
         fig = F.viz.surfaces.surface_grid(list(range(len(lay.rows))), list(range(len(lay.cols))), grid_cells,
                                           row_labels=[formula(r) for r in lay.rows], col_labels=lay.col_titles,
@@ -283,7 +283,9 @@ def stats_figure(result, out_dir, *, x: Callable[[dict[str, Any]], str], metric:
         ax.set_xticks(pos, [t.replace(" (", "\n(").replace(", ", ",\n") for t in lay.col_titles], fontsize=8.5)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(_metric_label(metric), fontsize=9.5)
-        if logy:
+        if logy and metric == "disagreement":
+            percent_log_axis(ax)
+        elif logy:
             ax.set_yscale("log")
         ax.legend(fontsize=8.5, title="decision function", loc="upper left", bbox_to_anchor=(1.01, 1.0))
         fig.tight_layout()
@@ -291,8 +293,18 @@ def stats_figure(result, out_dir, *, x: Callable[[dict[str, Any]], str], metric:
                   "function; points are means over seeds, bars 95% intervals.", formats=formats)
 
 
+def percent_log_axis(ax) -> None:
+    """A log y axis for fractions, labelled in percent at 1-2-5 steps."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{100 * v:.3g}%"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
 def _metric_label(metric: str) -> str:
-    return {"disagreement": "disagreement (fraction of the box)",
+    return {"disagreement": "disagreement (share of the box)",
             "confidence": "mean confidence |2p - 1|"}.get(metric, F.label(metric))
 
 

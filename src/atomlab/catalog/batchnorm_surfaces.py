@@ -49,8 +49,15 @@ def discussion(result) -> str:
     parts = [f"{col_title({'network': a})}: test accuracy {S.mean_ci_text(S.per_seed(f, 'test_acc', {'network': a}))}, "
              f"disagreement {S.mean_ci_text(S.per_seed(f, 'disagreement', {'network': a}))}"
              for a in result.config["network"]]
+    per_fn = []
+    if {"plain", "batchnorm"} <= set(result.config["network"]):
+        for fn in dict.fromkeys(t.levels["function"] for t in result.trials):
+            a, b = (f[(f["function"] == fn) & (f["network"] == n)]["disagreement"].mean()
+                    for n in ("plain", "batchnorm"))
+            per_fn.append(f"{S.formula(fn)} {a:.2%} -> {b:.2%}")
+    by_fn = "Per function, mean disagreement without -> with batch norm: " + "; ".join(per_fn) + ". " if per_fn else ""
     return ("Averaged over the decision functions (mean [95% interval] over seeds): " + "; ".join(parts) + ". "
-            "Batch norm uses batch statistics in training and running averages (momentum 0.99 in the Keras "
+            + by_fn + "Batch norm uses batch statistics in training and running averages (momentum 0.99 in the Keras "
             "sense, epsilon 1e-3) at evaluation, so the evaluated surface is the running-average network. "
             + S.DISAGREEMENT_NOTE)
 

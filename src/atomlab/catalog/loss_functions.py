@@ -58,6 +58,8 @@ def spread_claim(real: list[str], few: float) -> Custom:
         # Supported when even the upper bound is within the margin; refuted when the lower bound
         # exceeds it. (The bootstrap resamples whole seeds, so the losses stay paired.)
         verdict = "supported" if hi < few else "refuted" if lo > few else "inconclusive"
+        if pivot.shape[0] < B.MIN_SEEDS:
+            verdict = "inconclusive"
         means = pivot.mean(axis=0)
         detail = (f"margin {few:g}; means: " + ", ".join(f"{k} {v:.3f}" for k, v in means.items()))
         return [B.TestResult("", "max - min of the real losses' mean test accuracy", est, (lo, hi), level,

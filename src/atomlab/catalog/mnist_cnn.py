@@ -15,9 +15,11 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from atomlab.catalog import _mnist_common as M
-from atomlab.catalog._mnist_probe import PREFIX, QUANTITIES, probe_series
+from atomlab.catalog._mnist_probe import PREFIX, probe_series
 from atomlab.engine import TrainSpec
 from atomlab.lab import Compare, Custom, Experiment, Trial, register_experiment
 from atomlab.lab.stats import summarize
@@ -100,8 +102,10 @@ def training_figure(result, out_dir, formats):
             ax.set_xlabel("iteration")
         axes[0].set_ylabel("NLL loss (probe samples)")
         axes[2].set_ylabel("accuracy (probe sample)")
-        lo = min(ax.get_ylim()[0] for ax in axes[2:])
-        axes[2].set_ylim(max(lo, 0.8), 1.0)
+        finals = [o.artefacts[f"{PREFIX}test_acc"][-1] for _, o in zip(result.trials, result.outcomes)
+                  if f"{PREFIX}test_acc" in o.artefacts]
+        if finals:  # zoom on where the runs end, the early climb from 10 % is not the point
+            axes[2].set_ylim(max(0.0, min(finals) - 0.05), 1.0)
         axes[2].legend(loc="lower right", fontsize=8)
         fig.tight_layout()
     return M.save(fig, out_dir, "training", "Train loss, test loss and test accuracy every "
@@ -117,78 +121,63 @@ def _seed0(result, arm):
     return next((o for t, o in pairs if t.seed == seed0), pairs[0][1] if pairs else None)
 
 
+def _stats_frame(result, arm):
+    """Long table of the probe's statistics of every seed of ``arm``: layer, quantity, step, stat, value."""
+    frames = []
+    for trial, outcome in result.select(arm=arm):
+        art = outcome.artefacts
+        if f"{PREFIX}steps" not in art:
+            continue
+        steps = art[f"{PREFIX}steps"]
+        for series in probe_series(art):
+            layer, q = series.split("/")
+            stats = art[f"{PREFIX}{series}/stats"]
+            for k, stat in enumerate(("min", "max", "mean", "std")):
+                frames.append(pd.DataFrame({"layer": layer, "quantity": QUANTITY_LABELS[q], "step": steps,
+                                            "stat": stat, "value": stats[:, k], "seed": trial.seed}))
+    return pd.concat(frames, ignore_index=True)
+
+
 def statistics_figure(result, out_dir, arm, formats):
     """003's scalar panels as small multiples: one row per layer, one column per quantity."""
-    art = _seed0(result, arm).artefacts
-    series = probe_series(art)
-    layers = sorted({s.split("/")[0] for s in series}, key=lambda s: int(s.split("_")[1]))
-    steps = art[f"{PREFIX}steps"]
+    df = _stats_frame(result, arm)
+    n_seeds = df["seed"].nunique()
     with M.style():
-        fig, axes = plt.subplots(len(layers), len(QUANTITIES), figsize=(2.7 * len(QUANTITIES), 1.9 * len(layers)),
-                                 squeeze=False, sharex=True)
-        for i, layer in enumerate(layers):
-            for j, q in enumerate(QUANTITIES):
-                ax = axes[i, j]
-                key = f"{PREFIX}{layer}/{q}/stats"
-                if key not in art:
-                    ax.axis("off")
-                    continue
-                s = art[key]
-                ax.fill_between(steps, s[:, 2] - s[:, 3], s[:, 2] + s[:, 3], color="C0", alpha=0.25, lw=0,
-                                label="mean ± std")
-                ax.plot(steps, s[:, 2], color="C0", lw=1.4, label="mean")
-                ax.plot(steps, s[:, 0], color="0.45", lw=0.8, ls="--", label="min / max")
-                ax.plot(steps, s[:, 1], color="0.45", lw=0.8, ls="--")
-                ax.tick_params(labelsize=7)
-                if i == 0 or f"{PREFIX}{layers[i - 1]}/{q}/stats" not in art:
-                    ax.set_title(QUANTITY_LABELS[q], fontsize=9)
-                if j == 0:
-                    ax.set_ylabel(layer, fontsize=9)
-                if i == len(layers) - 1:
-                    ax.set_xlabel("iteration", fontsize=8)
-        axes[0, 0].legend(fontsize=6, loc="best")
-        fig.suptitle(f"{LABELS.get(arm, arm)} (seed {result.config['seed']}): per-layer statistics", fontsize=10)
-        fig.tight_layout()
-    return M.save(fig, out_dir, f"statistics-{arm}", f"{LABELS.get(arm, arm)}: min, max, mean ± std of each "
+        fig = M.viz.ridges.plot_stat_small_multiples(
+            df, x="step", layer="quantity", row="layer", sharey=False, panel_size=(2.6, 1.7), xlabel="iteration",
+            suptitle=f"{LABELS.get(arm, arm)}: per-layer statistics (mean over {n_seeds} seeds)")
+        for ax in fig.axes:
+            if not any(len(line.get_xdata()) for line in ax.get_lines()):
+                ax.axis("off")  # a linear layer has no pooling output
+    return M.save(fig, out_dir, f"statistics-{arm}", f"{LABELS.get(arm, arm)}: min, max, mean and std of each "
                   "layer's weights, biases, net inputs, activations and pooling outputs against iteration (003's "
-                  "TensorBoard scalars as small multiples); look at how fast each layer's spread grows and where "
-                  "it settles.", formats=formats)
+                  "TensorBoard scalars as small multiples; linear layers have no pooling output); look at how fast "
+                  "each layer's spread grows and where it settles.", formats=formats)
 
 
-def ridges_figure(result, out_dir, arm, formats, n_ridges: int = 9):
-    """003's TensorBoard histograms as ridges: one curve per time, later curves lower and darker."""
+def ridges_figure(result, out_dir, arm, formats):
+    """003's TensorBoard histograms as ridges: oldest at the back (top), newest in front."""
     art = _seed0(result, arm).artefacts
     quantities = ("weight", "bias", "net_input", "activation")
     layers = sorted({s.split("/")[0] for s in probe_series(art)}, key=lambda s: int(s.split("_")[1]))
     steps = art[f"{PREFIX}steps"]
-    picks = np.unique(np.linspace(0, len(steps) - 1, min(n_ridges, len(steps))).round().astype(int))
-    cmap = plt.get_cmap("viridis")
     with M.style():
-        fig, axes = plt.subplots(len(quantities), len(layers), figsize=(3.0 * len(layers), 2.4 * len(quantities)),
-                                 squeeze=False)
+        fig, axes = plt.subplots(len(quantities), len(layers), figsize=(2.9 * len(layers), 2.3 * len(quantities)),
+                                 squeeze=False, layout="constrained")
         for i, q in enumerate(quantities):
             for j, layer in enumerate(layers):
                 ax = axes[i, j]
-                hist, edges = art[f"{PREFIX}{layer}/{q}/hist"], art[f"{PREFIX}{layer}/{q}/edges"]
-                for r, k in enumerate(picks):
-                    centers = 0.5 * (edges[k, 1:] + edges[k, :-1])
-                    h = hist[k] / max(hist[k].max(), 1)
-                    base = -r * 0.6
-                    color = cmap(r / max(len(picks) - 1, 1))
-                    ax.fill_between(centers, base, base + h, color=color, alpha=0.55, lw=0)
-                    ax.plot(centers, base + h, color=color, lw=0.8)
-                ax.set_yticks([-r * 0.6 for r in range(len(picks))][:: max(1, len(picks) // 3)])
-                ax.set_yticklabels([str(steps[k]) for k in picks][:: max(1, len(picks) // 3)], fontsize=6)
-                ax.tick_params(axis="x", labelsize=7)
-                if i == 0:
-                    ax.set_title(layer, fontsize=9)
-                if j == 0:
-                    ax.set_ylabel(f"{QUANTITY_LABELS[q]}\n(iteration)", fontsize=8)
+                M.viz.ridges.plot_histogram_ridges(
+                    ax, steps, art[f"{PREFIX}{layer}/{q}/edges"], art[f"{PREFIX}{layer}/{q}/hist"],
+                    normalize="row", max_ridges=12, height=2.0, xlabel="", ylabel="iteration" if j == 0 else "",
+                    title=f"{layer}: {QUANTITY_LABELS[q]}")
+                ax.title.set_fontsize(8)
+                ax.tick_params(labelsize=6)
+                ax.xaxis.set_major_locator(MaxNLocator(4))
         fig.suptitle(f"{LABELS.get(arm, arm)} (seed {result.config['seed']}): histograms over training", fontsize=10)
-        fig.tight_layout()
     return M.save(fig, out_dir, f"ridges-{arm}", f"{LABELS.get(arm, arm)}: histograms of each layer's weights, "
-                  "biases, net inputs and activations at evenly spaced iterations (top = start, bottom = end, "
-                  "each scaled to its peak); watch the distributions widen and, with ReLU, the mass piling at 0.",
+                  "biases, net inputs and activations as training goes on (back and top: start; front: end; each "
+                  "scaled to its own peak); watch the distributions widen and, with ReLU, the mass piling at 0.",
                   formats=formats)
 
 

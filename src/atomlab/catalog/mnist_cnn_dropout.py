@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 import matplotlib.pyplot as plt
-import numpy as np
 
 from atomlab.catalog import _mnist_common as M
 from atomlab.engine import TrainSpec

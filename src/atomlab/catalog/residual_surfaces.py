@@ -67,10 +67,10 @@ def size_figure(result, out_dir, formats=("png",)):
         ax.plot([], [], "k-", marker="o", label="residual")
         ax.plot([], [], "k--", marker="o", mfc="white", label="plain")
         ax.set_xscale("log")
-        ax.set_yscale("log")
+        S.percent_log_axis(ax)
         ax.set_xticks(sizes, [f"{n:,}" for n in sizes])
         ax.set_xlabel("training points (batches of 100, 100 epochs)")
-        ax.set_ylabel("disagreement (fraction of the box)")
+        ax.set_ylabel("disagreement (share of the box)")
         ax.legend(fontsize=8.5, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         fig.tight_layout()
     return F.save(fig, out_dir, "disagreement", "Disagreement with the true boundary against the training-set "
@@ -116,7 +116,7 @@ EXPERIMENT = register_experiment(S.SurfaceExperiment(
               "batch_size": 100},
     factors=["function", "n_train", "residual"],
     scales={"smoke": {**S.SUITE_SCALES["smoke"], "n_train": [100, 500]},
-            "quick": {**S.SUITE_SCALES["quick"], "n_train": [100, 1000, 4000], "record_every": None},
+            "quick": {**S.SUITE_SCALES["quick"], "n_train": [100, 1000, 4000], "epochs": 100, "record_every": None},
             "paper": {}},
     make_trial=make_trial,
     claims=claims,
