@@ -164,9 +164,22 @@ def test_run_all_exit_status_counts_the_failures(tiny_catalog, tmp_path, capsys)
 
 def test_run_all_without_failures_exits_zero(tiny_catalog, tmp_path):
     tiny_catalog(tiny_experiment("atlas-test-ok"))
-    assert main(["run", "--all", "--scale", "smoke", "--quiet", "--workers", "1", "--out", str(tmp_path / "atlas")]) == 0
-    assert card_verdict(cards(tmp_path / "atlas" / "index.html")["atlas-test-ok"]) in VERDICTS
+    out = tmp_path / "atlas"
+    assert main(["run", "--all", "--scale", "smoke", "--quiet", "--workers", "1", "--out", str(out)]) == 0
+    assert card_verdict(cards(out / "index.html")["atlas-test-ok"]) in VERDICTS
 
+
+
+@pytest.mark.xfail(strict=True, reason="lab bug: a failing re-run into the same --out leaves the previous "
+                   "verdict.json in place, and lab.atlas._entry_from prefers it to the new error.txt")
+def test_a_failure_is_not_hidden_by_the_verdict_of_an_earlier_run(tiny_catalog, tmp_path):
+    out = tmp_path / "atlas"
+    args = ["run", "--all", "--scale", "smoke", "--quiet", "--workers", "1", "--out", str(out)]
+    tiny_catalog(tiny_experiment("atlas-test-flaky"))
+    assert main(args) == 0
+    tiny_catalog(tiny_experiment("atlas-test-flaky", fail=True))
+    assert main(args) == 1
+    assert card_verdict(cards(out / "index.html")["atlas-test-flaky"]) == "failed"
 
 # -- Result._repr_html_ ------------------------------------------------------------------------------------
 
@@ -233,8 +246,11 @@ def test_tutorial_code_runs(tmp_path, monkeypatch, capsys):
                 assert args[0] == "atomlab", f"the tutorial's shell blocks run only atomlab commands: {line!r}"
                 args = args[1:] + (["--quiet"] if args[1] == "run" else [])
                 with monkeypatch.context() as mp:
-                    if "--all" in args:  # the whole catalog is too slow for a test: run the atlas pair
+                    if "--all" in args:
+                        # The whole catalog is too slow for a test: run the atlas pair, in this process
+                        # (spawning the worker pool costs more than the two cached experiments).
                         mp.setattr(atomlab, "experiments", lambda: list(ATLAS_EXPERIMENTS))
+                        args += ["--workers", "1"]
                     assert main(args) == 0, line
     assert used == {old for old, _ in TUTORIAL_SMOKE}, "a smoke substitution no longer matches the tutorial"
 
@@ -246,6 +262,13 @@ def test_tutorial_code_runs(tmp_path, monkeypatch, capsys):
     assert json.loads((tmp_path / "runs" / "ua-8" / "verdict.json").read_text())["seeds"] == 3
     for page in ("runs/ua/report.html", "runs/mish-vs-relu/report.html", "runs/atlas/index.html"):
         assert (tmp_path / page).is_file(), page
+    assert sorted(cards(tmp_path / "runs" / "atlas" / "index.html")) == sorted(ATLAS_EXPERIMENTS)
+
+    # docs/atlas.md's Python rebuilds the same atlas.
+    (tmp_path / "runs" / "atlas" / "index.html").unlink()
+    for lang, code in code_blocks(ROOT / "docs" / "atlas.md"):
+        if lang == "python":
+            exec(compile(code, "docs/atlas.md (python block)", "exec"), {"__name__": "atlas_doc"})
     assert sorted(cards(tmp_path / "runs" / "atlas" / "index.html")) == sorted(ATLAS_EXPERIMENTS)
 
 

@@ -254,11 +254,24 @@ def colors(levels: Sequence[Any]) -> dict[Any, Any]:
     return _style.level_colors(list(levels))
 
 
-def save(fig, out_dir, name: str, caption: str, *, main: bool = False, formats=("png",), dpi: int = 100):
-    """Save ``fig`` as ``out_dir/name.<fmt>`` (100 dpi keeps the pages light) and return its record."""
+def save(fig, out_dir, name: str, caption: str, *, main: bool = False, formats=("png",), dpi: int = 100,
+         palette: bool = False):
+    """Save ``fig`` as ``out_dir/name.<fmt>`` and return its record.
+
+    100 dpi keeps the pages light; ``palette`` re-encodes the PNG with 256 colours, which shrinks
+    figures of many thin anti-aliased lines (weight trajectories) several times over.
+    """
     from atomlab.viz import style as _style
 
     paths = _style.save_figure(fig, Path(out_dir) / name, formats=formats, dpi=dpi)
+    if palette:
+        from PIL import Image
+
+        for path in paths:
+            if path.suffix == ".png":
+                with Image.open(path) as im:
+                    small = im.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+                small.save(path, optimize=True)
     return _style.FigureRecord(name=name, path=paths[0], caption=caption, main=main)
 
 

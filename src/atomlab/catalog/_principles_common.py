@@ -2,27 +2,43 @@
 
 - ``playground_circle``: the "circle" data set of the TensorFlow playground, which 004's
   problem A links to (a disc of one class inside a ring of the other, inputs in [-6, 6]^2).
+- :func:`playground_trial`: the playground's network and recipe (two hidden layers of 4, SGD with
+  step 0.03 on batches of 10), with weights all zero or uniform in [-0.5, 0.5] as the playground
+  draws them.
 - The trial kind ``population_probed``: a population trial trained alone, whose rows also say how
   far every parameter group has moved from its initial value (``dW_hidden``, ``dW_out``,
-  ``db_hidden``, ``db_out``: max absolute change). Claims read only the table of final metrics,
-  so "no weight moves" has to be a column of it.
+  ``db_hidden``, ``db_out``: max absolute change), and whose final row gets the epochs it took to
+  reach a training loss of 0.3 and 0.1 and how much of the input box the network is affine on.
+  Claims read only the table of final metrics, so "no weight moves" has to be a column of it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+import torch
 
+from atomlab.catalog._scratch_kind import single_thread
 from atomlab.data._validation import check_float, check_int, check_random_state, seed_record
 from atomlab.data.dataset import Dataset, register_dataset
-from atomlab.engine import Outcome
+from atomlab.engine import Outcome, TrainSpec
 from atomlab.engine.population import Member, PopulationTrainer
 from atomlab.errors import ConfigError
-from atomlab.lab import Trial, register_trial_kind
+from atomlab.lab import DataSpec, Trial, register_trial_kind
+from atomlab.nn import MLPSpec, get_activation
+from atomlab.nn.seeding import numpy_generator
 
 #: The playground's drawing box.
 PLAYGROUND_BOX = ((-6.0, 6.0), (-6.0, 6.0))
+#: Initialisations by their name in the entries: the playground draws weights as ``Math.random() - 0.5``.
+INITS = {"zeros": "zeros", "random": "uniform(0.5)"}
+#: Training-loss levels whose first crossing is recorded (``epochs_to_0.3``, ``epochs_to_0.1``).
+LOSS_TARGETS = (0.3, 0.1)
+#: The playground's settings (the ``paper`` values) shared by the entries of problem A.
+PLAYGROUND_SETTINGS = {"layers": [4, 4], "n_train": 250, "n_test": 250, "noise": 0.0, "lr": 0.03,
+                       "batch_size": 10, "records": 100, "grid": 150}
 
 
 @register_dataset("playground_circle", overwrite=True)
@@ -91,6 +107,56 @@ def make_playground_circle(*, n_train: int = 250, n_test: int = 250, noise: floa
                    note=f"TensorFlow playground 'circle' (radius {radius:g}, noise {noise:g})")
 
 
+def playground_trial(cfg: dict[str, Any], levels: dict[str, Any], seed: int, *, activation: str, init: str,
+                     epochs: int) -> Trial:
+    """A playground network on the circle: data and weights drawn from ``seed``, recorded ``records`` times."""
+    data = DataSpec("playground_circle", {"n_train": cfg["n_train"], "n_test": cfg["n_test"], "noise": cfg["noise"]},
+                    seed=seed)
+    model = MLPSpec(layers=tuple(cfg["layers"]), activation=activation, init=INITS[init], bias_init="zeros")
+    steps = epochs * -(-cfg["n_train"] // cfg["batch_size"])
+    every = max(1, steps // cfg["records"])
+    # sampling="shuffle": every epoch visits each point once, as the playground does.
+    train = TrainSpec(optimizer="sgd", lr=cfg["lr"], batch_size=cfg["batch_size"], epochs=epochs,
+                      sampling="shuffle", loss="cross_entropy", grid=cfg["grid"], record_every=every,
+                      snapshot_every=every, unit_spread=True)
+    return Trial(levels, seed, data, model, train, kind="population_probed")
+
+
+def epochs_to(rows: Sequence[dict[str, Any]], target: float, metric: str = "train_loss") -> float:
+    """First recorded epoch with ``metric <= target``; the last epoch if never (a censored, low value)."""
+    for r in rows:
+        if r.get(metric, np.inf) <= target:
+            return float(r["epoch"])
+    return float(rows[-1]["epoch"]) if rows else float("nan")
+
+
+def affine_fraction(model: MLPSpec, state: dict[str, np.ndarray], domain, *, n_lines: int = 24, n_points: int = 201,
+                    seed: int = 0, tol: float = 1e-9) -> float:
+    """Share of points on random lines across ``domain`` where the network's logit gap is locally affine.
+
+    A ReLU network is piecewise affine, so its second differences vanish (to rounding) except at the few
+    points where a line crosses a kink; a smooth network's do not. Evaluated in float64.
+    """
+    rng = numpy_generator(seed, "other")
+    (x0, x1), (y0, y1) = domain
+    lo, hi = np.array([x0, y0]), np.array([x1, y1])
+    a, b = rng.uniform(lo, hi, (n_lines, 2)), rng.uniform(lo, hi, (n_lines, 2))
+    t = np.linspace(0.0, 1.0, n_points)[None, :, None]
+    h = torch.as_tensor(a[:, None, :] + t * (b - a)[:, None, :], dtype=torch.float64)
+    act = get_activation(model.activation)
+    n_layers = sum(1 for k in state if k.startswith("W"))
+    def f64(name: str) -> torch.Tensor:
+        return torch.as_tensor(np.asarray(state[name]), dtype=torch.float64)
+
+    for k in range(n_layers):
+        z = h @ f64(f"W{k}") + f64(f"b{k}")
+        h = act(z) if k < n_layers - 1 else z
+    gap = (h[..., 1] - h[..., 0]).numpy()
+    second = np.abs(gap[:, 2:] - 2 * gap[:, 1:-1] + gap[:, :-2])
+    scale = np.abs(np.diff(gap, axis=1)).max(axis=1, keepdims=True) + 1e-300
+    return float(np.mean(second <= tol * scale))
+
+
 def _changes(snaps: dict[str, np.ndarray], n_layers: int) -> dict[str, np.ndarray]:
     """Max absolute change from the first snapshot, per snapshot, for hidden and output parameters."""
     def moved(keys: Sequence[str]) -> np.ndarray:
@@ -114,7 +180,8 @@ def run_probed(trials: Sequence[Trial], datasets: Sequence[Dataset], *, device: 
     for t, d in zip(trials, datasets):
         if t.train is None or not t.train.snapshot_every or t.train.snapshot_every != t.train.record_every:
             raise ConfigError("population_probed trials need snapshot_every == record_every")
-        out = PopulationTrainer([Member(t.model, t.train, t.seed, d)], device=device).run()[0]
+        with single_thread():
+            out = PopulationTrainer([Member(t.model, t.train, t.seed, d)], device=device).run()[0]
         steps = [int(s) for s in out.artefacts["snapshot_steps"]]
         n_layers = sum(1 for k in out.artefacts if k.startswith("snap/W"))
         changes = _changes(out.artefacts, n_layers)
@@ -127,5 +194,9 @@ def run_probed(trials: Sequence[Trial], datasets: Sequence[Dataset], *, device: 
             i = at.get(int(row["step"]))
             row.update({k: float(v[i]) if i is not None else float(last[k]) for k, v in changes.items()})
         out.info["path"] = "population_probed"
+        extra = {f"epochs_to_{v:g}": epochs_to(out.rows, v) for v in LOSS_TARGETS}
+        if d.input_dim == 2 and d.domain is not None and not out.diverged:
+            extra["affine_fraction"] = affine_fraction(t.model, out.state, d.domain, seed=t.seed)
+        out.info["extra"] = extra
         outcomes.append(out)
     return outcomes

@@ -236,7 +236,7 @@ EXPERIMENT = register_experiment(Experiment(
     factors=["batch_size", "lr_rule", "run"],
     scales={"smoke": {"batch_size": [16, 64, 400], "epochs": 4, "record_epochs": 1, "solo_seeds": 2,
                       "seeds": 2},
-            "quick": {"epochs": 10, "record_epochs": 1, "solo_seeds": 3, "seeds": 4}},
+            "quick": {"epochs": 10, "record_epochs": 1, "solo_seeds": 3, "threshold": 0.6, "seeds": 4}},
     make_trial=make_trial,
     claims=claims,
     figures=figures,

@@ -166,8 +166,8 @@ def figures(result, out_dir, formats=("png",)):
             s, ch = step_changes(out0)
             ax.plot(s, ch[k], color="0.75", lw=0.6, label=f"seed {trial0.seed}, raw")
             B.band(ax, s, np.asarray(curves), col[k], label=f"smoothed, {len(curves)} seeds")
-            m = float(np.nanmean(settles))
-            ax.axvline(m, color=col[k], ls="--", lw=1.2, label=f"settles at {m:.0f} (mean)")
+            m = float(np.nanmedian(settles))
+            ax.axvline(m, color=col[k], ls="--", lw=1.2, label=f"settles at {m:.0f} (median)")
             ax.set_xlabel("training step")
             ax.set_title(f"Layer {k} convergence", fontsize=10)
             ax.legend(fontsize=7)
@@ -177,7 +177,8 @@ def figures(result, out_dir, formats=("png",)):
     main = B.save(fig, out_dir, "weights", "Top: the last 50 weights of each weight matrix during training (one "
                   "seed). Bottom: their RMS change between snapshots 2 steps apart (grey: that seed; colour: "
                   "smoothed mean over seeds with a 95% band); the dashed line is when the layer settles, by "
-                  "our definition. Compare the dashed lines across layers.", main=True, formats=formats)
+                  "our definition (median over seeds). Compare the dashed lines across layers.", main=True,
+                  formats=formats, palette=True)
 
     with B.style():
         fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)

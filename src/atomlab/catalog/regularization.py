@@ -107,7 +107,8 @@ def figures(result, out_dir, formats=("png",)):
     main = B.save(fig, out_dir, "weights-and-accuracy", "Rows of weights: the last 50 first-layer weights during "
                   "training (one seed) for each regulariser and strength; rows of accuracy: test accuracy (mean "
                   "and 95% band over seeds). Look at how the weights contract as lambda grows, and how strong L1 "
-                  "drives many of them to zero while L2 only shrinks them.", main=True, formats=formats)
+                  "drives many of them to zero while L2 only shrinks them.", main=True, formats=formats,
+                  palette=True)
 
     tcol = B.colors(types)
     with B.style():

@@ -255,50 +255,12 @@ class PopulationTrainer:
             frames.append(self._predict_grid(net, grid_X, spec.grid))
             frame_steps.append(0)
 
-        for step, idx in enumerate(batch_indices(spec, [m.seed for m in self.members], data.n_train), 1):
-            if np_path is not None:
-                Xn, yn = np_data.batch(idx)
-                loss_np, grads_np = np_path.loss_and_grads(Xn, yn)
-                np_path.step(grads_np)
-                if step == 1:
-                    ceiling_np = DIVERGENCE_FACTOR * np.maximum(np.abs(loss_np), 1.0)
-                bad_np = ~np.isfinite(loss_np) | (loss_np > ceiling_np)
-                if bad_np.any():
-                    newly = bad_np & (div_np < 0)
-                    div_np[newly] = step
-                    diverged_at = torch.as_tensor(div_np)
-                if step in record_at:
-                    record(step)
-                    if bool((diverged_at >= 0).all()):
-                        break
-                if spec.snapshot_every and step % spec.snapshot_every == 0:
-                    snapshot(step)
-                if spec.grid_every and grid_X is not None and step % spec.grid_every == 0:
-                    frames.append(self._predict_grid(net, grid_X, spec.grid))
-                    frame_steps.append(step)
-                if self.progress is not None:
-                    self.progress(1)
-                continue
-            X, y, mask = data.batch(idx)
-            if fast and mask is None:
-                loss, grads = fastpath.loss_and_grads(net, X, y, spec.loss, spec.regularizer, reg_lambda)
-            else:
-                out = net.forward(X, train=True)
-                loss = _member_losses(loss_runs, out, y, mask)
-                if reg is not None:
-                    loss = loss + reg_lambda * reg(net.weight_matrices())
-                grads = torch.autograd.grad(loss.sum(), params)
-            # Divergence is tracked without a device sync: the first step whose loss is not finite,
-            # or has exploded to DIVERGENCE_FACTOR times its first value, is kept.
-            if step == 1:
-                loss_ceiling = DIVERGENCE_FACTOR * loss.detach().abs().clamp(min=1.0)
-            bad = ~torch.isfinite(loss) | (loss.detach() > loss_ceiling)
-            diverged_at = torch.where(bad & (diverged_at < 0), step, diverged_at)
-            opt.step(grads, lr)
+        def after_step(step: int) -> bool:
+            """Record, snapshot and draw as asked; True when every member has diverged."""
             if step in record_at:
                 record(step)
                 if bool((diverged_at >= 0).all()):
-                    break
+                    return True
             if spec.snapshot_every and step % spec.snapshot_every == 0:
                 snapshot(step)
             if spec.grid_every and grid_X is not None and step % spec.grid_every == 0:
@@ -306,6 +268,37 @@ class PopulationTrainer:
                 frame_steps.append(step)
             if self.progress is not None:
                 self.progress(1)
+            return False
+
+        for step, idx in enumerate(batch_indices(spec, [m.seed for m in self.members], data.n_train), 1):
+            # Divergence: the first step whose loss is not finite, or has exploded to DIVERGENCE_FACTOR
+            # times its first value, is kept per member.
+            if np_path is not None:
+                loss_np, grads_np = np_path.loss_and_grads(*np_data.batch(idx))
+                np_path.step(grads_np)
+                if step == 1:
+                    ceiling_np = DIVERGENCE_FACTOR * np.maximum(np.abs(loss_np), 1.0)
+                bad_np = ~np.isfinite(loss_np) | (loss_np > ceiling_np)
+                if bad_np.any():
+                    div_np[bad_np & (div_np < 0)] = step
+                    diverged_at = torch.as_tensor(div_np)
+            else:
+                X, y, mask = data.batch(idx)
+                if fast and mask is None:
+                    loss, grads = fastpath.loss_and_grads(net, X, y, spec.loss, spec.regularizer, reg_lambda)
+                else:
+                    out = net.forward(X, train=True)
+                    loss = _member_losses(loss_runs, out, y, mask)
+                    if reg is not None:
+                        loss = loss + reg_lambda * reg(net.weight_matrices())
+                    grads = torch.autograd.grad(loss.sum(), params)
+                if step == 1:
+                    loss_ceiling = DIVERGENCE_FACTOR * loss.detach().abs().clamp(min=1.0)
+                bad = ~torch.isfinite(loss) | (loss.detach() > loss_ceiling)
+                diverged_at = torch.where(bad & (diverged_at < 0), step, diverged_at)  # no device sync
+                opt.step(grads, lr)
+            if after_step(step):
+                break
 
         final_grid = self._predict_grid(net, grid_X, spec.grid) if grid_X is not None else None
         wall = (time.perf_counter() - start) / P
