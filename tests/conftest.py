@@ -22,6 +22,12 @@ def blobs() -> Dataset:
     return make_blobs_dataset()
 
 
+@pytest.fixture
+def make_blobs():
+    """The factory itself, for tests that need several data sets."""
+    return make_blobs_dataset
+
+
 @pytest.fixture(autouse=True)
 def _isolated_trial_cache(tmp_path_factory, monkeypatch):
     """Every test writes its trial cache to a temporary directory, never to the user's cache."""

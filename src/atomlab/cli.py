@@ -68,6 +68,8 @@ def _run_one(name: str, args: argparse.Namespace, out: Path):
 
     atomlab._load_catalog()
     overrides = _parse_sets(args.set or [])
+    if getattr(args, "animate", False):
+        overrides["animate"] = "true"  # entries without an animation say so (unknown setting)
     formats = ("png", "svg") if args.svg else ("png",)
     return run_experiment(name, scale=args.scale, seeds=args.seeds, overrides=overrides, out=out,
                           cache=not args.no_cache, device=args.device, progress=not args.quiet,
@@ -138,9 +140,12 @@ def _atlas_job(name: str, arg_dict: dict, out: str) -> tuple[str | None, str | N
     args = argparse.Namespace(**{**arg_dict, "quiet": True})
     try:
         result = _run_one(name, args, Path(out))
+        (Path(out) / "error.txt").unlink(missing_ok=True)
         return result.verdict_line(), None, time.perf_counter() - t0
     except Exception as exc:  # one failing entry must not stop the atlas
         Path(out).mkdir(parents=True, exist_ok=True)
+        for stale in ("verdict.json", "report.html"):  # an old success must not hide this failure
+            (Path(out) / stale).unlink(missing_ok=True)
         (Path(out) / "error.txt").write_text(traceback.format_exc())
         return None, f"{type(exc).__name__}: {exc}", time.perf_counter() - t0
 
@@ -205,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--workers", type=int, help="worker processes (default: the number of cores)")
     p.add_argument("--svg", action="store_true", help="also write figures as SVG")
+    p.add_argument("--animate", action="store_true", help="also write a GIF of the surfaces over training")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_run)
 

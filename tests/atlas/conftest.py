@@ -8,10 +8,12 @@ network port are needed: the standard library is enough.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import select
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -82,14 +84,17 @@ class Browser:
         self._r, from_browser_w = os.pipe()
 
         def wire_pipes() -> None:  # runs in the child: Chromium reads commands on fd 3, writes on fd 4
-            a, b = os.dup(to_browser_r), os.dup(from_browser_w)
-            os.dup2(a, 3)
+            # Copy both ends above 4 first, so that neither copy can be one of the targets.
+            a = fcntl.fcntl(to_browser_r, fcntl.F_DUPFD, 10)
+            b = fcntl.fcntl(from_browser_w, fcntl.F_DUPFD, 10)
+            os.dup2(a, 3)  # dup2 makes inheritable copies, which survive the exec
             os.dup2(b, 4)
 
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
                 [exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log, close_fds=False, preexec_fn=wire_pipes)
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, close_fds=False, preexec_fn=wire_pipes,
+                start_new_session=True)  # its own process group: close() can end the browser and its children
         os.close(to_browser_r)
         os.close(from_browser_w)
         self._buf = b""
@@ -106,13 +111,20 @@ class Browser:
             left = deadline - time.monotonic()
             ready, _, _ = select.select([self._r], [], [], max(0.0, left))
             if not ready:
-                raise CDPError(f"Chromium did not answer within {self.timeout:.0f} s (log: {self.log_path})")
+                raise CDPError(f"Chromium did not answer within {self.timeout:.0f} s; {self._log_tail()}")
             chunk = os.read(self._r, 1 << 20)
             if not chunk:
-                raise CDPError(f"Chromium closed the pipe (exit status {self.proc.poll()}; log: {self.log_path})")
+                raise CDPError(f"Chromium closed the pipe (exit status {self.proc.poll()}); {self._log_tail()}")
             self._buf += chunk
         message, self._buf = self._buf.split(b"\0", 1)
         return json.loads(message)
+
+    def _log_tail(self, chars: int = 1500) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            text = ""
+        return f"end of {self.log_path}:\n{text[-chars:]}"
 
     def call(self, method: str, params: dict[str, Any] | None = None, *, session: str | None = None) -> dict:
         """Send one command and return its result (events that arrive meanwhile go to ``events``)."""
@@ -202,7 +214,7 @@ class Browser:
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
+            os.killpg(self.proc.pid, signal.SIGKILL)  # the group this object started, nothing else
             self.proc.wait(timeout=10)
         for fd in (self._r, self._w):
             try:

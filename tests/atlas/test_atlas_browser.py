@@ -171,6 +171,7 @@ def test_harness_catches_a_broken_page(browser, tmp_path):
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("page", PAGES)
 def test_page_in_chromium(atlas_run, browser, tmp_path, page, viewport):
+    """The page passes every browser check, and shows each experiment with its verdict badge."""
     width, height, mobile = VIEWPORTS[viewport]
     path = page_path(atlas_run, page)
     problems = problems_in_browser(browser, path, width, height, mobile)

@@ -170,8 +170,6 @@ def test_run_all_without_failures_exits_zero(tiny_catalog, tmp_path):
 
 
 
-@pytest.mark.xfail(strict=True, reason="lab bug: a failing re-run into the same --out leaves the previous "
-                   "verdict.json in place, and lab.atlas._entry_from prefers it to the new error.txt")
 def test_a_failure_is_not_hidden_by_the_verdict_of_an_earlier_run(tiny_catalog, tmp_path):
     out = tmp_path / "atlas"
     args = ["run", "--all", "--scale", "smoke", "--quiet", "--workers", "1", "--out", str(out)]

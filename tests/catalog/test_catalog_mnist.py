@@ -31,8 +31,17 @@ ENTRIES = {
 }
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread():
+    """These networks are small: one intra-op thread is faster, and much faster on a busy machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
-def results(tmp_path_factory):
+def results(tmp_path_factory, _one_thread):
     """Every entry run once at smoke scale on the offline subset, report included."""
     return {name: atomlab.run(name, scale="smoke", out=tmp_path_factory.mktemp(name)) for name in ENTRIES}
 
@@ -159,11 +168,12 @@ def test_dropout_levels_reach_the_network(results):
     r = results["mnist-cnn-dropout"]
     assert sorted(r.final["dropout"].unique()) == [0.0, 0.5, 0.9]
     assert all(t.model["dropout"] == t.levels["dropout"] for t in r.trials)
-    net = build_cnn({"name": "small_cnn", "dropout": 0.9}).train()
+    net = build_cnn({"name": "small_cnn", "dropout": 0.9})
+    x = torch.rand(64, 1, 28, 28)
     torch.manual_seed(0)
-    h = net[:4](torch.rand(64, 1, 28, 28) + 0.1)  # conv, ReLU, pool, dropout
-    kept = (h != 0).float().mean().item()
-    assert 0.07 < kept < 0.13  # 90 % of the (positive) units dropped
+    positive = (net.eval()[:4](x) != 0).float().mean().item()  # conv, ReLU, pool, dropout (off)
+    kept = (net.train()[:4](x) != 0).float().mean().item()
+    assert 0.08 < kept / positive < 0.12  # 90 % of the units that were not zero anyway are dropped
     assert M.mnist_spec(r.config, normalize=False).params["normalize"] is False  # Keras-style [0, 1] pixels
 
 

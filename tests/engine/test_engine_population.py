@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 import torch
-from conftest import make_blobs_dataset
 
 from atomlab.engine import Member, TrainSpec, train_population
 from atomlab.engine.sampling import batch_indices
@@ -33,8 +32,8 @@ def train_alone_with_torch_optim(spec: MLPSpec, train: TrainSpec, seed: int, dat
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 @pytest.mark.parametrize("sampling,batch", [("random", 16), ("shuffle", 32), ("shuffle", None)])
-def test_member_matches_model_trained_alone(optimizer, sampling, batch):
-    data = make_blobs_dataset(seed=1)
+def test_member_matches_model_trained_alone(optimizer, sampling, batch, make_blobs):
+    data = make_blobs(seed=1)
     spec = MLPSpec(layers=(8, 6), activation="tanh", init="xavier", bias_init="same")
     lrs = [0.05, 0.01, 0.1, 0.02] if optimizer == "sgd" else [0.003, 0.01, 0.001, 0.005]
     seeds = [3, 7, 11, 19]
@@ -52,8 +51,8 @@ def test_member_matches_model_trained_alone(optimizer, sampling, batch):
         assert np.abs(outcome.state["W0"] - start).max() > 1e-3
 
 
-def test_member_result_does_not_depend_on_population():
-    data = make_blobs_dataset(seed=2)
+def test_member_result_does_not_depend_on_population(make_blobs):
+    data = make_blobs(seed=2)
     spec = MLPSpec(layers=(5,), activation="relu", dropout=0.2)
     train = TrainSpec(steps=25, lr=0.01, batch_size=16, dtype="float64")
     big = train_population([Member(spec, train, s, data) for s in range(5)], device="cpu")
@@ -61,8 +60,8 @@ def test_member_result_does_not_depend_on_population():
     np.testing.assert_allclose(big[3].state["W0"], small[0].state["W0"], atol=1e-12)
 
 
-def test_per_member_activation_and_loss():
-    data = make_blobs_dataset(seed=3)
+def test_per_member_activation_and_loss(make_blobs):
+    data = make_blobs(seed=3)
     specs = [MLPSpec(layers=(6,), activation=a) for a in ("relu", "relu", "tanh", "sigmoid")]
     trains = [TrainSpec(steps=30, lr=0.01, loss=loss, dtype="float64") for loss in ("ce", "mse", "ce", "hinge")]
     members = [Member(s, t, 5, data) for s, t in zip(specs, trains)]
@@ -73,8 +72,8 @@ def test_per_member_activation_and_loss():
         np.testing.assert_allclose(o.rows[-1]["train_loss"], alone.rows[-1]["train_loss"], atol=1e-10)
 
 
-def test_diverging_member_is_marked_and_others_untouched():
-    data = make_blobs_dataset(seed=4)
+def test_diverging_member_is_marked_and_others_untouched(make_blobs):
+    data = make_blobs(seed=4)
     spec = MLPSpec(layers=(16, 16), activation="relu", init="normal(3.0)")
     ok = TrainSpec(optimizer="sgd", lr=0.01, steps=40, record_every=5)
     boom = TrainSpec(optimizer="sgd", lr=1e6, steps=40, record_every=5)
@@ -89,8 +88,8 @@ def test_diverging_member_is_marked_and_others_untouched():
         np.testing.assert_allclose(a.state["W1"], b.state["W1"], atol=1e-5)
 
 
-def test_members_with_different_datasets_full_batch():
-    d1, d2 = make_blobs_dataset(seed=5, n=80), make_blobs_dataset(seed=6, n=50)
+def test_members_with_different_datasets_full_batch(make_blobs):
+    d1, d2 = make_blobs(seed=5, n=80), make_blobs(seed=6, n=50)
     spec = MLPSpec(layers=(4,))
     train = TrainSpec(steps=20, lr=0.05, batch_size=None, dtype="float64")
     together = train_population([Member(spec, train, 0, d1), Member(spec, train, 0, d2)], device="cpu")
@@ -113,8 +112,8 @@ def test_grid_snapshots_and_unit_spread(blobs):
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "elu", "swish", "sin", "identity"])
 @pytest.mark.parametrize("case", ["plain", "residual-dropout-l2", "shared-mse-l1", "fullbatch-adam"])
-def test_fastpath_matches_autograd(activation, case):
-    data = make_blobs_dataset(seed=7, classes=3)
+def test_fastpath_matches_autograd(activation, case, make_blobs):
+    data = make_blobs(seed=7, classes=3)
     kw = dict(layers=(6, 6, 6), activation=activation, init="xavier", bias_init="same")
     tkw = dict(steps=25, lr=0.05, batch_size=16, dtype="float64", optimizer="sgd")
     if case == "residual-dropout-l2":

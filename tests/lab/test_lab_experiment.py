@@ -96,3 +96,26 @@ def test_compare_a_registered_activation(tmp_path, monkeypatch):
 def test_unknown_experiment_name_is_helpful():
     with pytest.raises(ConfigError, match="did you mean 'universal-approximation'"):
         atomlab.run("universal-aproximation")
+
+
+def test_redefining_a_user_activation_changes_the_cache_key():
+    import torch
+
+    from atomlab.lab import DataSpec, Trial
+
+    @atomlab.register_activation("cache-key-test", overwrite=True)
+    def first(x):
+        return torch.tanh(x)
+
+    trial = Trial({}, 0, DataSpec("moons"), MLPSpec(layers=(4,), activation="cache-key-test"),
+                  TrainSpec(steps=5))
+    key1 = trial.key
+
+    @atomlab.register_activation("cache-key-test", overwrite=True)
+    def second(x):
+        return torch.relu(x)
+
+    assert trial.key != key1
+    builtin = Trial({}, 0, DataSpec("moons"), MLPSpec(layers=(4,), activation="relu"), TrainSpec(steps=5))
+    assert builtin.key == Trial({}, 0, DataSpec("moons"), MLPSpec(layers=(4,), activation="relu"),
+                                TrainSpec(steps=5)).key

@@ -75,8 +75,16 @@ def test_combine():
 
 
 def test_diverged_trials_do_not_poison_other_arms():
-    df = table({1: lambda s: 0.9, 2: lambda s: 0.5})
+    df = table({1: lambda s: 0.9 + 0.01 * s, 2: lambda s: 0.5})
     df.loc[(df.width == 2) & (df.seed == 0), "acc"] = np.nan  # a diverged trial
     res = Compare("acc", {"width": 1}, {"width": 2}).check(df, 0.95)
     assert res.verdict == "supported"
     assert res.tests[0].n_seeds == 5
+
+
+def test_identical_differences_need_a_sign_test_worth_of_seeds():
+    five = table({1: lambda s: 0.6, 2: lambda s: 0.5}, seeds=range(5))
+    six = table({1: lambda s: 0.6, 2: lambda s: 0.5}, seeds=range(6))
+    claim = Compare("acc", {"width": 1}, {"width": 2})
+    assert claim.check(five, 0.95).verdict == "inconclusive"  # 0.5^5 > 0.025
+    assert claim.check(six, 0.95).verdict == "supported"  # 0.5^6 < 0.025

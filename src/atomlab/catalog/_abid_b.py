@@ -201,13 +201,20 @@ def result_columns(result, derive: Callable[[Outcome], dict[str, float]]) -> pd.
 # ----- statistics -----------------------------------------------------------------------------
 def interval_test(group: str, statistic: str, values: np.ndarray, level: float, direction: int,
                   detail: str = "") -> TestResult:
-    """A test that the mean of per-seed ``values`` is above zero (``direction=1``) or below (-1)."""
+    """A test that the mean of per-seed ``values`` is above zero (``direction=1``) or below (-1).
+
+    The same rules as :class:`atomlab.lab.Compare`: a t interval below 10 seeds and a seed bootstrap
+    from 10, never decisive below ``MIN_SEEDS`` seeds, and values without any spread judged by a sign
+    test.
+    """
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
     lo, hi = mean_ci(v, level=level)
     est = float(v.mean()) if len(v) else math.nan
     if len(v) < MIN_SEEDS or not (math.isfinite(lo) and math.isfinite(hi)):
         verdict = "inconclusive"
+    elif np.ptp(v) == 0 and 0.5 ** len(v) >= (1 - level) / 2:
+        verdict = "inconclusive"  # no spread: a sign test decides, as atomlab's own claims do
     elif lo > 0:
         verdict = "supported" if direction > 0 else "refuted"
     elif hi < 0:

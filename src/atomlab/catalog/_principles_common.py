@@ -157,6 +157,38 @@ def affine_fraction(model: MLPSpec, state: dict[str, np.ndarray], domain, *, n_l
     return float(np.mean(second <= tol * scale))
 
 
+def surfaces_figure(result, out_dir, panels: Sequence[tuple[str, dict[str, Any]]], *, name: str, caption: str,
+                    main: bool = False, formats=("png",)):
+    """One row of prediction surfaces (the first seed's), one per ``(title, levels)``."""
+    import matplotlib.pyplot as plt
+
+    from atomlab.catalog import _figures as F
+    from atomlab.catalog._scratch_figures import acc_text, seed0_pair
+    from atomlab.engine import grid_axes
+    from atomlab.lab.data import materialize
+
+    with F.viz.style.apply_style():
+        fig, axes = plt.subplots(1, len(panels), figsize=(3.0 * len(panels) + 0.9, 3.2), squeeze=False)
+        image = None
+        for ax, (title, levels) in zip(axes[0], panels):
+            pair = seed0_pair(result, **levels)
+            if pair is None or pair[1].artefacts.get("grid") is None:
+                ax.axis("off")
+                continue
+            trial, outcome = pair
+            data = materialize(trial.data)
+            grid = outcome.artefacts["grid"]
+            xx, yy = grid_axes(data, grid.shape[0])
+            image = F.viz.surfaces.plot_surface(ax, xx, yy, grid, true_fn=data.target_fn, X=data.X_train,
+                                                y=data.y_train, title=title, point_size=4, ticks=False)
+            ax.text(0.03, 0.03, f"acc {acc_text(result, **levels)}", transform=ax.transAxes, fontsize=7,
+                    bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1.5})
+        fig.tight_layout()
+        if image is not None:
+            fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8, label="P(class 1)")
+    return F.save(fig, out_dir, name, caption, main=main, formats=formats)
+
+
 def _changes(snaps: dict[str, np.ndarray], n_layers: int) -> dict[str, np.ndarray]:
     """Max absolute change from the first snapshot, per snapshot, for hidden and output parameters."""
     def moved(keys: Sequence[str]) -> np.ndarray:

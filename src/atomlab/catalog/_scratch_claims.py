@@ -78,8 +78,9 @@ def gap(final: pd.DataFrame) -> pd.Series:
 class Bound(Claim):
     """``metric`` is at most (or at least) ``bound`` for every seed of every group.
 
-    Not a statistical claim: it is supported when every seed satisfies it and refuted by a single
-    seed that does not (a diverged trial, whose metric is NaN, counts as one that does not).
+    Not a statistical claim: it is supported when every trial satisfies it and refuted by a single
+    one that does not (a diverged trial, whose metric is NaN, counts as one that does not). Fewer
+    than ``MIN_SEEDS`` seeds give no verdict, as for the statistical claims.
     """
 
     metric: str = ""
@@ -100,13 +101,14 @@ class Bound(Claim):
             ok = np.isfinite(v) & ((v <= self.bound) if at_most else (v >= self.bound))
             finite = v[np.isfinite(v)]
             worst = (finite.max() if at_most else finite.min()) if len(finite) else math.nan
-            if len(v) < MIN_SEEDS:
+            n_seeds = int(sub["seed"].nunique())
+            if n_seeds < MIN_SEEDS:
                 verdict = "inconclusive"
             else:
                 verdict = "supported" if ok.all() else "refuted"
             rng = (float(finite.min()), float(finite.max())) if len(finite) else (math.nan, math.nan)
             tests.append(TestResult(group, f"{'max' if at_most else 'min'} {self.metric} over seeds", float(worst),
-                                    rng, level, len(v), verdict,
+                                    rng, level, n_seeds, verdict,
                                     detail=f"{int(ok.sum())}/{len(v)} seeds {'<=' if at_most else '>='} "
                                            f"{self.bound:g}; interval = range over seeds"))
         return ClaimResult(self.text or f"{self.metric} {'<=' if at_most else '>='} {self.bound:g} for every seed",

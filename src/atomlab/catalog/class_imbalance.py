@@ -135,8 +135,8 @@ EXPERIMENT = register_experiment(Experiment(
               "n_test": 300, "layers": [100, 100], "activation": "sigmoid", "lr": 0.003, "batch_size": None,
               "steps": 500, "oversample_method": "random", "grid": 120, "seeds": 10},
     factors=["ratio", "oversample"],
-    scales={"smoke": {"ratio": [1, 10, 100], "steps": 60, "grid": 40, "seeds": 2},
-            "quick": {"ratio": [1, 5, 20, 100], "steps": 300, "seeds": 5}},
+    scales={"smoke": {"ratio": [1, 100], "steps": 30, "grid": 30, "seeds": 2},
+            "quick": {"ratio": [1, 10, 100], "steps": 200, "seeds": 3}},
     make_trial=make_trial,
     claims=lambda cfg: [
         Trend("test_acc", "ratio", "decreasing", where={"oversample": False},
@@ -153,5 +153,5 @@ EXPERIMENT = register_experiment(Experiment(
                 "replacement', which we follow (oversample_method=random); oversample_method=tile repeats the "
                 "minority class whole instead. The source drew the decision-boundary figures from a "
                 "separate run; ours come from the first seed of the main run. Training length and batch are not "
-                "given in the text: we train 500 full-batch Adam steps (quick: 300 steps at four ratios).",
+                "given in the text: we train 500 full-batch Adam steps (quick: 200 steps, ratios 1, 10 and 100, 3 seeds).",
 ))

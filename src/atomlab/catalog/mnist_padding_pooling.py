@@ -197,3 +197,4 @@ EXPERIMENT = register_experiment(Experiment(
                 "channel count is 8.",
     tags=("cnn", "arithmetic"),
 ))
+EXPERIMENT.extra_metrics = ("value", "match")  # shown in the report's summary table

@@ -198,7 +198,7 @@ EXPERIMENT = register_experiment(Experiment(
               "near_zero": 0.01, "seeds": 10},
     factors=["regularizer", "reg_lambda"],
     scales={"smoke": {"steps": 100, "layers": [10, 10], "seeds": 2},
-            "quick": {"seeds": 5}},
+            "quick": {"seeds": 8}},
     make_trial=make_trial,
     claims=claims,
     figures=figures,

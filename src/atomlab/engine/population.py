@@ -33,6 +33,8 @@ EVAL_CHUNK = 16384
 EVAL_CHUNK_ROWS = 4096
 #: Elements of one evaluation chunk across the whole population (bounds evaluation memory).
 EVAL_BUDGET = 2**25
+#: Below this many multiply-adds per step (all members) a population trains on one thread.
+SMALL_STEP_MACS = 2_000_000
 #: A loss this many times its first value (or 1, if larger) counts as diverged.
 DIVERGENCE_FACTOR = 1e4
 
@@ -196,6 +198,24 @@ class PopulationTrainer:
 
     def run(self) -> list[Outcome]:
         """Train every member and return one :class:`Outcome` each, in order."""
+        # For tiny networks a second intra-op thread only adds synchronisation (measured 13x slower
+        # per baddbmm under load, docs/benchmarks.md): small populations train on one thread.
+        threads = torch.get_num_threads()
+        if self.device.type == "cpu" and self._macs_per_step() < SMALL_STEP_MACS:
+            torch.set_num_threads(1)
+        try:
+            return self._run()
+        finally:
+            torch.set_num_threads(threads)
+
+    def _macs_per_step(self) -> int:
+        m = self.members[0]
+        d = m.data
+        dims = [d.input_dim, *m.model.layers, d.output_dim]
+        batch = d.n_train if m.train.full_batch(d.n_train) else m.train.batch_size
+        return self.P * batch * sum(a * b for a, b in zip(dims[:-1], dims[1:]))
+
+    def _run(self) -> list[Outcome]:
         start = time.perf_counter()
         m0 = self.members[0]
         spec, P, dev = self.spec, self.P, self.device

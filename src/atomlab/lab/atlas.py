@@ -35,7 +35,9 @@ def _entry_from(dir_: Path, base: Path):
 
     verdict_path = dir_ / "verdict.json"
     error_path = dir_ / "error.txt"
-    if verdict_path.exists():
+    newer_error = error_path.exists() and (not verdict_path.exists()
+                                           or error_path.stat().st_mtime > verdict_path.stat().st_mtime)
+    if verdict_path.exists() and not newer_error:
         v = json.loads(verdict_path.read_text())
         figures = v.get("figures") or []
         main = next((f for f in figures if f.get("main")), figures[0] if figures else None)

@@ -114,7 +114,19 @@ class Claim:
         raise NotImplementedError
 
 
-def _verdict(interval: stats.Interval, direction: int) -> str:
+def _verdict(interval: stats.Interval, direction: int, values: np.ndarray) -> str:
+    """Supported / refuted / inconclusive from the interval, with two guards for few seeds.
+
+    Fewer than MIN_SEEDS values are never decisive. Values with no spread at all (every seed gives
+    the same number, e.g. a Spearman rho of -1 over two levels) make the t interval collapse to a
+    point, so they are judged by a sign test instead: decisive only if 0.5^n is below the
+    interval's one-sided error rate (n >= 6 for a single test at 95%).
+    """
+    n = len(values)
+    if n < MIN_SEEDS:
+        return "inconclusive"
+    if np.ptp(values) == 0 and 0.5**n >= (1 - interval.level) / 2:
+        return "inconclusive"
     sign = interval.excludes_zero()
     if sign == 0:
         return "inconclusive"
@@ -126,7 +138,7 @@ class Trend(Claim):
     """``metric`` increases (or decreases) along the levels of ``factor``.
 
     The statistic is the mean over seeds of the within-seed Spearman correlation between level
-    order and the metric, with a bootstrap interval over seeds.
+    order and the metric, with a t interval over seeds (a seed bootstrap from 10 seeds).
     """
 
     metric: str
@@ -146,9 +158,10 @@ class Trend(Claim):
             pivot = sub.pivot_table(index="seed", columns="__lvl", values=self.metric, aggfunc="mean")
             pivot = pivot.reindex(columns=[_key(v) for v in levels])
             rhos = stats.spearman_per_seed(pivot.to_numpy())
+            rhos = rhos[np.isfinite(rhos)]  # a seed with fewer than two finite levels says nothing
             lo, hi = stats.mean_ci(rhos, level=level)
             interval = stats.Interval(float(np.mean(rhos)) if len(rhos) else math.nan, lo, hi, level)
-            verdict = _verdict(interval, want) if len(rhos) >= MIN_SEEDS else "inconclusive"
+            verdict = _verdict(interval, want, rhos)
             means = pivot.mean(axis=0)
             detail = "means by level: " + ", ".join(f"{k}: {v:.4g}" for k, v in means.items())
             tests.append(TestResult(group, "Spearman rho", interval.estimate, (lo, hi), level, len(rhos),
@@ -165,7 +178,8 @@ class Compare(Claim):
     """Arm ``a`` has a greater (or smaller) ``metric`` than arm ``b``, paired by seed.
 
     ``a`` and ``b`` are dicts of factor values. The statistic is the mean per-seed difference
-    ``a - b`` (minus ``margin``) with a bootstrap interval; the effect size is Cohen's d_z.
+    ``a - b`` (minus ``margin``) with a t interval (a seed bootstrap from 10 seeds); the effect
+    size is Cohen's d_z.
     """
 
     metric: str
@@ -188,8 +202,8 @@ class Compare(Claim):
             lo, hi = stats.mean_ci(diffs, level=level)
             est = float(diffs.mean()) if len(diffs) else math.nan
             interval = stats.Interval(est, lo, hi, level)
-            verdict = _verdict(interval, want) if len(diffs) >= MIN_SEEDS else "inconclusive"
-            needed = (stats.seeds_needed(est, float(diffs.std(ddof=1)))
+            verdict = _verdict(interval, want, diffs)
+            needed = (stats.seeds_needed(est, float(diffs.std(ddof=1)), alpha=1 - level)
                       if verdict == "inconclusive" and len(diffs) > 1 else None)
             detail = f"a mean {paired['a'].mean():.4g}, b mean {paired['b'].mean():.4g}" if len(paired) else "no pairs"
             tests.append(TestResult(group, f"mean paired difference in {self.metric}", est, (lo, hi), level,

@@ -79,6 +79,11 @@ class Experiment:
     agreement: str | Callable[..., str] | None = None
 
     def __post_init__(self) -> None:
+        reserved = {"arm", "seed", "trial", "step", "epoch", "diverged", "diverged_step", "wall_time", "scale"}
+        clash = reserved & set(self.factors)
+        if clash:
+            raise ConfigError(f"experiment {self.name!r}: factor name(s) {sorted(clash)} are reserved "
+                              f"(result columns); choose others")
         self.settings = {"seeds": 5, "seed": 0, **self.settings}
         for f in self.factors:
             if f not in self.settings:
@@ -142,12 +147,30 @@ def _plain(v: Any) -> Any:
     return str(v)
 
 
+def _split_top_level(text: str) -> list[str]:
+    """Split at commas outside brackets: ``"a, max(x, y)"`` -> ``["a", "max(x, y)"]``."""
+    parts, depth, cur = [], 0, []
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append("".join(cur).strip())
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur).strip())
+    return [p for p in parts if p]
+
+
 def _parse_text(text: str) -> Any:
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
-        if "," in text:
-            return [_parse_text(t.strip()) for t in text.split(",") if t.strip()]
+        parts = _split_top_level(text)
+        if len(parts) > 1:
+            return [_parse_text(t) for t in parts]
         return text
 
 
@@ -160,6 +183,8 @@ def coerce(key: str, value: Any, default: Any, *, is_factor: bool = False) -> An
     200
     >>> coerce("hidden_units", "2,4,8", [2, 4, 16], is_factor=True)
     [2, 4, 8]
+    >>> coerce("function", "maximum(x, y) - 1", ["sine"], is_factor=True)
+    ['maximum(x, y) - 1']
     >>> coerce("steps", "many", 100)
     Traceback (most recent call last):
     ...
@@ -173,8 +198,9 @@ def coerce(key: str, value: Any, default: Any, *, is_factor: bool = False) -> An
             if items and not isinstance(items[0], list | tuple):
                 items = [items]
         sample = default[0] if isinstance(default, list | tuple) and default else None
-        return [coerce(key, v, sample) if sample is not None and not isinstance(sample, list | tuple) else v
-                for v in items]
+        # items are parsed already: coerce their type, never re-parse a string (it may hold commas)
+        return [v if sample is None or isinstance(sample, list | tuple) or isinstance(v, type(sample))
+                else coerce(key, v, sample) for v in items]
     if default is None or isinstance(parsed, type(default)):
         return parsed
     try:

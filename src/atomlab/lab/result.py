@@ -153,8 +153,12 @@ class Result:
 
     def verdict_line(self) -> str:
         """``name [scale]: VERDICT — statistic`` in one line."""
-        stat = self.claims[0].summary() if len(self.claims) == 1 else \
-            "; ".join(f"{c.verdict}: {c.text}" for c in self.claims)
+        if len(self.claims) == 1:
+            stat = self.claims[0].summary().split(" — ", 1)[-1]
+        else:
+            tally = {v: sum(c.verdict == v for c in self.claims) for v in ("supported", "refuted", "inconclusive")}
+            stat = (f"{len(self.claims)} claims: " + ", ".join(f"{n} {v}" for v, n in tally.items() if n)
+                    + f" ({self.config.get('seeds')} seeds per arm)")
         return f"{self.name} [{self.config.get('scale')}]: {self.verdict.upper()} — {stat}"
 
     def verdict_dict(self) -> dict[str, Any]:

@@ -104,23 +104,29 @@ def seeds_needed(mean: float, sd: float, *, alpha: float = 0.05, power: float = 
     --------
     >>> seeds_needed(1.0, 2.0)
     32
+    >>> seeds_needed(1.0, 0.1)  # never fewer than the 3 seeds a decisive verdict needs
+    3
     """
     if not math.isfinite(mean) or mean == 0 or not math.isfinite(sd):
         return None
     z = sps.norm.ppf(1 - alpha / 2) + sps.norm.ppf(power)
-    return max(2, math.ceil((z * sd / abs(mean)) ** 2))
+    return max(3, math.ceil((z * sd / abs(mean)) ** 2))
 
 
 def spearman_per_seed(matrix: np.ndarray) -> np.ndarray:
     """Spearman correlation between level order and value, one per row (seed).
 
-    ``matrix`` is seeds x levels; a row with no variation gives 0 (no trend).
+    ``matrix`` is seeds x levels; a row with no variation gives 0 (no trend); a row with fewer than
+    two finite values (diverged trials) gives NaN, and the caller drops that seed.
     """
     out = []
     order = np.arange(matrix.shape[1])
     for row in np.asarray(matrix, dtype=float):
         ok = np.isfinite(row)
-        if ok.sum() < 2 or np.ptp(row[ok]) == 0:
+        if ok.sum() < 2:
+            out.append(math.nan)
+            continue
+        if np.ptp(row[ok]) == 0:
             out.append(0.0)
             continue
         rho = sps.spearmanr(order[ok], row[ok]).statistic

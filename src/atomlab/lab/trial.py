@@ -97,13 +97,53 @@ class Trial:
 
     @property
     def key(self) -> str:
-        """Stable hash of the config and the package version: the cache key."""
-        return stable_hash({"trial": self.to_dict(), "version": __version__})
+        """Stable hash of the config, the package version and any user-registered code it names.
+
+        Built-ins are covered by the version; a function a user registered (an activation, a loss,
+        a data set...) is fingerprinted by its code, so redefining it retrains instead of serving
+        the old result from the cache.
+        """
+        return stable_hash({"trial": self.to_dict(), "version": __version__, "user_code": _user_code(self)})
 
     @property
     def arm(self) -> str:
         """A readable label of the arm: ``"depth=2, function=sine"``."""
         return ", ".join(f"{k}={_fmt(v)}" for k, v in self.levels.items())
+
+
+def _code_fingerprint(obj: Any) -> str:
+    import inspect
+
+    try:
+        return hashlib.sha256(inspect.getsource(obj).encode()).hexdigest()[:16]
+    except (OSError, TypeError):
+        code = getattr(obj, "__code__", None)
+        if code is not None:
+            return hashlib.sha256(code.co_code + repr(code.co_consts).encode()).hexdigest()[:16]
+        return f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', repr(obj))}"
+
+
+def _user_code(trial: Trial) -> dict[str, str]:
+    """Fingerprints of the registered objects the trial names that do not come with atomlab."""
+    from atomlab.data.dataset import datasets
+    from atomlab.nn import activations, initializers, losses, optimizers, parse_initializer, regularizers
+
+    named: list[tuple[str, Any]] = []
+    if trial.data.name in datasets:
+        named.append((f"dataset:{trial.data.name}", datasets.get(trial.data.name)))
+    m = trial.model
+    if isinstance(m, MLPSpec):
+        named.append((f"activation:{m.activation}", activations.get(m.activation)))
+        for init in {m.init, m.bias_init} - {"same"}:
+            name = parse_initializer(init)[0]
+            named.append((f"initializer:{name}", initializers.get(name)))
+    t = trial.train
+    if t is not None:
+        named += [(f"loss:{t.loss}", losses.get(t.loss)), (f"optimizer:{t.optimizer}", optimizers.get(t.optimizer))]
+        if t.regularizer:
+            named.append((f"regularizer:{t.regularizer}", regularizers.get(t.regularizer)))
+    return {k: _code_fingerprint(obj) for k, obj in named
+            if not str(getattr(obj, "__module__", "") or "").startswith("atomlab")}
 
 
 def _fmt(v: Any) -> str:

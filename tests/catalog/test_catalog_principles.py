@@ -1,0 +1,93 @@
+"""The 004 principles entries: zero initialisation, ReLU vs sigmoid, example ordering, XOR depth."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import atomlab
+from atomlab.catalog import _principles_common as P
+from atomlab.catalog.xor_depth import minimal_network
+from atomlab.data import make_dataset
+
+ENTRIES = {
+    # name: (expected arms, figure names)
+    "zero-initialization": (4, {"surfaces", "loss", "symmetry", "weights"}),
+    "relu-vs-sigmoid-speed": (2, {"speed", "surfaces", "affine"}),
+    "example-ordering": (4, {"phases", "boundaries", "weights"}),
+    "xor-depth": (4, {"networks", "seeds"}),
+}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Each entry once at smoke scale (the science tests below read these runs)."""
+    out = {}
+    for name in ENTRIES:
+        path = tmp_path_factory.mktemp(name)
+        out[name] = (atomlab.run(name, scale="smoke", out=path), path)
+    return out
+
+
+@pytest.mark.parametrize("name", list(ENTRIES))
+def test_smoke_outputs(runs, name):
+    result, out = runs[name]
+    n_arms, figures = ENTRIES[name]
+    for f in ("report.html", "results.csv", "final.csv", "verdict.json"):
+        assert (out / f).exists(), f
+    assert json.loads((out / "verdict.json").read_text())["verdict"] in ("supported", "refuted", "inconclusive")
+    assert {f.name for f in result.figures} == figures
+    assert all(f.path.exists() and f.caption for f in result.figures)
+    assert result.final["arm"].nunique() == n_arms
+    assert (result.final.groupby("arm")["seed"].nunique() == result.config["seeds"]).all()
+
+
+def test_zero_initialization_invariants(runs):
+    result, _ = runs["zero-initialization"]
+    f = result.final.set_index(["activation", "init", "seed"])
+    relu0, sig0 = f.loc[("relu", "zeros")], f.loc[("sigmoid", "zeros")]
+    # ReLU from all zeros: no weight and no hidden bias moves, exactly; the output bias may.
+    assert (relu0[["dW_hidden", "dW_out", "db_hidden"]].to_numpy() == 0).all()
+    # Sigmoid from all zeros: the weights move but the units of each layer stay copies.
+    assert (sig0["dW_out"] > 0).all()
+    assert (sig0[["unit_spread_0", "unit_spread_1"]].to_numpy() <= 1e-6).all()
+    # From random weights the units differ.
+    assert (f.loc[("relu", "random"), "unit_spread_0"] > 1e-3).all()
+    # Zero weights stay zero along the whole run, snapshot by snapshot.
+    for _, o in result.select(activation="relu", init="zeros"):
+        assert not np.any(o.artefacts["snap/W0"]) and not np.any(o.artefacts["snap/W1"])
+
+
+def test_relu_is_piecewise_affine(runs):
+    result, _ = runs["relu-vs-sigmoid-speed"]
+    aff = result.final.groupby("activation")["affine_fraction"]
+    assert aff.min()["relu"] > 0.8 and aff.max()["sigmoid"] < 0.2
+    assert set(result.final["init"]) == {"random"}
+
+
+def test_ordered_sgd_follows_the_phase(runs):
+    result, _ = runs["example-ordering"]
+    t = result.table
+    first = t[(t["order"] == "ordered") & (t["epoch"] == 0.5)]
+    # After the first pass over the negatives alone, the ordered network calls (almost) nothing positive.
+    assert (first["pos_rate"] <= 0.1).all()
+    assert set(t["phase"]) == {"start", "negatives", "positives"}
+    assert {"swing_first", "swing", "dead_units"} <= set(result.final.columns)
+
+
+def test_xor_minimal_network_and_linear_bound(runs):
+    corners = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    assert ((minimal_network(corners) > 0.5).astype(int) == [0, 1, 1, 0]).all()
+    result, _ = runs["xor-depth"]
+    linear = result.final[result.final["hidden"] == "none"]
+    assert (linear["train_acc"] <= 0.75).all()
+    assert result.claims[0].verdict == "supported"  # 3 seeds at smoke scale: the bound holds on every one
+
+
+def test_playground_circle():
+    ds = make_dataset("playground_circle", random_state=1, n_train=200, n_test=100, noise=0.0)
+    assert np.bincount(ds.y_train).tolist() == [100, 100]
+    assert np.all((ds.target_fn(ds.X_train) > 0) == ds.y_train)
+    assert np.abs(ds.X_train).max() <= 5.0 and ds.domain == P.PLAYGROUND_BOX

@@ -1,0 +1,112 @@
+"""The 003 entries (network from scratch): smoke runs, the engine flag, and the engines' agreement."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import atomlab
+from atomlab.catalog import scratch_engines
+from atomlab.catalog._scratch_claims import Bound, Equivalent
+from atomlab.catalog._scratch_kind import SETTINGS_003, initial_params, moons_data, scratch_trial, train_scratch
+from atomlab.engine.population import Member, PopulationTrainer
+from atomlab.lab import experiments
+from atomlab.lab.data import materialize
+
+ENTRIES = {
+    # name: (expected arms at smoke scale, figures)
+    "scratch-moons-activation": (6, {"boundaries", "accuracy"}),
+    "scratch-moons-hidden-units": (6, {"boundaries", "accuracy"}),
+    "scratch-moons-depth": (4, {"boundaries", "accuracy"}),
+    "scratch-moons-width": (5, {"boundaries", "accuracy"}),
+    "scratch-blobs": (10, {"boundaries-depth", "boundaries-width", "boundaries-activation", "accuracy"}),
+}
+
+
+def _check_outputs(result, out, n_arms: int, figures: set[str]) -> None:
+    for name in ("report.html", "results.csv", "final.csv", "verdict.json"):
+        assert (out / name).exists(), name
+    verdict = json.loads((out / "verdict.json").read_text())
+    assert verdict["verdict"] in ("supported", "refuted", "inconclusive")
+    assert {f.name for f in result.figures} == figures
+    assert all(f.path.exists() and f.caption for f in result.figures)
+    final = result.final
+    assert final["arm"].nunique() == n_arms
+    assert (final.groupby("arm")["seed"].nunique() == result.config["seeds"]).all()
+
+
+@pytest.mark.parametrize("name", list(ENTRIES))
+def test_smoke(name, tmp_path):
+    n_arms, figures = ENTRIES[name]
+    result = atomlab.run(name, scale="smoke", out=tmp_path)
+    _check_outputs(result, tmp_path, n_arms, figures)
+    assert {t.kind for t in result.trials} == {"scratch"}
+    # Full-batch steps: every trial records its last pass, and the grid is a probability map.
+    assert (result.final["step"] == result.config["passes"]).all()
+    for o in result.outcomes:
+        grid = o.artefacts["grid"]
+        assert np.all((grid >= 0) & (grid <= 1))
+
+
+def test_blobs_plan_follows_the_three_sweeps():
+    exp = experiments.get("scratch-blobs")
+    cfg = exp.config("paper")
+    cells = {(t.levels["depth"], t.levels["width"], t.levels["activation"]) for t in exp.plan(cfg)}
+    assert cells == ({(d, 4, "tanh") for d in (1, 2, 3, 4)} | {(2, w, "tanh") for w in (3, 4, 5, 10, 20)}
+                     | {(2, 4, a) for a in ("tanh", "sigmoid", "relu")})
+    assert all(t.data.name == "blobs" for t in exp.plan(cfg))
+
+
+def test_engine_flag_runs_the_same_networks_on_the_population_engine(tmp_path):
+    scratch = atomlab.run("scratch-moons-depth", scale="smoke", out=None, report=False)
+    torch_run = atomlab.run("scratch-moons-depth", scale="smoke", out=None, report=False, engine="torch")
+    assert {t.kind for t in torch_run.trials} == {"population"}
+    # Same networks, same initial weights, same data: with one hidden layer the final losses agree to rounding.
+    a = scratch.final.set_index(["depth", "seed"])["train_loss"]
+    b = torch_run.final.set_index(["depth", "seed"])["train_loss"]
+    assert np.abs(a - b.reindex(a.index)).loc[1].max() < 1e-12
+
+
+def test_scratch_matches_autograd_step_for_step():
+    """The hand-derived NumPy backprop and PyTorch autograd take the same steps from the same weights."""
+    cfg = dict(SETTINGS_003)
+    ds = moons_data(cfg, 3)
+    data = materialize(ds)
+    trial = scratch_trial({}, 3, ds, [3, 3], "tanh", passes=60, lr=2.0, reg_lambda=5e-5, record_every=20)
+    w0, _ = initial_params(trial.model, 2, 2, 3)
+    assert np.array_equal(w0[0], trial.model.init_params(2, 2, 3)[0][0].numpy())
+    numpy_out = train_scratch(trial, data)
+    torch_out = PopulationTrainer([Member(trial.model, trial.train, 3, data)], device="cpu",
+                                  use_fastpath=False).run()[0]
+    for k in ("W0", "W1", "W2", "b0", "b1", "b2"):
+        np.testing.assert_allclose(numpy_out.state[k], torch_out.state[k], rtol=0, atol=1e-12)
+    assert [r["step"] for r in numpy_out.rows] == [r["step"] for r in torch_out.rows] == [0, 20, 40, 60]
+
+
+def test_engines_agree_on_the_grid(tmp_path):
+    result = atomlab.run("scratch-engines", scale="smoke", out=tmp_path)
+    _check_outputs(result, tmp_path, 2 * (3 * 4 + 1), {"boundaries", "divergence"})
+    kinds = {t.levels["engine"]: t.kind for t in result.trials}
+    assert kinds == {"scratch": "scratch", "scratch0": "scratch_relu0", "torch": "population",
+                     "autograd": "scratch_autograd", "nudged": "scratch_nudged"}
+    # One hidden layer: every engine draws the scratch engine's probabilities to float32 resolution.
+    for act in ("tanh", "sigmoid", "relu"):
+        for engine in ("torch", "autograd", "nudged"):
+            assert scratch_engines.max_grid_difference(result, "scratch", engine, activation=act, depth=1) < 1e-6
+    # Four ReLU layers: 003's ReLU'(0) = 1 is what separates NumPy from PyTorch, not the engines.
+    assert scratch_engines.max_grid_difference(result, "scratch0", "torch", activation="relu", depth=4) < 1e-6
+    assert result.claims[0].verdict == "inconclusive"  # two seeds never decide
+    assert result.claims[0].tests[0].estimate < 1e-9
+
+
+def test_bound_and_equivalent_claims():
+    final = pd.DataFrame({"seed": [0, 1, 2] * 2, "arm": ["a"] * 3 + ["b"] * 3, "x": ["a"] * 3 + ["b"] * 3,
+                          "m": [0.0, 0.0, 0.0, 0.90, 0.91, 0.92], "acc": [0.90, 0.91, 0.92, 0.905, 0.905, 0.925]})
+    assert Bound("m", 0.0, where={"x": "a"}).check(final, 0.95).verdict == "supported"
+    assert Bound("m", 0.0).check(final, 0.95).verdict == "refuted"
+    assert Bound("m", 0.5, direction="at_least", where={"x": "b"}).check(final, 0.95).verdict == "supported"
+    assert Equivalent("acc", {"x": "a"}, {"x": "b"}, margin=0.05).check(final, 0.95).verdict == "supported"
+    assert Equivalent("m", {"x": "a"}, {"x": "b"}, margin=0.05).check(final, 0.95).verdict == "refuted"
