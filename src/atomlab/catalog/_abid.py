@@ -27,7 +27,7 @@ import pandas as pd
 
 from atomlab.engine import Outcome, TrainSpec
 from atomlab.errors import ConfigError, unknown_choice
-from atomlab.lab.claims import TestResult
+from atomlab.lab.claims import MIN_SEEDS, TestResult
 from atomlab.lab.runner import register_trial_kind, trial_kinds
 from atomlab.lab.stats import effect_size, mean_ci, seeds_needed, summarize
 from atomlab.nn import MLPSpec
@@ -193,7 +193,9 @@ def interval_test(group: str, statistic: str, values, level: float, direction: i
     """Test that the mean of per-seed ``values`` is above zero (``direction=1``) or below it (-1).
 
     The interval is :func:`atomlab.lab.stats.mean_ci` at ``level`` (Student's t below 10 seeds, a
-    seed bootstrap from 10), as for the lab's own claims.
+    seed bootstrap from 10), with the lab's guards for few seeds: fewer than ``MIN_SEEDS`` values
+    are never decisive, and values without any spread only by a sign test (``0.5**n`` below the
+    one-sided error rate), as for the lab's own claims.
 
     Examples
     --------
@@ -201,12 +203,16 @@ def interval_test(group: str, statistic: str, values, level: float, direction: i
     'supported'
     >>> interval_test("", "gap", [0.10, -0.12, 0.09, -0.11], 0.95).verdict
     'inconclusive'
+    >>> interval_test("", "gap", [0.2, 0.2, 0.2], 0.95).verdict  # no spread: a sign test needs n >= 6
+    'inconclusive'
     """
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
     est = float(v.mean()) if len(v) else math.nan
     lo, hi = mean_ci(v, level=level) if len(v) else (math.nan, math.nan)
-    if len(v) < 2 or not (math.isfinite(lo) and math.isfinite(hi)):
+    if len(v) < MIN_SEEDS or not (math.isfinite(lo) and math.isfinite(hi)):
+        verdict = "inconclusive"
+    elif np.ptp(v) == 0 and 0.5 ** len(v) >= (1 - level) / 2:
         verdict = "inconclusive"
     elif lo > 0:
         verdict = "supported" if direction > 0 else "refuted"

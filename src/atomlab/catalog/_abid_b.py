@@ -190,7 +190,13 @@ class WithColumns(Claim):
 
     def check(self, final: pd.DataFrame, level: float) -> ClaimResult:
         add_columns(final, self.derive)
-        return self.inner.check(final, level)
+        try:
+            return self.inner.check(final, level)
+        except KeyError as exc:  # no outcome could be read back: nothing to test
+            test = TestResult("", "derived per-trial quantity", math.nan, (math.nan, math.nan), level, 0,
+                              "inconclusive", detail=f"derived column missing ({exc.args[0]}): the trials' "
+                                                     "outcomes were not found in the default trial cache")
+            return ClaimResult(self.text, "inconclusive", [test], "not tested")
 
 
 def result_columns(result, derive: Callable[[Outcome], dict[str, float]]) -> pd.DataFrame:

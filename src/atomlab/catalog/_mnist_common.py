@@ -64,6 +64,12 @@ def mnist_spec(cfg: dict[str, Any], *, normalize: bool = True) -> DataSpec:
     return DataSpec("mnist", {"source": source, "subset": subset, "normalize": normalize}, seed=0)
 
 
+def steps_per_epoch(cfg: dict[str, Any], *, normalize: bool = True) -> int:
+    """Iterations in one epoch of the settings' training set (to place records before training)."""
+    n = int(cfg["n_train"] or 0) or materialize(mnist_spec(cfg, normalize=normalize)).n_train
+    return -(-n // int(cfg["batch_size"]))
+
+
 def data_note(result) -> str:
     """The data note of a run's first trial (full MNIST, the offline subset, or digits)."""
     return materialize(result.trials[0].data).note if result.trials else ""

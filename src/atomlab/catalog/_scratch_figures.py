@@ -27,9 +27,15 @@ def seed0_pair(result, **levels: Any):
 
 
 def acc_text(result, metric: str = "test_acc", **levels: Any) -> str:
-    """``metric`` over seeds at ``levels`` as ``mean [95% interval]`` (diverged seeds named)."""
+    """``metric`` (a recorded metric or a trial's extra) over seeds at ``levels`` as ``mean [95% interval]``."""
     pairs = result.select(**levels)
-    values = np.array([np.nan if o.diverged else o.final.get(metric, np.nan) for _, o in pairs], dtype=float)
+
+    def value(o) -> float:
+        if o.diverged:
+            return np.nan
+        return o.final.get(metric, o.info.get("extra", {}).get(metric, np.nan))
+
+    values = np.array([value(o) for _, o in pairs], dtype=float)
     s = summarize(values)
     text = f"{s['mean']:.3f} [{s['ci_low']:.3f}, {s['ci_high']:.3f}]" if s["n"] else "n/a"
     bad = int(np.sum(~np.isfinite(values)))

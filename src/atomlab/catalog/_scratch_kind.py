@@ -14,8 +14,11 @@ entries (``--set engine=...``) changes nothing else:
 ``autograd``
     one plain ``torch.nn.Module`` (:meth:`MLPSpec.build_module`) trained by
     :func:`atomlab.engine.train_module`, i.e. PyTorch autograd and nothing hand-written.
+``nudged``, ``scratch0``
+    two controls for ``scratch-engines``: the scratch engine with one initial weight multiplied by
+    ``1 + 1e-15``, and the scratch engine with PyTorch's ReLU'(0) = 0 instead of 003's 1.
 
-All three start from the same initial weights: those :meth:`MLPSpec.init_params` draws from the
+All start from the same initial weights: those :meth:`MLPSpec.init_params` draws from the
 trial's seed. DeepNet draws its own weights from ``np.random.RandomState(seed)``; the scratch
 kind overwrites them with :meth:`DeepNet.set_params`, so a seed means the same network in every
 engine (same distribution as 003's code, different stream).
@@ -24,6 +27,9 @@ engine (same distribution as 003's code, different stream).
 this is ``lr = 2.0`` on the mean loss with ``lambda = 5e-5`` in ``lambda/2 ||W||^2``
 (:func:`atomlab.scratch.problem_set_hyperparameters`). ``l2_sum`` penalises ``reg_lambda * ||W||^2``,
 so the TrainSpec carries ``lambda / 2``.
+
+Also here: the data of the 003 entries (make_moons, make_blobs) on fixed drawing boxes (the
+``with_domain`` transform), and :func:`single_thread` for the torch-based kinds.
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ def make_trial(cfg, levels, seed):
     # that seed train in one population whose grid spans the same points (oversampling only
     # duplicates), so the grid's coordinates hold for both.
     boundary = float(ratio) == float(max(cfg["ratio"])) and seed == int(cfg["seed"])
-    train = recipe(cfg, grid=int(cfg["grid"]) if boundary else None)
+    train = recipe(cfg, grid=int(cfg["grid"]) if boundary else None, record_every=max(1, int(cfg["steps"]) // 5))
     return Trial(levels, seed, data, mlp(cfg["layers"], cfg["activation"]), train)
 
 
@@ -136,7 +136,7 @@ EXPERIMENT = register_experiment(Experiment(
               "steps": 500, "oversample_method": "random", "grid": 120, "seeds": 10},
     factors=["ratio", "oversample"],
     scales={"smoke": {"ratio": [1, 100], "steps": 30, "grid": 30, "seeds": 2},
-            "quick": {"ratio": [1, 10, 100], "steps": 200, "seeds": 3}},
+            "quick": {"ratio": [1, 10, 100], "steps": 100, "seeds": 7}},
     make_trial=make_trial,
     claims=lambda cfg: [
         Trend("test_acc", "ratio", "decreasing", where={"oversample": False},
@@ -153,5 +153,6 @@ EXPERIMENT = register_experiment(Experiment(
                 "replacement', which we follow (oversample_method=random); oversample_method=tile repeats the "
                 "minority class whole instead. The source drew the decision-boundary figures from a "
                 "separate run; ours come from the first seed of the main run. Training length and batch are not "
-                "given in the text: we train 500 full-batch Adam steps (quick: 200 steps, ratios 1, 10 and 100, 3 seeds).",
+                "given in the text: we train 500 full-batch "
+                "Adam steps (quick: 100 steps, ratios 1, 10 and 100, 7 seeds).",
 ))

@@ -107,10 +107,13 @@ def figures(result, out_dir, formats=("png",)):
 
 def discussion(result):
     parts = []
-    for order in result.config["order"]:
-        parts.append(f"{ORDER_LABELS.get(order, order)}: final test accuracy {acc_text(result, order=order)}, "
-                     f"after the negatives {acc_text(result, 'acc_after_negatives', order=order)}")
-    return ("Mean [95% interval] over seeds, last " + str(SWING_EPOCHS) + " epochs for the phase averages. "
+    for lr in result.config["lr"]:
+        for order in result.config["order"]:
+            parts.append(f"step {lr:g}, {ORDER_LABELS.get(order, order)}: final test accuracy "
+                         f"{acc_text(result, order=order, lr=lr)}, after the negatives "
+                         f"{acc_text(result, 'acc_after_negatives', order=order, lr=lr)}, dead units "
+                         f"{acc_text(result, 'dead_units', order=order, lr=lr)}")
+    return (f"Mean [95% interval] over seeds (phase averages over the last {SWING_EPOCHS} epochs). "
             + "; ".join(parts) + ".")
 
 
@@ -138,7 +141,7 @@ register_experiment(Experiment(
                       "outputs will go to zero and will die irrecoverably when the positive points are read at which "
                       "point the opposite would happen and we would end up with a dead network.",
     settings={**P.PLAYGROUND_SETTINGS, "order": ["shuffled", "ordered"], "lr": [0.03, 1.0], "activation": "relu",
-              "epochs": 100, "seeds": 5},
+              "epochs": 100, "seeds": 10},
     factors=["lr", "order"],
     scales={"smoke": {"epochs": 2, "grid": 30, "seeds": 2},
             "quick": {"epochs": 30, "grid": 80, "seeds": 4}},

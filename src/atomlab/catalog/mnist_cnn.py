@@ -24,7 +24,7 @@ from atomlab.engine import TrainSpec
 from atomlab.lab import Compare, Custom, Experiment, Trial, register_experiment
 from atomlab.lab.stats import summarize
 
-#: The two arms of 003: optimiser and activation change together, as in the source.
+#: The two recipes (arms) of 003: optimiser and activation change together, as in the source.
 ARMS = {
     "adam-relu": {"optimizer": "adam", "activation": "relu", "optimizer_params": {}},
     "sgd-tanh": {"optimizer": "momentum", "activation": "tanh", "optimizer_params": {"momentum": 0.5}},
@@ -37,33 +37,25 @@ QUANTITY_LABELS = {"weight": "weights", "bias": "biases", "net_input": "net inpu
 
 
 def make_trial(cfg, levels, seed):
-    arm = ARMS[levels["arm"]]
+    arm = ARMS[levels["recipe"]]
     model = {"name": "mnist_cnn", "activation": arm["activation"], "dropout": cfg["dropout"],
              "channels_last": cfg["channels_last"], "threads": cfg["threads"],
              "probe": {"every": cfg["probe_every"], "eval_size": cfg["probe_eval"],
                        "stats_batch": cfg["probe_batch"], "bins": 30}}
-    per_epoch = -(-_n_train(cfg) // cfg["batch_size"])
+    per_epoch = M.steps_per_epoch(cfg, normalize=True)
     train = TrainSpec(optimizer=arm["optimizer"], optimizer_params=arm["optimizer_params"], lr=cfg["lr"],
                       batch_size=cfg["batch_size"], epochs=cfg["epochs"], sampling="shuffle", loss="nll",
                       record_every=per_epoch * cfg["record_epochs"])
     return Trial(levels, seed, M.mnist_spec(cfg, normalize=True), model, train, kind="module")
 
 
-def _n_train(cfg) -> int:
-    """Training-set size the settings give (to turn epochs into steps before the data is loaded)."""
-    if cfg["n_train"]:
-        return int(cfg["n_train"])
-    from atomlab.lab.data import materialize
-
-    return materialize(M.mnist_spec(cfg)).n_train
-
-
 def claims(cfg):
-    out = [Compare("test_acc", {"arm": "sgd-tanh"}, {"arm": "adam-relu"}, direction="greater",
+    out = [Compare("test_acc", {"recipe": "sgd-tanh"}, {"recipe": "adam-relu"}, direction="greater",
                    text="SGD + tanh reaches a higher test accuracy than Adam + ReLU (paired by seed)")]
     if cfg["mnist_source"] == "full" and not cfg["n_train"] and not cfg["n_test"] and cfg["epochs"] >= 10:
         def reach(final, level):
-            return [M.at_least_test(final.loc[final["arm"] == arm, "test_acc"], target, level, f"arm={arm}")
+            return [M.at_least_test(final.loc[final["recipe"] == arm, "test_acc"], target, level,
+                                    f"recipe={arm}")
                     for arm, target in SOURCE_ACC.items()]
 
         out.append(Custom(reach, text="each arm reaches at least the source's test accuracy (97.4 % Adam + "
@@ -82,12 +74,12 @@ def _probe_matrix(pairs, key):
 
 
 def training_figure(result, out_dir, formats):
-    arms = list(result.config["arm"])
+    arms = list(result.config["recipe"])
     colors = dict(zip(arms, M.palette(len(arms))))
     with M.style():
         fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
         for arm in arms:
-            pairs = result.select(arm=arm)
+            pairs = result.select(recipe=arm)
             if not pairs or f"{PREFIX}steps" not in pairs[0][1].artefacts:
                 continue
             accs = summarize(np.array([o.final.get("test_acc", np.nan) for _, o in pairs]))
@@ -116,7 +108,7 @@ def training_figure(result, out_dir, formats):
 
 
 def _seed0(result, arm):
-    pairs = result.select(arm=arm)
+    pairs = result.select(recipe=arm)
     seed0 = int(result.config["seed"])
     return next((o for t, o in pairs if t.seed == seed0), pairs[0][1] if pairs else None)
 
@@ -124,7 +116,7 @@ def _seed0(result, arm):
 def _stats_frame(result, arm):
     """Long table of the probe's statistics of every seed of ``arm``: layer, quantity, step, stat, value."""
     frames = []
-    for trial, outcome in result.select(arm=arm):
+    for trial, outcome in result.select(recipe=arm):
         art = outcome.artefacts
         if f"{PREFIX}steps" not in art:
             continue
@@ -184,18 +176,18 @@ def ridges_figure(result, out_dir, arm, formats):
 def figures(result, out_dir, formats=("png",)):
     M.ensure_data_notes(result)
     records = [training_figure(result, out_dir, formats)]
-    for arm in result.config["arm"]:
-        if result.select(arm=arm) and f"{PREFIX}steps" in _seed0(result, arm).artefacts:
+    for arm in result.config["recipe"]:
+        if result.select(recipe=arm) and f"{PREFIX}steps" in _seed0(result, arm).artefacts:
             records.append(statistics_figure(result, out_dir, arm, formats))
             records.append(ridges_figure(result, out_dir, arm, formats))
     if result.config["tensorboard"]:
-        M.export_tensorboard(result, Path(out_dir).parent / "tensorboard", arm_name=lambda t: t.levels["arm"])
+        M.export_tensorboard(result, Path(out_dir).parent / "tensorboard", arm_name=lambda t: t.levels["recipe"])
     return records
 
 
 def discussion(result):
     final = result.final
-    means = final.groupby("arm")["test_acc"].mean()
+    means = final.groupby("recipe")["test_acc"].mean()
     if means.empty:
         return ""
     best = means.idxmax()
@@ -233,10 +225,10 @@ EXPERIMENT = register_experiment(Experiment(
                       "and bias histograms during the training process, particularly in the final linear (fully "
                       "connected) layer. The test loss decreased more smoothly and the test accuracy increased "
                       "more smoothly than the previous case as well",
-    settings={"arm": list(ARMS), "epochs": 10, "batch_size": 64, "lr": 0.01, "dropout": 0.5,
+    settings={"recipe": list(ARMS), "epochs": 10, "batch_size": 64, "lr": 0.01, "dropout": 0.5,
               "probe_every": 100, "probe_eval": 1000, "probe_batch": 256, "record_epochs": 10,
               "tensorboard": True, "channels_last": True, "threads": 1, **M.DATA_SETTINGS, "seeds": 5},
-    factors=["arm"],
+    factors=["recipe"],
     scales={"smoke": {"mnist_source": "subset", "n_train": 256, "n_test": 200, "epochs": 1, "probe_every": 2,
                       "probe_eval": 100, "probe_batch": 32, "record_epochs": 1, "seeds": 2},
             "quick": {"mnist_source": "subset", "epochs": 2, "probe_every": 20, "probe_eval": 500,

@@ -34,20 +34,12 @@ def layers_for(budget: int, depth: int) -> tuple[int, ...]:
 
 
 def make_trial(cfg, levels, seed):
-    per_epoch = -(-_n_train(cfg) // cfg["batch_size"])
+    per_epoch = M.steps_per_epoch(cfg, normalize=False)
     model = MLPSpec(layers=layers_for(levels["budget"], levels["depth"]), activation="relu", init="xavier",
                     bias_init="zeros", dropout=float(levels["dropout"]))
     train = TrainSpec(optimizer="adam", lr=cfg["lr"], batch_size=cfg["batch_size"], epochs=cfg["epochs"],
                       sampling="shuffle", loss="cross_entropy", record_every=per_epoch * cfg["record_epochs"])
     return Trial(levels, seed, M.mnist_spec(cfg, normalize=False), model, train)
-
-
-def _n_train(cfg) -> int:
-    if cfg["n_train"]:
-        return int(cfg["n_train"])
-    from atomlab.lab.data import materialize
-
-    return materialize(M.mnist_spec(cfg, normalize=False)).n_train
 
 
 def best_arms(final):

@@ -94,10 +94,10 @@ register_experiment(Experiment(
                       "significantly longer to achieve good training relative to the model in part i. Additionally, "
                       "the boundary that is learned is smoother whereas the model in part I learned a boundary that "
                       "looks like a hexagon with sharp edges.",
-    settings={**P.PLAYGROUND_SETTINGS, "activation": ["relu", "sigmoid"], "epochs": 3500, "seeds": 5},
+    settings={**P.PLAYGROUND_SETTINGS, "activation": ["relu", "sigmoid"], "epochs": 3500, "seeds": 10},
     factors=["activation"],
     scales={"smoke": {"epochs": 8, "records": 8, "grid": 30, "seeds": 2},
-            "quick": {"epochs": 1200, "records": 60, "grid": 80, "seeds": 4}},
+            "quick": {"epochs": 600, "records": 60, "grid": 80, "seeds": 5}},
     make_trial=make_trial,
     claims=[
         Compare("epochs_to_0.1", {"activation": "relu"}, {"activation": "sigmoid"}, direction="smaller",

@@ -218,9 +218,10 @@ register_experiment(Experiment(
     source_conclusion="For backpropagation, the following gradients were derived and implemented: [...] "
                       "Rectified linear unit (ReLU) derivative: d/dz f(z) = 1 for z ≥ 0 and f(z) = 0 for z < 0",
     settings={**SETTINGS_003, "engine": ["scratch", "scratch0", "torch", "autograd", "nudged"],
-              "activation": ["tanh", "sigmoid", "relu"], "depth": [1, 4], "width": 3, "tolerance": 1e-6},
+              "activation": ["tanh", "sigmoid", "relu"], "depth": [1, 4], "width": 3, "tolerance": 1e-6,
+              "seeds": 5},
     factors=["depth", "activation", "engine"],
-    scales={"smoke": {"passes": 200, "grid": 40, "seeds": 2},
+    scales={"smoke": {"passes": 100, "grid": 30, "seeds": 2},
             "quick": {"passes": 1500, "grid": 100, "seeds": 3}},
     make_trial=make_trial,
     claims=claims,

@@ -151,10 +151,10 @@ register_experiment(Experiment(
                       "network updates more drastically althought the resulting fit behavior is pretty poor. [...] "
                       "The loss function reaches a local minimum with a poorly fit strait line through the data",
     settings={**P.PLAYGROUND_SETTINGS, "activation": ["relu", "sigmoid"], "init": ["zeros", "random"],
-              "epochs": 3500, "seeds": 5},
+              "epochs": 3500, "seeds": 10},
     factors=["activation", "init"],
     scales={"smoke": {"epochs": 8, "records": 8, "grid": 30, "seeds": 2},
-            "quick": {"epochs": 300, "records": 60, "grid": 80, "seeds": 4}},
+            "quick": {"epochs": 120, "records": 40, "grid": 80, "seeds": 8}},
     make_trial=make_trial,
     claims=[
         Derived(Bound("moved", 0.0, where={"activation": "relu", "init": "zeros"}), columns={"moved": _moved},
