@@ -13,6 +13,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 
 from atomlab.catalog import _figures as F  # noqa: E402
 from atomlab.catalog import _principles_common as P  # noqa: E402
@@ -36,22 +37,42 @@ def make_trial(cfg, levels, seed):
                          batch_size=cfg["batch_size"], epochs=cfg["epochs"], grid=cfg["grid"])
 
 
+def _phased(result):
+    """The table after each phase, with the epoch it ends in and a label per schedule and phase."""
+    t = result.table[result.table["phase"] != "start"].copy()
+    t["epoch_no"] = np.ceil(t["epoch"]).astype(int)
+    names = {("ordered", "negatives"): "ordered, after the negatives",
+             ("ordered", "positives"): "ordered, after the positives",
+             ("shuffled", "negatives"): "shuffled, mid-epoch", ("shuffled", "positives"): "shuffled, end of epoch"}
+    t["schedule"] = [names[(o, p)] for o, p in zip(t["order"], t["phase"])]
+    return t, list(names.values())
+
+
+PHASE_COLORS = ["#D55E00", "#E69F00", "#0072B2", "#56B4E9"]
+
+
 def phases_figure(result, out_dir, formats=("png",)):
-    table = result.table[result.table["phase"] != "start"]
-    colors = F.viz.style.level_colors(list(result.config["order"]))
+    table, labels = _phased(result)
+    colors = dict(zip(labels, PHASE_COLORS))
+    lrs = list(result.config["lr"])
     with F.viz.style.apply_style():
-        fig, axes = plt.subplots(1, 2, figsize=(12.0, 3.8))
-        for ax, metric, label in zip(axes, ("test_acc", "pos_rate"),
-                                     ("test accuracy", "share of test points predicted positive")):
-            F.viz.curves.plot_curves(ax, table, x="epoch", y=metric, hue="order", colors=colors,
-                                     legend="auto" if metric == "pos_rate" else "none")
-            ax.set_xlabel("epoch (a point after each phase: .5 = after the negatives, 1 = after the positives)")
-            ax.set_ylabel(label)
+        fig, axes = plt.subplots(len(lrs), 2, figsize=(12.0, 3.3 * len(lrs)), squeeze=False, sharex=True)
+        for i, lr in enumerate(lrs):
+            sub = table[table["lr"] == lr]
+            for j, (metric, label) in enumerate((("test_acc", "test accuracy"),
+                                                 ("pos_rate", "share of test points\npredicted positive"))):
+                ax = axes[i, j]
+                F.viz.curves.plot_curves(ax, sub, x="epoch_no", y=metric, hue="schedule", colors=colors, logx=True,
+                                         legend="auto" if (i, j) == (0, 1) else "none")
+                ax.set_ylabel(label)
+                ax.set_xlabel("epoch" if i == len(lrs) - 1 else "")
+                ax.set_title(f"step {lr:g}", fontsize=9)
         fig.tight_layout()
     return F.save(fig, out_dir, "phases", "Test accuracy and the share of test points predicted positive after each "
-                  "phase, mean over seeds with 95% bands: with the ordered schedule the network predicts mostly "
-                  "negative after the negatives and mostly positive after the positives, so its accuracy saw-tooths "
-                  "far below the shuffled schedule's.", main=True, formats=formats)
+                  "phase of each epoch (log scale), mean over seeds with 95% bands: the ordered network calls almost "
+                  "everything negative after the negatives and positive after the positives, at first with the "
+                  "playground's step (top) and for good with a large step (bottom), where it ends at chance.",
+                  main=True, formats=formats)
 
 
 def boundaries_figure(result, out_dir, formats=("png",)):
@@ -81,22 +102,28 @@ def boundaries_figure(result, out_dir, formats=("png",)):
 
 
 def weights_figure(result, out_dir, formats=("png",)):
-    table = result.table
-    colors = F.viz.style.level_colors(list(result.config["order"]))
+    table, labels = _phased(result)
+    colors = dict(zip(labels, PHASE_COLORS))
     metrics = [("b_out", "output bias b₁ − b₀"), ("w_norm", "norm of all weights"),
                ("dead_units", "share of dead ReLU units")]
     metrics = [(m, lab) for m, lab in metrics if m in table]
+    lrs = list(result.config["lr"])
     with F.viz.style.apply_style():
-        fig, axes = plt.subplots(1, len(metrics), figsize=(4.3 * len(metrics), 3.6), squeeze=False)
-        for ax, (metric, label) in zip(axes[0], metrics):
-            F.viz.curves.plot_curves(ax, table, x="epoch", y=metric, hue="order", colors=colors,
-                                     legend="auto" if metric == metrics[-1][0] else "none")
-            ax.set_xlabel("epoch")
-            ax.set_ylabel(label)
+        fig, axes = plt.subplots(len(lrs), len(metrics), figsize=(4.3 * len(metrics), 3.1 * len(lrs)),
+                                 squeeze=False, sharex=True)
+        for i, lr in enumerate(lrs):
+            sub = table[table["lr"] == lr]
+            for j, (metric, label) in enumerate(metrics):
+                ax = axes[i, j]
+                F.viz.curves.plot_curves(ax, sub, x="epoch_no", y=metric, hue="schedule", colors=colors, logx=True,
+                                         legend="auto" if (i, j) == (0, len(metrics) - 1) else "none")
+                ax.set_ylabel(label)
+                ax.set_xlabel("epoch" if i == len(lrs) - 1 else "")
+                ax.set_title(f"step {lr:g}", fontsize=9)
         fig.tight_layout()
     return F.save(fig, out_dir, "weights", "After each phase, mean over seeds with 95% bands: the ordered schedule "
-                  "drags the output bias towards the class just seen (sign flips every half epoch); the weights grow "
-                  "and ReLU units die under both schedules, so the 'dead network' of 004 is not what separates them.",
+                  "drags the output bias towards the class just seen, so its sign flips every half epoch; with the "
+                  "large step the weights blow up and units die under both schedules, more under the ordered one.",
                   formats=formats)
 
 
