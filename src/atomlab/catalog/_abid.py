@@ -27,7 +27,7 @@ import pandas as pd
 
 from atomlab.engine import Outcome, TrainSpec
 from atomlab.errors import ConfigError, unknown_choice
-from atomlab.lab.claims import MIN_SEEDS, TestResult
+from atomlab.lab import claims as _claims
 from atomlab.lab.runner import register_trial_kind, trial_kinds
 from atomlab.lab.stats import effect_size, mean_ci, seeds_needed, summarize
 from atomlab.nn import MLPSpec
@@ -189,7 +189,7 @@ if "sklearn" not in trial_kinds:  # idempotent: the catalog may be imported twic
 
 # ----- statistics for Custom claims ---------------------------------------------------------------
 def interval_test(group: str, statistic: str, values, level: float, direction: int = 1,
-                  detail: str = "") -> TestResult:
+                  detail: str = "") -> _claims.TestResult:
     """Test that the mean of per-seed ``values`` is above zero (``direction=1``) or below it (-1).
 
     The interval is :func:`atomlab.lab.stats.mean_ci` at ``level`` (Student's t below 10 seeds, a
@@ -210,7 +210,7 @@ def interval_test(group: str, statistic: str, values, level: float, direction: i
     v = v[np.isfinite(v)]
     est = float(v.mean()) if len(v) else math.nan
     lo, hi = mean_ci(v, level=level) if len(v) else (math.nan, math.nan)
-    if len(v) < MIN_SEEDS or not (math.isfinite(lo) and math.isfinite(hi)):
+    if len(v) < _claims.MIN_SEEDS or not (math.isfinite(lo) and math.isfinite(hi)):
         verdict = "inconclusive"
     elif np.ptp(v) == 0 and 0.5 ** len(v) >= (1 - level) / 2:
         verdict = "inconclusive"
@@ -221,7 +221,7 @@ def interval_test(group: str, statistic: str, values, level: float, direction: i
     else:
         verdict = "inconclusive"
     needed = seeds_needed(est, float(v.std(ddof=1))) if verdict == "inconclusive" and len(v) > 1 else None
-    return TestResult(group, statistic, est, (lo, hi), level, len(v), verdict, effect_size(v), needed, detail)
+    return _claims.TestResult(group, statistic, est, (lo, hi), level, len(v), verdict, effect_size(v), needed, detail)
 
 
 def pivot(final: pd.DataFrame, metric: str, columns: str, where: dict[str, Any] | None = None) -> pd.DataFrame:

@@ -21,6 +21,8 @@ class _Viz:
     def __getattr__(self, name):
         import importlib
 
+        if name.startswith("_"):  # doctest and inspect probe attributes such as __wrapped__
+            raise AttributeError(name)
         return importlib.import_module(f"atomlab.viz.{name}")
 
 

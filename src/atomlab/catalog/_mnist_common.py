@@ -198,16 +198,7 @@ def paired_test(diffs, level: float, group: str, statistic: str, detail: str = "
 # Figures
 # -------------------------------------------------------------------------------------------
 
-class _Viz:
-    """Lazy access to ``atomlab.viz`` modules (importing the catalog stays cheap)."""
-
-    def __getattr__(self, name):
-        import importlib
-
-        return importlib.import_module(f"atomlab.viz.{name}")
-
-
-viz = _Viz()
+from atomlab.catalog._figures import viz  # noqa: E402  (lazy access to atomlab.viz)
 
 
 def style():

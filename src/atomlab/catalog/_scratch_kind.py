@@ -68,7 +68,7 @@ SETTINGS_003 = {"n_train": 200, "n_test": 200, "noise": 0.2, "lr": HYPER_003["lr
                 "reg_lambda": HYPER_003["reg_lambda"], "passes": 20000, "grid": 200, "engine": "scratch",
                 "seeds": 10}
 SCALES_003 = {"smoke": {"passes": 300, "grid": 40, "seeds": 2},
-              "quick": {"passes": 4000, "grid": 120, "seeds": 4}}
+              "quick": {"passes": 3000, "grid": 120, "seeds": 6}}
 
 
 @transforms.register("with_domain", overwrite=True)

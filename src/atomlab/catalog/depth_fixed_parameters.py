@@ -154,7 +154,7 @@ EXPERIMENT = register_experiment(Experiment(
               "batch_size": 64, "steps": 15000, "curve_points": 200, "seeds": 20},
     factors=["depth"],
     scales={"smoke": {"steps": 300, "seeds": 2, "curve_points": 50},
-            "quick": {"steps": 5000, "seeds": 10}},
+            "quick": {"steps": 5000, "seeds": 20}},
     make_trial=make_trial,
     claims=[Trend("train_acc", "depth", "increasing",
                   text="accuracy on the alternating points increases with depth at 152 parameters")],

@@ -102,7 +102,7 @@ def copies_claim(cfg) -> B.WithColumns:
             worst = float(vals.max()) if len(vals) else math.nan
             verdict = ("inconclusive" if len(vals) < B.MIN_SEEDS else "supported" if worst <= COPY_TOL
                        else "refuted" if worst > BROKEN else "inconclusive")
-            tests.append(B.TestResult(
+            tests.append(B.ClaimTest(
                 f"init={init}, {act}, {dtype}", "largest spread between units, any seed and step", worst,
                 (float(vals.min()), worst) if len(vals) else (math.nan, math.nan), level, len(vals), verdict,
                 detail=f"copies if <= {COPY_TOL:g}, broken if > {BROKEN:g}; weights of all units exactly equal "
@@ -134,7 +134,7 @@ def relu_claim(cfg) -> B.WithColumns:
                 bad = bool(np.all(vals == 0)) if want_moved else bool(np.any(vals > BROKEN))
                 verdict = ("inconclusive" if len(vals) < B.MIN_SEEDS else "supported" if ok
                            else "refuted" if bad else "inconclusive")
-                tests.append(B.TestResult(f"{act}, {dtype}", "largest |weight| after training (from 0)",
+                tests.append(B.ClaimTest(f"{act}, {dtype}", "largest |weight| after training (from 0)",
                                           float(vals.max()), (float(vals.min()), float(vals.max())), level,
                                           len(vals), verdict,
                                           detail="expected to stay exactly 0" if not want_moved
@@ -166,7 +166,7 @@ def precision_claim(cfg) -> Custom:
             tol = 1.0 / cfg["n_test"] + 1e-9
             verdict = ("inconclusive" if len(gap) < B.MIN_SEEDS else "supported" if worst <= tol
                        else "refuted" if worst > 5 * tol else "inconclusive")
-            tests.append(B.TestResult(f"{steps} steps", "largest |accuracy float32 - accuracy float64|", worst,
+            tests.append(B.ClaimTest(f"{steps} steps", "largest |accuracy float32 - accuracy float64|", worst,
                                       (float(gap.min()), worst) if len(gap) else (math.nan, math.nan), level,
                                       len(gap), verdict, detail=f"identical in {int(np.sum(gap == 0))} of "
                                                                 f"{len(gap)} seeds; mean accuracy "

@@ -127,7 +127,7 @@ def claims(cfg):
             tests.append(B.interval_test(f"loss={loss}", f"settle step of W0 - settle step of W{last}", diff,
                                          level, +1, detail=f"W0 settles at {B.ci_text(sub['settle_W0'])}, "
                                                            f"W{last} at {B.ci_text(sub[f'settle_W{last}'])}"))
-        return tests or [B.TestResult("", "settle step difference", math.nan, (math.nan, math.nan), level, 0,
+        return tests or [B.ClaimTest("", "settle step difference", math.nan, (math.nan, math.nan), level, 0,
                                       "inconclusive", detail="no weight snapshots")]
 
     return [B.WithColumns(Custom(fn, text=f"the last layer's weights (W{last}) settle earlier than the first "

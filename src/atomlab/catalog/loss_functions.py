@@ -45,7 +45,7 @@ def spread_claim(real: list[str], few: float) -> Custom:
         sub = final[final["loss"].isin(real)]
         pivot = sub.pivot_table(index="seed", columns="loss", values="test_acc", aggfunc="mean").dropna()
         if pivot.shape[0] < 2 or pivot.shape[1] < 2:
-            return [B.TestResult("", "range of mean test accuracy", math.nan, (math.nan, math.nan), level,
+            return [B.ClaimTest("", "range of mean test accuracy", math.nan, (math.nan, math.nan), level,
                                  pivot.shape[0], "inconclusive", detail="too few seeds or losses")]
         values = pivot.to_numpy()
 
@@ -62,7 +62,7 @@ def spread_claim(real: list[str], few: float) -> Custom:
             verdict = "inconclusive"
         means = pivot.mean(axis=0)
         detail = (f"margin {few:g}; means: " + ", ".join(f"{k} {v:.3f}" for k, v in means.items()))
-        return [B.TestResult("", "max - min of the real losses' mean test accuracy", est, (lo, hi), level,
+        return [B.ClaimTest("", "max - min of the real losses' mean test accuracy", est, (lo, hi), level,
                              pivot.shape[0], verdict, detail=detail)]
 
     return Custom(fn, text=f"the real losses end within {few * 100:g} points of each other (test accuracy)",

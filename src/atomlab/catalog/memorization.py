@@ -85,7 +85,7 @@ def memorization_figure(result, out_dir, formats=("png",)):
                 "speed claim compares them.", main=True, formats=formats)
 
 
-def test_figure(result, out_dir, formats=("png",)):
+def generalisation_figure(result, out_dir, formats=("png",)):
     final = _named(_main_rows(result.final, int(result.config["steps"])))
     with F.viz.style.apply_style():
         fig, ax = plt.subplots(figsize=(6.4, 4.0))
@@ -101,7 +101,7 @@ def test_figure(result, out_dir, formats=("png",)):
 
 
 def figures(result, out_dir, formats=("png",)):
-    return [memorization_figure(result, out_dir, formats), test_figure(result, out_dir, formats)]
+    return [memorization_figure(result, out_dir, formats), generalisation_figure(result, out_dir, formats)]
 
 
 def steps_to(table: pd.DataFrame, threshold: float) -> pd.Series:

@@ -109,9 +109,10 @@ def figures(result, out_dir, formats=("png",)):
         if image is not None:
             fig.colorbar(image, ax=list(axes[1:]), shrink=0.8, label="P(XOR = 1)")
     main = F.save(fig, out_dir, "networks", "004's minimal network (left) and what it computes, next to the first "
-                  "seed's trained networks (corners: the four XOR points; corner text: training accuracy over "
-                  "seeds): the linear model can only cut the square with one line and gets 3 of 4 corners at best; "
-                  "one hidden layer of two units carves out the XOR band.", main=True, formats=formats)
+                  "seed's trained networks (markers: the four XOR points; corner text: training accuracy over "
+                  "seeds): the linear model ends at P = 1/2 everywhere, the best any linear model can do on XOR under "
+                  "the cross-entropy, while one hidden layer of two units carves out the XOR band (or half of it, "
+                  "when training stalls).", main=True, formats=formats)
     with F.viz.style.apply_style():
         fig, ax = plt.subplots(figsize=(5.6, 3.6))
         final = result.final
