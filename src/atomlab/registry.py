@@ -89,7 +89,8 @@ class Registry(Generic[T]):
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str):
             return False
-        return name in self._entries or name.lower() in self._entries or name in self._aliases or name.lower() in self._aliases
+        keys = (name, name.lower())
+        return any(k in self._entries or k in self._aliases for k in keys)
 
     def __iter__(self) -> Iterator[str]:
         return iter(sorted(self._entries))

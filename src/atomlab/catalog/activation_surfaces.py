@@ -15,7 +15,8 @@ def surface_trial(cfg, levels, seed, **model_overrides):
     """A trial of the 2-D suite with 002's settings, ``levels`` and ``model_overrides`` applied."""
     data = DataSpec("surface2d", {"function": levels.get("function", cfg.get("function")),
                                   "n_train": cfg["n_train"], "n_test": cfg["n_test"]}, seed=seed)
-    model = MLPSpec(**{"layers": tuple(cfg.get("layers", (10, 10, 10, 10))), "activation": cfg.get("activation", "relu"),
+    model = MLPSpec(**{"layers": tuple(cfg.get("layers", (10, 10, 10, 10))),
+                       "activation": cfg.get("activation", "relu"),
                        "init": "he_normal", "bias_init": "zeros", **model_overrides})
     train = TrainSpec(optimizer="sgd", lr=cfg["lr"], batch_size=cfg["batch_size"], epochs=cfg["epochs"],
                       sampling="shuffle", loss="cross_entropy", regularizer="l2_sum", reg_lambda=cfg["l2"],
