@@ -123,9 +123,12 @@ def discussion(result) -> str:
     for lab in ("true", "random"):
         sub = table[table["labels"] == lab]
         reached = steps_to(sub, 0.9)
-        parts.append(f"{LABEL_NAMES[lab].lower()} reach 90% training accuracy after "
-                     + (f"{reached.median():.0f} steps (median over seeds, {reached.notna().sum()} of "
-                        f"{len(reached)} seeds reach it)" if reached.notna().any() else "no recorded step"))
+        name = LABEL_NAMES[lab].lower()
+        if reached.notna().any():
+            parts.append(f"{name} reach 90% training accuracy after {reached.median():.0f} steps (median over "
+                         f"the {reached.notna().sum()} of {len(reached)} seeds that reach it)")
+        else:
+            parts.append(f"{name} do not reach 90% training accuracy within {steps} steps")
     cap = (f"random labels are fitted to >= 99% up to n = {max(capacity)}" if capacity
            else "random labels are not fitted to 99% at any n tried")
     return (f"After {steps} steps, {cap}; the mean training accuracy on random labels by n is "

@@ -205,7 +205,7 @@ EXPERIMENT = register_experiment(Experiment(
     factors=["budget", "depth", "dropout"],
     scales={"smoke": {"mnist_source": "subset", "n_train": 300, "n_test": 200, "epochs": 1, "record_epochs": 1,
                       "budget": [100, 1000], "depth": [1, 4], "dropout": [0.0], "seeds": 2},
-            "quick": {"mnist_source": "subset", "n_train": 3000, "epochs": 3, "record_epochs": 1, "seeds": 3}},
+            "quick": {"mnist_source": "subset", "n_train": 3000, "epochs": 1, "record_epochs": 1, "seeds": 3}},
     make_trial=make_trial,
     claims=claims,
     figures=figures,
@@ -217,6 +217,6 @@ EXPERIMENT = register_experiment(Experiment(
                 "weights, batch 32) and Adam at lr 0.001 for 10 epochs. The best arm per budget is chosen by its "
                 "mean over the same seeds it is tested on, which biases its estimate slightly upwards (a "
                 "winner's curse among the six arms of a budget). At quick scale the data is "
-                "3,000 images of atomlab's offline subset and 3 epochs, so only the growth with budget is tested.",
+                "3,000 images of atomlab's offline subset and one epoch, so only the growth with budget is tested.",
     tags=("mnist", "mlp", "population"),
 ))
