@@ -107,10 +107,10 @@ class Bound(Claim):
             else:
                 verdict = "supported" if ok.all() else "refuted"
             rng = (float(finite.min()), float(finite.max())) if len(finite) else (math.nan, math.nan)
-            tests.append(TestResult(group, f"{'max' if at_most else 'min'} {self.metric} over seeds", float(worst),
+            tests.append(TestResult(group, f"{'max' if at_most else 'min'} {self.metric} over trials", float(worst),
                                     rng, level, n_seeds, verdict,
-                                    detail=f"{int(ok.sum())}/{len(v)} seeds {'<=' if at_most else '>='} "
-                                           f"{self.bound:g}; interval = range over seeds"))
+                                    detail=f"{int(ok.sum())}/{len(v)} trials {'<=' if at_most else '>='} "
+                                           f"{self.bound:g}; interval = range over trials"))
         return ClaimResult(self.text or f"{self.metric} {'<=' if at_most else '>='} {self.bound:g} for every seed",
                            combine([t.verdict for t in tests]), tests, "bound on every seed (no statistics)")
 

@@ -33,6 +33,8 @@ EVAL_CHUNK = 16384
 EVAL_CHUNK_ROWS = 4096
 #: Elements of one evaluation chunk across the whole population (bounds evaluation memory).
 EVAL_BUDGET = 2**25
+#: Largest weight matrix (fan_in x fan_out) for which ``backend="auto"`` uses the NumPy fast path.
+NUMPY_MAX_MATRIX = 4096
 #: Below this many multiply-adds per step (all members) a population trains on one thread.
 SMALL_STEP_MACS = 2_000_000
 #: A loss this many times its first value (or 1, if larger) counts as diverged.
@@ -173,8 +175,8 @@ class PopulationTrainer:
         Use the hand-derived backward pass where it applies (identical results, faster); False
         always uses autograd.
     backend : {"auto", "numpy", "torch"}
-        Where the fast path runs: ``auto`` uses NumPy on the CPU (less overhead per call for tiny
-        matrices) and torch on CUDA.
+        Where the fast path runs: ``auto`` uses NumPy on the CPU when every weight matrix is small
+        (less overhead per call) and torch otherwise and on CUDA.
     """
 
     def __init__(self, members: Sequence[Member], *, device: str = "auto",
@@ -233,7 +235,11 @@ class PopulationTrainer:
         fast = (self.use_fastpath and len(loss_runs) == 1
                 and fastpath.supported(net, spec.loss, spec.regularizer, data.task))
         np_path = None
-        if (self.use_fastpath and self.backend in ("auto", "numpy") and len(loss_runs) == 1
+        # NumPy wins on per-call overhead for small matrices only; for wide layers (MNIST's 784 x 100)
+        # torch's batched kernels are several times faster (docs/benchmarks.md, W2).
+        small = max(a * b for a, b in net.specs[0].layer_plan(net.input_dim, net.output_dim)[0]) <= NUMPY_MAX_MATRIX
+        if (self.use_fastpath and (self.backend == "numpy" or (self.backend == "auto" and small))
+                and len(loss_runs) == 1
                 and data.train_mask is None
                 and fastpath_numpy.supported(net, spec.loss, spec.regularizer, spec.optimizer, data.task)):
             np_path = fastpath_numpy.NumpyFastPath(net, spec.loss, spec.regularizer, reg_lambda,
