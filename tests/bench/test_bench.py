@@ -12,6 +12,10 @@ def test_suite_runs_every_in_process_contender_tiny():
     names = {r["contender"] for r in rows}
     assert {"naive PyTorch (1 model at a time)", "atomlab population, fast path (NumPy)"} <= names
     for r in rows:
+        if "skipped" in r:
+            # only an optional contender may be skipped, and only because its library is absent
+            assert r["contender"].startswith("JAX") and r["skipped"] == "not installed", r
+            continue
         assert r["models_per_s"] > 0 and r["ratio_to_naive"] > 0
         assert r["peak_rss_mb"] is None or r["peak_rss_mb"] > 0
     md = suite.markdown(result)

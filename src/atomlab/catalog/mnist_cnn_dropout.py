@@ -147,8 +147,9 @@ EXPERIMENT = register_experiment(Experiment(
     hypothesis="Accuracy is highest at a small dropout rate (0.1 in the source) and falls steeply at 0.8 and 0.9.",
     method="A small CNN in the layout of Keras's MNIST example (conv 3x3 1->16, ReLU, max-pool 2, conv 3x3 "
            "16->32, ReLU, max-pool 2, dropout p, dense 1568->64, ReLU, dropout p, dense 64->10; 'same' padding, "
-           "Glorot-uniform weights, zero biases) on MNIST pixels scaled to [0, 1], trained with Adam (lr 0.001) on the cross-entropy "
-           "in batches of 32 (Keras's default) for one epoch per rate, p = 0.0, 0.1, ..., 0.9. Test accuracy "
+           "Glorot-uniform weights, zero biases) on MNIST pixels scaled to [0, 1], trained with Adam "
+           "(lr 0.001) on the cross-entropy in batches of 32 (Keras's default) for one epoch per rate, "
+           "p = 0.0, 0.1, ..., 0.9. Test accuracy "
            "and loss on the whole test set, over seeds.",
     source_conclusion="What I found to be an effective strategy to modify the sample net was have increasingly "
                       "strong dropout layers in the network feeding forward. This seems to have helped a lot in "
