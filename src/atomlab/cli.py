@@ -76,12 +76,37 @@ def _run_one(name: str, args: argparse.Namespace, out: Path):
                           formats=formats, workers=args.workers)
 
 
+def select_experiments(only: list[str], exclude: list[str]) -> list[str]:
+    """Catalog names kept by ``--only`` and ``--exclude``, each matching a name, a source or a tag.
+
+    Examples
+    --------
+    >>> "mnist-cnn" in select_experiments([], ["mnist"])
+    False
+    >>> select_experiments(["004"], ["mnist", "cnn"])
+    ['example-ordering', 'relu-vs-sigmoid-speed', 'xor-depth', 'zero-initialization']
+    """
+    import atomlab
+
+    entries = [atomlab.get_experiment(n) for n in atomlab.experiments()]
+    labels = {e.name: {e.name, e.source, *e.tags} for e in entries}
+    known = sorted(set().union(*labels.values())) if labels else []
+    for value in [*only, *exclude]:
+        if value not in known:
+            raise ConfigError(f"--only/--exclude value {value!r} matches no experiment name, source or tag; "
+                              f"known: {', '.join(known)}")
+    return [e.name for e in entries
+            if (not only or labels[e.name] & set(only)) and not labels[e.name] & set(exclude)]
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     import atomlab
 
     if args.all == bool(args.name):
         raise ConfigError("give one experiment name, or --all" if not args.name else
                           "give either an experiment name or --all, not both")
+    if args.name and (args.only or args.exclude):
+        raise ConfigError("--only and --exclude select entries for --all; with one name, drop them")
     if args.name:
         atomlab.get_experiment(args.name)  # validate the name before any work
         out = Path(args.out) if args.out else Path("runs") / f"{args.name}-{args.scale}"
@@ -92,7 +117,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from atomlab.lab.atlas import write_atlas
 
     root = Path(args.out) if args.out else Path("runs") / f"atlas-{args.scale}"
-    names = atomlab.experiments()
+    names = select_experiments(args.only or [], args.exclude or [])
     failures: dict[str, str] = {}
     start = time.perf_counter()
     workers = args.workers if args.workers else min(2, os.cpu_count() or 1)
@@ -203,6 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?")
     p.add_argument("--all", action="store_true", help="run the whole catalog and write the atlas")
     p.add_argument("--scale", choices=("smoke", "quick", "paper"), default="quick")
+    p.add_argument("--only", action="append", metavar="NAME|SOURCE|TAG",
+                   help="with --all: run only entries with this name, source (000) or tag (repeatable)")
+    p.add_argument("--exclude", action="append", metavar="NAME|SOURCE|TAG",
+                   help="with --all: skip entries with this name, source or tag, e.g. mnist (repeatable)")
     p.add_argument("--seeds", type=int, help="number of seeds per arm")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a setting (repeatable)")
     p.add_argument("--out", help="output directory (default runs/NAME-SCALE)")

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import atomlab
 from atomlab.cli import main
 
 
@@ -48,3 +49,16 @@ def test_run_smoke_writes_report(tmp_path, capsys, monkeypatch):
     for name in ("report.html", "results.csv", "verdict.json"):
         assert (out / name).exists()
     assert list((out / "figures").glob("*.png"))
+
+
+def test_run_all_selection_by_source_tag_and_name(capsys):
+    from atomlab.cli import select_experiments
+
+    everything = select_experiments([], [])
+    no_mnist = select_experiments([], ["mnist"])
+    assert "mnist-cnn" in everything and "mnist-cnn" not in no_mnist and "xor-depth" in no_mnist
+    assert all(atomlab.get_experiment(n).source == "002" for n in select_experiments(["002"], []))
+    assert select_experiments(["xor-depth", "002"], ["002"]) == ["xor-depth"]
+    assert main(["run", "--all", "--only", "00x"]) == 2
+    assert "'00x' matches no experiment name, source or tag" in capsys.readouterr().err
+    assert main(["run", "xor-depth", "--exclude", "mnist"]) == 2

@@ -7,6 +7,7 @@ population engine, so results from the two paths are comparable row for row.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 
@@ -130,9 +131,10 @@ def train_module(model: torch.nn.Module, data: Dataset, train: TrainSpec, *, see
         loss = loss_fn(model(xb), yb).mean()
         if reg is not None:
             loss = loss + train.reg_lambda * reg(_weight_matrices(model))
+        value = float(loss.detach())
         if step == 1:
-            ceiling = DIVERGENCE_FACTOR * max(abs(float(loss)), 1.0)
-        if not torch.isfinite(loss) or float(loss) > ceiling:
+            ceiling = DIVERGENCE_FACTOR * max(abs(value), 1.0)
+        if not math.isfinite(value) or value > ceiling:
             diverged_step = step
             break
         grads = torch.autograd.grad(loss, params)
