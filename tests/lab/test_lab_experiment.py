@@ -119,3 +119,19 @@ def test_redefining_a_user_activation_changes_the_cache_key():
     builtin = Trial({}, 0, DataSpec("moons"), MLPSpec(layers=(4,), activation="relu"), TrainSpec(steps=5))
     assert builtin.key == Trial({}, 0, DataSpec("moons"), MLPSpec(layers=(4,), activation="relu"),
                                 TrainSpec(steps=5)).key
+
+
+def test_a_change_to_the_training_code_changes_the_cache_key(monkeypatch):
+    from atomlab.lab import DataSpec, Trial
+    from atomlab.lab import trial as trial_module
+
+    trial = Trial({}, 0, DataSpec("moons"), MLPSpec(layers=(4,), activation="relu"), TrainSpec(steps=5))
+    before = trial.key
+    monkeypatch.setattr(trial_module, "engine_fingerprint", lambda: "an-edited-optimizer")
+    assert trial.key != before
+    # the fingerprint reads the optimisers' source: the file that held the momentum bug is covered
+    root = trial_module.Path(trial_module.__file__).resolve().parents[1]
+    covered = {p.relative_to(root).as_posix() for part in trial_module.TRAINING_CODE
+               for p in ((root / part).rglob("*.py") if (root / part).is_dir() else root.glob(part))}
+    assert {"nn/optimizers.py", "engine/population.py", "catalog/_mnist_common.py"} <= covered
+    assert "viz/report.py" not in covered and "cli.py" not in covered

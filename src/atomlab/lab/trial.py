@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from atomlab import __version__
@@ -99,16 +101,43 @@ class Trial:
     def key(self) -> str:
         """Stable hash of the config, the package version and any user-registered code it names.
 
-        Built-ins are covered by the version; a function a user registered (an activation, a loss,
-        a data set...) is fingerprinted by its code, so redefining it retrains instead of serving
-        the old result from the cache.
+        Built-ins are covered by the version and by a fingerprint of the code that trains (see
+        :func:`engine_fingerprint`), so fixing a bug in an optimiser retrains instead of serving
+        the old numbers; a function a user registered (an activation, a loss, a data set...) is
+        fingerprinted by its code, so redefining it retrains too.
         """
-        return stable_hash({"trial": self.to_dict(), "version": __version__, "user_code": _user_code(self)})
+        return stable_hash({"trial": self.to_dict(), "version": __version__, "engine": engine_fingerprint(),
+                            "user_code": _user_code(self)})
 
     @property
     def arm(self) -> str:
         """A readable label of the arm: ``"depth=2, function=sine"``."""
         return ", ".join(f"{k}={_fmt(v)}" for k, v in self.levels.items())
+
+
+#: Parts of the package whose code decides what a trial computes; figures, reports, claims and the CLI
+#: are left out so that redrawing or re-judging a run still reuses its trained trials.
+TRAINING_CODE = ("nn", "engine", "data", "scratch", "lab/trial.py", "lab/data.py", "lab/runner.py",
+                 "catalog/_*.py")
+
+
+@functools.cache
+def engine_fingerprint() -> str:
+    """A hash of the source of atomlab's training code (:data:`TRAINING_CODE`), read once per process.
+
+    Examples
+    --------
+    >>> len(engine_fingerprint())
+    16
+    """
+    root = Path(__file__).resolve().parents[1]
+    files: set[Path] = set()
+    for part in TRAINING_CODE:
+        files |= set((root / part).rglob("*.py")) if (root / part).is_dir() else set(root.glob(part))
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _code_fingerprint(obj: Any) -> str:
