@@ -171,3 +171,17 @@ def test_sweep_larger_than_memory_budget_is_split(monkeypatch):
     assert trained == 10 and all(o.rows for o in outs)
     assert max(o.info["population_size"] for o in outs) == 3
     assert all(o.info["population_memory_bytes"] > 0 for o in outs)
+
+
+def test_members_with_different_domains_predict_on_their_own_grid():
+    from atomlab.data import make_dataset
+    from atomlab.engine import grid_axes, population_key
+
+    near = make_dataset("moons", random_state=0, n_train=60, n_test=20)
+    far = make_dataset("moons", random_state=1, n_train=60, n_test=20, noise=0.5)
+    spec, train = MLPSpec(layers=(5,), activation="tanh"), TrainSpec(steps=3, lr=0.1, grid=8)
+    assert population_key(Member(spec, train, 0, near)) != population_key(Member(spec, train, 0, far))
+    no_grid = TrainSpec(steps=3, lr=0.1)
+    assert population_key(Member(spec, no_grid, 0, near)) == population_key(Member(spec, no_grid, 0, far))
+    # the noisier sample spreads wider, so a shared grid would have cut part of its domain off
+    assert np.ptp(grid_axes(far, 8)[0]) > np.ptp(grid_axes(near, 8)[0])

@@ -72,9 +72,16 @@ def member_bytes(member: Member) -> int:
 
 
 def population_key(member: Member) -> tuple:
-    """Members with equal keys can train together in one population."""
+    """Members with equal keys can train together in one population.
+
+    A population predicts on one grid, so members that ask for a prediction grid share a population only
+    when their data gives the same grid (a domain fitted to each seed's sample differs between seeds).
+    """
     d = member.data
-    return (member.model.shape_key(d.input_dim, d.output_dim), member.train.group_key(d.n_train), d.task)
+    grid = None
+    if member.train.grid and d.input_dim in (1, 2):
+        grid = tuple(round(float(v), 12) for axis in grid_axes(d, 2) for v in (axis.min(), axis.max()))
+    return (member.model.shape_key(d.input_dim, d.output_dim), member.train.group_key(d.n_train), d.task, grid)
 
 
 class _Data:
