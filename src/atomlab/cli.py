@@ -155,6 +155,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _init_atlas_worker() -> None:
     import torch
 
+    from atomlab.lab.runner import exit_with_parent
+
+    exit_with_parent()
     torch.set_num_threads(1)
     os.environ["ATOMLAB_WORKERS"] = "1"  # no nested worker pools inside a worker
 

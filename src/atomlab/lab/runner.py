@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
@@ -139,9 +140,30 @@ def _modules_of(trials: Sequence[Trial]) -> set[str] | None:
     return modules
 
 
+def exit_with_parent(poll_seconds: float = 1.0) -> None:
+    """In a worker process: exit as soon as the process that started it is gone.
+
+    A pool's workers outlive a parent killed by a signal (``kill``, a closed terminal, a CI timeout)
+    and would go on training for nobody; a daemon thread watching the parent's pid stops them.
+    Finished trials are already in the cache, so nothing computed is lost.
+    """
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll_seconds)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="atomlab-exit-with-parent", daemon=True).start()
+
+
 def _init_worker(modules: Sequence[str]) -> None:
     import torch
 
+    exit_with_parent()
     torch.set_num_threads(1)
     for mod in modules:
         importlib.import_module(mod)

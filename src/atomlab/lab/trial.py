@@ -117,7 +117,7 @@ class Trial:
 
 #: Parts of the package whose code decides what a trial computes; figures, reports, claims and the CLI
 #: are left out so that redrawing or re-judging a run still reuses its trained trials.
-TRAINING_CODE = ("nn", "engine", "data", "scratch", "lab/trial.py", "lab/data.py", "lab/runner.py",
+TRAINING_CODE = ("nn", "engine", "data", "scratch", "lab/trial.py", "lab/data.py",
                  "catalog/_*.py")
 
 
