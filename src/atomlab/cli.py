@@ -251,7 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("bench", help="time the engine against the alternatives (see docs/benchmarks.md)")
-    p.add_argument("--workload", action="append", help="W or W2 (repeatable; default all)")
+    p.add_argument("--workload", action="append",
+                   help="W, W2 or a catalog entry at paper scale, e.g. activation-functions (repeatable; default: W, "
+                        "W2 and three entries)")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--scale", type=float, default=1.0, help="multiply the epochs (0.01 for a tiny run)")
     p.add_argument("--threads", type=int, default=1, help="intra-op threads in-process")

@@ -27,3 +27,27 @@ def test_flop_count_of_workload():
     # 2-10-10-10-10-2: 340 multiply-adds forward; backward twice that except the input gradient (320)
     assert task.flops_per_model() == 2 * (2 * 340 + 320) * 1000 * task.epochs
     assert P == 64
+
+
+def test_catalog_entry_workload_runs_naive_and_runner_on_the_entry_trials():
+    from atomlab.bench import catalog_bench as CB
+
+    trials = CB.catalog_trials("universal-approximation", "smoke")
+    assert trials and all(t.kind == "population" for t in trials)
+    result = suite.run_suite(["universal-approximation"], repeats=1, scale=0.01, log=lambda m: None)
+    w = result["workloads"]["universal-approximation"]
+    assert w["P"] == len(trials)
+    rows = {r["contender"].split(" (")[0].split(",")[0]: r for r in w["contenders"]}
+    assert set(rows) == {"naive PyTorch", "atomlab runner"} or len(w["contenders"]) == 3
+    assert all(r["models_per_s"] > 0 and r["gflops"] > 0 for r in w["contenders"])
+    assert w["contenders"][0]["ratio_to_naive"] == 1.0
+    assert "universal-approximation" in suite.markdown(result)
+
+
+def test_unknown_workload_lists_the_known_ones():
+    import pytest
+
+    from atomlab.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="W2"):
+        suite.run_suite(["W3"], repeats=1, scale=0.01, log=lambda m: None)

@@ -16,7 +16,7 @@ import torch
 
 from atomlab.bench import contenders as C
 from atomlab.data.dataset import Dataset
-from atomlab.errors import unknown_choice
+from atomlab.errors import ConfigError, unknown_choice
 
 
 def _surface_task(n: int = 1000) -> Dataset:
@@ -96,15 +96,21 @@ def run_suite(workloads: list[str] | None = None, *, repeats: int = 3, scale: fl
     dict
         ``{"machine": ..., "workloads": {name: {"contenders": [...], ...}}}``.
     """
-    names = workloads or list(WORKLOADS)
+    from atomlab.bench import catalog_bench as CB
+
+    names = workloads or [*WORKLOADS, *CB.CATALOG_WORKLOADS]
+    catalog_names = set(__import__("atomlab").experiments())
     for n in names:
-        if n not in WORKLOADS:
-            raise unknown_choice("workload", n, WORKLOADS)
+        if n not in WORKLOADS and n not in catalog_names:
+            raise unknown_choice("workload", n, [*WORKLOADS, *sorted(catalog_names)])
     torch.set_num_threads(threads)
     peak = C.matmul_peak_gflops()
     out: dict[str, Any] = {"machine": machine_info(), "threads": threads, "repeats": repeats, "scale": scale,
                            "matmul_peak_gflops": round(peak, 1), "workloads": {}}
     for wname in names:
+        if wname not in WORKLOADS:
+            out["workloads"][wname] = _run_catalog_entry(wname, repeats=repeats, scale=scale, peak=peak, log=log)
+            continue
         task, P = WORKLOADS[wname](scale)
         selected = [c for c in CONTENDERS if not only or any(o.lower() in c[0].lower() for o in only)]
         times: dict[str, list[float]] = {c[0]: [] for c in selected}
@@ -141,6 +147,51 @@ def run_suite(workloads: list[str] | None = None, *, repeats: int = 3, scale: fl
                                    "arithmetic_bound_models_per_s": peak * 1e9 / task.flops_per_model(),
                                    "contenders": rows}
     return out
+
+
+def _run_catalog_entry(name: str, *, repeats: int, scale: float, peak: float,
+                       log: Callable[[str], None]) -> dict[str, Any]:
+    """One catalog entry's paper-scale trials (smoke scale when ``scale < 1``): naive against the runner."""
+    from atomlab.bench import catalog_bench as CB
+    from atomlab.lab.data import materialize
+
+    entry_scale = "paper" if scale >= 1 else "smoke"
+    trials = CB.catalog_trials(name, entry_scale)
+    if not trials:
+        raise ConfigError(f"catalog entry {name!r} has no population trials to benchmark")
+    datasets = [materialize(t.data) for t in trials]
+    flops = float(np.mean([CB.trial_flops(t, d) for t, d in zip(trials, datasets)]))
+    naive = CB.sample(trials, max(2, len(trials) // 40))
+    naive_data = [materialize(t.data) for t in naive]
+    contenders: list[tuple[str, Callable[[], float], int]] = [
+        (f"naive PyTorch (1 trial at a time, {len(naive)} of {len(trials)})",
+         lambda: CB.naive_one_at_a_time(naive, naive_data), len(naive)),
+        ("atomlab runner, 1 process", lambda: CB.atomlab_runner(trials, workers=1), len(trials)),
+        ("atomlab runner, up to 2 worker processes (its choice)", lambda: CB.atomlab_runner(trials, workers=2),
+         len(trials)),
+    ]
+    rates: dict[str, list[float]] = {c[0]: [] for c in contenders}
+    mem: dict[str, float | None] = {}
+    for r in range(repeats):
+        for cname, fn, count in contenders:
+            _reset_peak_rss()
+            rate = count / fn()
+            rates[cname].append(rate)
+            mem[cname] = max(mem.get(cname) or 0, _peak_rss_mb() or 0)
+            log(f"{name} round {r + 1}: {cname}: {rate:.3f} trials/s")
+    base = statistics.median(rates[contenders[0][0]])
+    rows = []
+    for cname, _, count in contenders:
+        med = statistics.median(rates[cname])
+        rows.append({"contender": cname, "models_per_s": med, "min": min(rates[cname]), "max": max(rates[cname]),
+                     "ratio_to_naive": med / base, "gflops": med * flops / 1e9,
+                     "fraction_of_peak": med * flops / 1e9 / peak, "peak_rss_mb": mem.get(cname),
+                     "models_per_run": count, "runs": repeats})
+    steps = [t.train.total_steps(d.n_train) for t, d in zip(trials, datasets)]
+    return {"description": f"catalog entry `{name}` at {entry_scale} scale: {len(trials)} trials "
+                           f"(every arm and seed), trained as `atomlab run {name} --scale {entry_scale}` trains them.",
+            "P": len(trials), "steps_per_model": int(np.median(steps)), "gflop_per_model": flops / 1e9,
+            "arithmetic_bound_models_per_s": peak * 1e9 / flops, "contenders": rows}
 
 
 def machine_info() -> dict[str, Any]:
