@@ -30,7 +30,7 @@ from atomlab.engine.outcome import Outcome
 from atomlab.engine.population import Member, PopulationTrainer
 from atomlab.lab import DataSpec
 from atomlab.lab.cache import TrialCache
-from atomlab.lab.claims import MIN_SEEDS, Claim, ClaimResult
+from atomlab.lab.claims import MIN_SEEDS, Claim, ClaimResult, current_outcome
 from atomlab.lab.claims import TestResult as ClaimTest  # (a name pytest does not try to collect)
 from atomlab.lab.runner import trial_kinds
 from atomlab.lab.stats import effect_size, mean_ci, seeds_needed, summarize
@@ -140,14 +140,12 @@ if "solo" not in trial_kinds:
 
 # ----- derived per-trial columns --------------------------------------------------------------
 def cached_outcomes(final: pd.DataFrame) -> list[Outcome | None]:
-    """The outcome of every row of ``final``, read back from the trial cache by trial key.
-
-    A claim sees only the final table; the runner has just written every outcome (trained or
-    not) to the default cache, so it is read from there. With a custom ``cache_dir`` the rows are
-    missing and the derived columns stay NaN (the claim then reads inconclusive).
-    """
-    cache = TrialCache()
-    return [cache.get(str(k)) for k in final["trial"]]
+    """The outcome of every row of ``final``: the checked run's own (cache or not), else the trial cache's."""
+    outcomes = [current_outcome(k) for k in final["trial"]]
+    if all(o is not None for o in outcomes):
+        return outcomes
+    cache = TrialCache()  # claims checked outside a run (a test on a saved table)
+    return [o if o is not None else cache.get(str(k)) for o, k in zip(outcomes, final["trial"])]
 
 
 def add_columns(final: pd.DataFrame, derive: Callable[[Outcome], dict[str, float]],

@@ -86,7 +86,8 @@ def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds:
                                    progress=progress, workers=workers)
     final = final_table(trials, outcomes)
     result = Result(exp, cfg, trials, outcomes, tidy_table(trials, outcomes), final)
-    result.verdict, result.claims = check_claims(exp.claims_for(cfg), final)
+    result.verdict, result.claims = check_claims(exp.claims_for(cfg), final,
+                                                 outcomes={t.key: o for t, o in zip(trials, outcomes)})
     result.provenance = provenance(time.perf_counter() - start, trained, len(trials), cfg)
     if out is None and report:
         out = Path("runs") / f"{exp.name}-{scale}"

@@ -10,6 +10,7 @@ excludes zero in the claimed direction, *refuted* when it excludes zero the othe
 
 from __future__ import annotations
 
+import contextvars
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -237,12 +238,33 @@ def _ordered_levels(col: pd.Series) -> list[Any]:
     return list(seen.values())
 
 
-def check_claims(claims: Sequence[Claim], final: pd.DataFrame, *, alpha: float = 0.05) -> tuple[str, list[ClaimResult]]:
+#: While claims are checked: the run's outcomes by trial key, for claims on quantities derived from them.
+_OUTCOMES: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("atomlab_outcomes", default=None)
+
+
+def current_outcome(trial_key: str):
+    """The outcome of trial ``trial_key`` of the run whose claims are being checked (None outside one).
+
+    A claim sees the final table (one row per trial, with its ``trial`` key); a claim about something
+    the table does not hold (weights over training, a settling time) reads the trial's outcome here,
+    whether or not the run used the cache.
+    """
+    outcomes = _OUTCOMES.get()
+    return None if outcomes is None else outcomes.get(str(trial_key))
+
+
+def check_claims(claims: Sequence[Claim], final: pd.DataFrame, *, alpha: float = 0.05,
+                 outcomes: dict[str, Any] | None = None) -> tuple[str, list[ClaimResult]]:
     """Check every claim with a Bonferroni correction over all their tests.
 
-    Returns the overall verdict (combined like a claim's tests) and each claim's result.
+    ``outcomes`` (trial key -> :class:`~atomlab.engine.Outcome`) are what :func:`current_outcome` returns
+    while the claims run. Returns the overall verdict (combined like a claim's tests) and each claim's result.
     """
     m = sum(c.count_tests(final) for c in claims) or 1
     level = 1 - alpha / m
-    results = [c.check(final, level) for c in claims]
+    token = _OUTCOMES.set(outcomes)
+    try:
+        results = [c.check(final, level) for c in claims]
+    finally:
+        _OUTCOMES.reset(token)
     return combine([r.verdict for r in results]), results
