@@ -33,7 +33,7 @@ def provenance(wall: float, trained: int, total: int, cfg: dict[str, Any]) -> di
         "wall_time_s": round(wall, 3), "trials": total, "trials_trained": trained,
         "trials_from_cache": total - trained, "seeds": [cfg["seed"], cfg["seed"] + cfg["seeds"] - 1],
         "command": " ".join(sys.argv) if sys.argv and sys.argv[0] else "",
-        "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"),  # written when the trials are done
     }
 
 
