@@ -141,6 +141,7 @@ def statistics_figure(result, out_dir, arm, formats):
         for ax in fig.axes:
             if not any(len(line.get_xdata()) for line in ax.get_lines()):
                 ax.axis("off")  # a linear layer has no pooling output
+                ax.set_title("")
     return M.save(fig, out_dir, f"statistics-{arm}", f"{LABELS.get(arm, arm)}: min, max, mean and std of each "
                   "layer's weights, biases, net inputs, activations and pooling outputs against iteration (003's "
                   "TensorBoard scalars as small multiples; linear layers have no pooling output); look at how fast "
