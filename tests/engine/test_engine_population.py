@@ -185,3 +185,24 @@ def test_members_with_different_domains_predict_on_their_own_grid():
     assert population_key(Member(spec, no_grid, 0, near)) == population_key(Member(spec, no_grid, 0, far))
     # the noisier sample spreads wider, so a shared grid would have cut part of its domain off
     assert np.ptp(grid_axes(far, 8)[0]) > np.ptp(grid_axes(near, 8)[0])
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "mse"])
+def test_fastpath_matches_autograd_on_padded_data_of_different_sizes(loss, make_blobs):
+    """Full batch over members whose data differ in size: padding is masked out of each member's mean."""
+    from atomlab.engine.population import PopulationTrainer
+
+    data = [make_blobs(seed=s, n=n, classes=3) for s, n in ((1, 30), (2, 75), (3, 50))]
+    spec = MLPSpec(layers=(6, 6), activation="tanh", init="xavier", bias_init="same")
+    train = TrainSpec(steps=20, lr=0.1, batch_size=None, dtype="float64", optimizer="adam", loss=loss,
+                      regularizer="l2", reg_lambda=0.01)
+    members = [Member(spec, train, s, d) for s, d in enumerate(data)]
+    fast = PopulationTrainer(members, device="cpu", use_fastpath=True, backend="torch").run()
+    slow = PopulationTrainer(members, device="cpu", use_fastpath=False).run()
+    for f, s in zip(fast, slow):
+        for k in f.state:
+            np.testing.assert_allclose(f.state[k], s.state[k], atol=1e-10)
+        assert f.rows[-1]["train_loss"] == pytest.approx(s.rows[-1]["train_loss"], abs=1e-10)
+    # and each member is trained on its own data only: alone it ends at the same weights
+    alone = PopulationTrainer(members[:1], device="cpu", use_fastpath=True, backend="torch").run()[0]
+    np.testing.assert_allclose(alone.state["W0"], fast[0].state["W0"], atol=1e-10)

@@ -41,3 +41,24 @@ def test_worker_exits_when_its_parent_is_killed(tmp_path):
     while _alive(child) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(child)
+
+
+def test_wide_full_batch_sweeps_are_split_into_cache_sized_populations():
+    from atomlab.engine import TrainSpec
+    from atomlab.lab import DataSpec, Trial
+    from atomlab.lab.data import materialize
+    from atomlab.lab.runner import CACHE_ELEMENTS, _population_batches
+    from atomlab.nn import MLPSpec
+
+    def sweep(n_train, width):
+        data = DataSpec("moons", {"n_train": n_train, "n_test": 50})
+        trials = [Trial({}, s, data, MLPSpec(layers=(width,), activation="tanh"),
+                        TrainSpec(steps=2, lr=0.1, batch_size=None))
+                  for s in range(12)]
+        return _population_batches(trials, [materialize(t.data) for t in trials])
+
+    small = sweep(200, 10)  # 12 x 200 x 10 elements: one population
+    assert [len(b) for b in small] == [12]
+    wide = sweep(2000, 100)  # 200,000 elements a member: at most CACHE_ELEMENTS per population
+    assert sorted(i for b in wide for i in b) == list(range(12))
+    assert len(wide) > 1 and all(len(b) * 2000 * 100 <= max(CACHE_ELEMENTS, 2000 * 100) for b in wide)

@@ -324,8 +324,9 @@ class PopulationTrainer:
                     diverged_at = torch.as_tensor(div_np)
             else:
                 X, y, mask = data.batch(idx)
-                if fast and mask is None:
-                    loss, grads = fastpath.loss_and_grads(net, X, y, spec.loss, spec.regularizer, reg_lambda)
+                if fast:
+                    loss, grads = fastpath.loss_and_grads(net, X, y, spec.loss, spec.regularizer, reg_lambda,
+                                                          mask=mask)
                 else:
                     out = net.forward(X, train=True)
                     loss = _member_losses(loss_runs, out, y, mask)

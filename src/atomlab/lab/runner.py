@@ -33,6 +33,12 @@ TrialKind = Callable[..., list[Outcome]]
 trial_kinds: Registry[TrialKind] = Registry("trial kind")
 
 MAX_POPULATION = 1024
+#: Most elements in a population's widest activation ([members, batch rows, width]). Past a few MB the
+#: element-wise work of a step runs from main memory instead of the cache: class-imbalance's 38 members of
+#: 1,188 rows x 100 units trained 2x faster as populations of 1 to 4 members (10 s against 20 s), while
+#: width-surfaces' 16 x 1,000 x 20, which is overhead-bound, lost 13% when halved. 2**19 splits the first,
+#: not the second (measured on the 2-core machine, `docs/benchmarks.md`).
+CACHE_ELEMENTS = 2**19
 #: Estimated seconds of training below which a run stays in one process (a worker takes ~2 s to start).
 PARALLEL_MIN_SECONDS = 8.0
 
@@ -82,6 +88,13 @@ def default_workers() -> int:
     return max(1, min(8, os.cpu_count() or 1))
 
 
+def _activation_elements(trials: Sequence[Trial], data: Sequence[Dataset]) -> int:
+    """Elements of one member's widest activation in a step: rows of its batch x widest layer."""
+    rows = max(d.n_train if t.train.full_batch(d.n_train) else t.train.batch_size for t, d in zip(trials, data))
+    width = max(max(t.model.layers, default=1) for t in trials)
+    return max(1, rows * width)
+
+
 def _population_batches(trials: Sequence[Trial], data: Sequence[Dataset], split_into: int = 1) -> list[list[int]]:
     groups: dict[Any, list[int]] = {}
     for i, (t, d) in enumerate(zip(trials, data)):
@@ -94,7 +107,8 @@ def _population_batches(trials: Sequence[Trial], data: Sequence[Dataset], split_
         idx = sorted(idx, key=lambda i: (trials[i].model.activation, trials[i].train.loss))
         # A sweep that would not fit in memory is split into populations that do.
         each = max(member_bytes(Member(trials[i].model, trials[i].train, trials[i].seed, data[i])) for i in idx)
-        size = max(1, min(MAX_POPULATION, budget // max(1, each)))
+        size = max(1, min(MAX_POPULATION, budget // max(1, each), CACHE_ELEMENTS // _activation_elements(
+            [trials[i] for i in idx], [data[i] for i in idx])))
         for s in range(0, len(idx), size):
             batches.append(idx[s:s + size])
     # Too few jobs to keep every worker busy: halve the largest populations (8 members at least).

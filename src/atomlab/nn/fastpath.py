@@ -52,12 +52,16 @@ def supported(net, loss: str, regularizer: str | None, task: str = "classificati
 
 
 def loss_and_grads(net, X: torch.Tensor, y: torch.Tensor, loss: str, regularizer: str | None,
-                   reg_lambda: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
-    """Per-member mean loss ``[P]`` and the gradients of ``net.parameters()`` (same order)."""
+                   reg_lambda: torch.Tensor, mask: torch.Tensor | None = None,
+                   ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """Per-member mean loss ``[P]`` and the gradients of ``net.parameters()`` (same order).
+
+    ``mask`` (``[P, n]``, 1 for real examples and 0 for padding) restricts each member's mean to its own data.
+    """
     act = net.activation_runs[0][0]
     act_back = ACTIVATION_BACKWARD[net.specs[0].activation]
     h = X if X.dim() == 3 else X.unsqueeze(0)
-    inputs, pre, post, masks = [], [], [], []
+    inputs, pre, post, masks = [], [], [], []  # masks: dropout's, one per hidden layer
     with torch.no_grad():
         for i, slot in enumerate(net.slots):
             W, b = net.weights[slot], net.biases[slot]
@@ -73,31 +77,44 @@ def loss_and_grads(net, X: torch.Tensor, y: torch.Tensor, loss: str, regularizer
             nxt = a
             if net.any_dropout:
                 keep = 1 - net.drop_rate
-                mask = (torch.stack([torch.rand(nxt.shape[1:], generator=g, dtype=nxt.dtype)
+                drop = (torch.stack([torch.rand(nxt.shape[1:], generator=g, dtype=nxt.dtype)
                                      for g in net.dropout_generators]).to(nxt.device) >= net.drop_rate) / keep
-                masks.append(mask)
-                nxt = nxt * mask
+                masks.append(drop)
+                nxt = nxt * drop
             h = nxt
         n = z.shape[1]
+        # Each example's weight in its member's mean loss: 1/n, or mask/count when members' data were padded
+        # to a common length (a mask of 0 marks padding).
+        if mask is None:
+            weight = None
+
+            def mean(per_example):
+                return per_example.mean(dim=1)
+        else:
+            weight = (mask / mask.sum(dim=1, keepdim=True)).unsqueeze(-1)
+
+            def mean(per_example):
+                return (per_example * weight[..., 0]).sum(dim=1)
         regression = torch.is_floating_point(y)
         if regression:  # mse on the raw outputs
             target = y.reshape(*y.shape[:-1], n, z.shape[-1]) if y.dim() < 3 else y
             diff = z - target
-            member_loss = diff.square().mean(dim=(1, 2))
-            g = diff * (2.0 / (z.shape[-1] * n))
+            member_loss = mean(diff.square().mean(dim=-1))
+            g = diff * (2.0 / (z.shape[-1] * n)) if weight is None else diff * (weight * (2.0 / z.shape[-1]))
         logp = z.log_softmax(-1)
         probs = logp.exp()
         yy = y if y.dim() == 2 else y.expand(net.P, -1)
         if regression:
             pass
         elif loss == "cross_entropy":
-            member_loss = -logp.gather(-1, yy.unsqueeze(-1)).mean(dim=(1, 2))
-            g = probs.scatter_add(-1, yy.unsqueeze(-1), torch.full_like(probs[..., :1], -1.0)).div_(n)
+            member_loss = mean(-logp.gather(-1, yy.unsqueeze(-1))[..., 0])
+            g = probs.scatter_add(-1, yy.unsqueeze(-1), torch.full_like(probs[..., :1], -1.0))
+            g = g.div_(n) if weight is None else g.mul_(weight)
         else:  # mse on softmax probabilities against one-hot targets
             K = z.shape[-1]
             diff = probs.scatter_add(-1, yy.unsqueeze(-1), torch.full_like(probs[..., :1], -1.0))
-            member_loss = diff.square().mean(dim=(1, 2))
-            gp = diff.mul_(2.0 / (K * n))
+            member_loss = mean(diff.square().mean(dim=-1))
+            gp = diff.mul_(2.0 / (K * n)) if weight is None else diff.mul_(weight * (2.0 / K))
             g = probs * (gp - (gp * probs).sum(-1, keepdim=True))
 
         gW: list[torch.Tensor | None] = [None] * len(net.weights)
