@@ -45,9 +45,11 @@ def save(fig, out_dir: Path, name: str, caption: str, *, main: bool = False, for
     return viz.style.FigureRecord(name=name, path=paths[0], caption=caption, main=main)
 
 
-def _ci_text(values) -> str:
+def _ci_text(values, lower: float = -np.inf, upper: float = np.inf) -> str:
+    """``mean [low, high]``, the interval clipped to the metric's range (an MSE is never below 0)."""
     s = summarize(np.asarray(values, dtype=float))
-    return f"{s['mean']:.3g} [{s['ci_low']:.3g}, {s['ci_high']:.3g}]"
+    lo, hi = np.clip([s["ci_low"], s["ci_high"]], lower, upper)
+    return f"{s['mean']:.3g} [{lo:.3g}, {hi:.3g}]"
 
 
 def level_figure(result, out_dir, *, metric: str, x: str, hue: str | None = None, logx: bool = False,
@@ -110,7 +112,7 @@ def function_fits_figure(result, out_dir, *, titles: dict, formats=("png",)):
                 ax.plot(data.X_train[:, 0], data.y_train, "o", ms=3, color="0.4", label="training points")
                 ax.plot(xs, outcome.artefacts["grid"], color=colors[n], lw=2, label=f"fit (seed {trial.seed})")
                 mses = [o.final.get("train_mse", np.nan) for _, o in pairs]
-                ax.set_title(f"{titles.get(fn, fn)}: MSE {_ci_text(mses)}", fontsize=9)
+                ax.set_title(f"{titles.get(fn, fn)}\nMSE {_ci_text(mses, lower=0.0)}", fontsize=9)
                 ax.set_xlabel("x")
                 if j == 0:
                     ax.set_ylabel("y")
@@ -150,7 +152,7 @@ def surface_grid_figure(result, out_dir, *, rows: str, cols: str, name: str = "s
                 accs = [o.final.get(metric, np.nan) for _, o in pairs]
                 title = (col_title(c) if col_title else f"{c}") if i == 0 else None
                 image = viz.surfaces.plot_surface(ax, xx, yy, grid, true_fn=data.target_fn, title=title)
-                ax.text(0.03, 0.03, f"acc {_ci_text(accs)}", transform=ax.transAxes, fontsize=7,
+                ax.text(0.03, 0.03, f"acc {_ci_text(accs, 0.0, 1.0)}", transform=ax.transAxes, fontsize=7,
                         bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1.5})
                 ax.set_xticks([])
                 ax.set_yticks([])
