@@ -21,7 +21,7 @@ from atomlab.lab.trial import Trial
 
 #: Entries benchmarked by default: a classifier sweep with Adam (000), a long regression sweep
 #: (000) and a full-batch SGD sweep with an L2 penalty (002).
-CATALOG_WORKLOADS = ("activation-functions", "universal-approximation", "width-surfaces")
+CATALOG_WORKLOADS = ("activation-functions", "universal-approximation", "depth-surfaces")
 
 _TORCH_OPTIMIZERS = {"sgd": (torch.optim.SGD, {}), "momentum": (torch.optim.SGD, {"momentum": 0.9}),
                      "adam": (torch.optim.Adam, {}), "rmsprop": (torch.optim.RMSprop, {}),
