@@ -225,7 +225,8 @@ def markdown(result: dict[str, Any]) -> str:
              f"{result['threads']} intra-op thread(s) in-process, {result['repeats']} interleaved rounds "
              f"(median, [min, max]); matmul peak {result['matmul_peak_gflops']} GFLOP/s.", ""]
     for wname, w in result["workloads"].items():
-        lines += [f"### {wname}: {w['description']}", "",
+        title = w["description"] if w["description"].startswith(f"{wname}:") else f"{wname}: {w['description']}"
+        lines += [f"### {title}", "",
                   f"{w['steps_per_model']} steps per model, {w['gflop_per_model']:.3g} GFLOP per model; the "
                   f"arithmetic bound at the measured peak is {w['arithmetic_bound_models_per_s']:.3g} models/s.", "",
                   "| contender | models/s (median [min, max]) | x naive | GFLOP/s | % of peak | peak RSS (MB) |",
