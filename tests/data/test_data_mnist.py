@@ -367,7 +367,8 @@ def _full_mnist_dir() -> Path | None:
     if not os.environ.get("ATOMLAB_DATA"):
         return None
     directory = find_mnist()
-    if directory is None or not str(directory).startswith(os.path.expanduser(os.environ["ATOMLAB_DATA"])):
+    root = Path(os.environ["ATOMLAB_DATA"]).expanduser().resolve()  # scripts/test sets a relative path
+    if directory is None or not Path(directory).resolve().is_relative_to(root):
         return None
     return directory
 
