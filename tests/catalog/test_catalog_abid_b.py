@@ -28,17 +28,8 @@ ENTRIES = {
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
-    """Every entry run once at smoke scale, figures and report included.
-
-    On one intra-op thread: these models are too small to gain from a second one, and on a busy
-    machine a second spinning thread makes them several times slower.
-    """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return {name: atomlab.run(name, scale="smoke", out=tmp_path_factory.mktemp(name)) for name in ENTRIES}
-    finally:
-        torch.set_num_threads(threads)
+    """Every entry run once at smoke scale, figures and report included (on one thread: conftest.py)."""
+    return {name: atomlab.run(name, scale="smoke", out=tmp_path_factory.mktemp(name)) for name in ENTRIES}
 
 
 def _initial(trial):

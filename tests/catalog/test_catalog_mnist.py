@@ -31,17 +31,8 @@ ENTRIES = {
 }
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    """These networks are small: one intra-op thread is faster, and much faster on a busy machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
-def results(tmp_path_factory, _one_thread):
+def results(tmp_path_factory):
     """Every entry run once at smoke scale on the offline subset, report included."""
     return {name: atomlab.run(name, scale="smoke", out=tmp_path_factory.mktemp(name)) for name in ENTRIES}
 

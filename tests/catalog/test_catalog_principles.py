@@ -6,22 +6,11 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 import atomlab
 from atomlab.catalog import _principles_common as P
 from atomlab.catalog.xor_depth import minimal_network
 from atomlab.data import make_dataset
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """These networks are tiny: one intra-op thread is faster, and much faster on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 ENTRIES = {
     # name: (expected arms, figure names)

@@ -7,7 +7,6 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 
 import atomlab
 from atomlab.catalog import scratch_engines
@@ -16,16 +15,6 @@ from atomlab.catalog._scratch_kind import SETTINGS_003, initial_params, moons_da
 from atomlab.engine.population import Member, PopulationTrainer
 from atomlab.lab import experiments
 from atomlab.lab.data import materialize
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """These networks are tiny: one intra-op thread is faster, and much faster on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 ENTRIES = {
     # name: (expected arms at smoke scale, figures)

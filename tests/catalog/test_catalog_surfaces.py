@@ -23,17 +23,6 @@ ENTRIES = {
 }
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    """Tiny populations run fastest on one intra-op thread (two threads fight on a busy 2-core box)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     """Every entry run once at smoke scale (figures and report included)."""
