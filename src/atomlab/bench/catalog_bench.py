@@ -38,11 +38,11 @@ def catalog_trials(name: str, scale: str = "paper") -> list[Trial]:
 
 def trial_flops(trial: Trial, data: Dataset) -> float:
     """Multiply-adds x 2 of the trial's forward and backward passes over its whole training."""
-    dims = [data.input_dim, *trial.model.layers, data.output_dim]
-    macs = sum(a * b for a, b in zip(dims[:-1], dims[1:]))
-    input_grad = sum(a * b for a, b in zip(dims[1:-1], dims[2:]))
+    from atomlab.bench.contenders import mlp_flops_per_example
+
     batch = data.n_train if trial.train.full_batch(data.n_train) else trial.train.batch_size
-    return 2.0 * (2 * macs + input_grad) * batch * trial.train.total_steps(data.n_train)
+    dims = [data.input_dim, *trial.model.layers, data.output_dim]
+    return mlp_flops_per_example(dims) * batch * trial.train.total_steps(data.n_train)
 
 
 def naive_one_at_a_time(trials: Sequence[Trial], datasets: Sequence[Dataset]) -> float:

@@ -136,17 +136,22 @@ def run_suite(workloads: list[str] | None = None, *, repeats: int = 3, scale: fl
             if not rates:
                 rows.append({"contender": cname, "skipped": skipped.get(cname, "no runs")})
                 continue
-            med = statistics.median(rates)
-            gflops = med * task.flops_per_model() / 1e9
-            rows.append({"contender": cname, "models_per_s": med, "min": min(rates), "max": max(rates),
-                         "ratio_to_naive": med / base if base else None, "gflops": gflops,
-                         "fraction_of_peak": gflops / peak, "peak_rss_mb": mem.get(cname),
-                         "models_per_run": count(P), "runs": len(rates)})
+            rows.append(_row(cname, rates, base, task.flops_per_model(), peak, mem.get(cname), count(P)))
         out["workloads"][wname] = {"description": WORKLOADS[wname].__doc__, "P": P, "steps_per_model": task.steps,
                                    "gflop_per_model": task.flops_per_model() / 1e9,
                                    "arithmetic_bound_models_per_s": peak * 1e9 / task.flops_per_model(),
                                    "contenders": rows}
     return out
+
+
+def _row(contender: str, rates: list[float], base: float | None, flops: float, peak: float,
+         peak_rss_mb: float | None, models_per_run: int) -> dict[str, Any]:
+    """One contender's line of a workload table: median rate, spread, ratio to naive, GFLOP/s, memory."""
+    med = statistics.median(rates)
+    gflops = med * flops / 1e9
+    return {"contender": contender, "models_per_s": med, "min": min(rates), "max": max(rates),
+            "ratio_to_naive": med / base if base else None, "gflops": gflops, "fraction_of_peak": gflops / peak,
+            "peak_rss_mb": peak_rss_mb, "models_per_run": models_per_run, "runs": len(rates)}
 
 
 def _run_catalog_entry(name: str, *, repeats: int, scale: float, peak: float,
@@ -180,13 +185,7 @@ def _run_catalog_entry(name: str, *, repeats: int, scale: float, peak: float,
             mem[cname] = max(mem.get(cname) or 0, _peak_rss_mb() or 0)
             log(f"{name} round {r + 1}: {cname}: {rate:.3f} trials/s")
     base = statistics.median(rates[contenders[0][0]])
-    rows = []
-    for cname, _, count in contenders:
-        med = statistics.median(rates[cname])
-        rows.append({"contender": cname, "models_per_s": med, "min": min(rates[cname]), "max": max(rates[cname]),
-                     "ratio_to_naive": med / base, "gflops": med * flops / 1e9,
-                     "fraction_of_peak": med * flops / 1e9 / peak, "peak_rss_mb": mem.get(cname),
-                     "models_per_run": count, "runs": repeats})
+    rows = [_row(cname, rates[cname], base, flops, peak, mem.get(cname), count) for cname, _, count in contenders]
     steps = [t.train.total_steps(d.n_train) for t, d in zip(trials, datasets)]
     return {"description": f"catalog entry `{name}` at {entry_scale} scale: {len(trials)} trials "
                            f"(every arm and seed), trained as `atomlab run {name} --scale {entry_scale}` trains them.",
