@@ -287,3 +287,42 @@ def test_transforms_chain_and_record_their_history(pool):
     assert [t["transform"] for t in more.params["transforms"]][2:] == [
         "standardize", "random_labels", "add_dummy_dimensions", "pca"]
     json.dumps(more.params)
+
+
+def test_materialize_builds_a_shared_prefix_once(monkeypatch):
+    from atomlab.lab import DataSpec
+    from atomlab.lab import data as lab_data
+
+    lab_data._register_builtin_transforms()
+    calls = []
+    original = lab_data.transforms.get("add_dummy_dimensions")
+
+    def counting(ds, **kwargs):
+        calls.append(kwargs["n_dummy"])
+        return original(ds, **kwargs)
+
+    monkeypatch.setitem(lab_data.transforms._entries, "add_dummy_dimensions", counting)
+    monkeypatch.setattr(lab_data, "_cache", type(lab_data._cache)())
+    base = DataSpec("gaussian_mixture", {"n_features": 4, "n": 60, "test_size": 0.25}, seed=7,
+                    transforms=(("add_dummy_dimensions", {"n_dummy": 6}),))
+    pcas = [DataSpec(base.name, base.params, base.seed, base.transforms + (("pca", {"n_components": k}),))
+            for k in (1, 3, 5)]
+    built = [lab_data.materialize(s) for s in pcas]
+    assert calls == [6]  # the rotation of the shared prefix was drawn once for three PCA settings
+    assert [d.input_dim for d in built] == [1, 3, 5]
+    # the same numbers as building each spec from scratch
+    monkeypatch.setattr(lab_data, "_cache", type(lab_data._cache)())
+    again = lab_data.materialize(pcas[1])
+    assert np.array_equal(again.X_train, built[1].X_train) and calls == [6, 6]
+
+
+def test_materialize_cache_is_bounded_by_bytes(monkeypatch):
+    from atomlab.lab import DataSpec
+    from atomlab.lab import data as lab_data
+
+    monkeypatch.setattr(lab_data, "_cache", type(lab_data._cache)())
+    first = lab_data.materialize(DataSpec("moons", {"n_train": 100, "n_test": 10}, seed=0))
+    monkeypatch.setattr(lab_data, "CACHE_BYTES", int(1.5 * lab_data._nbytes(first)))
+    for s in range(1, 4):
+        lab_data.materialize(DataSpec("moons", {"n_train": 100, "n_test": 10}, seed=s))
+    assert len(lab_data._cache) == 1  # only the most recent fits

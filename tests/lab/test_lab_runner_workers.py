@@ -62,3 +62,39 @@ def test_wide_full_batch_sweeps_are_split_into_cache_sized_populations():
     wide = sweep(2000, 100)  # 200,000 elements a member: at most CACHE_ELEMENTS per population
     assert sorted(i for b in wide for i in b) == list(range(12))
     assert len(wide) > 1 and all(len(b) * 2000 * 100 <= max(CACHE_ELEMENTS, 2000 * 100) for b in wide)
+
+
+def test_worker_processes_give_the_outcomes_of_one_process(monkeypatch):
+    import numpy as np
+
+    from atomlab.engine import TrainSpec
+    from atomlab.lab import DataSpec, Trial, runner
+    from atomlab.lab.cache import TrialCache
+    from atomlab.nn import MLPSpec
+
+    trials = [Trial({"w": w}, s, DataSpec("moons", {"n_train": 40, "n_test": 20}, seed=s),
+                    MLPSpec(layers=(w,), activation="tanh"), TrainSpec(steps=20, lr=0.1, batch_size=8))
+              for w in (3, 5) for s in range(3)]
+    serial, _ = runner.run_trials(trials, cache=TrialCache(enabled=False), workers=1)
+    shipped = []
+    monkeypatch.setattr(runner, "PARALLEL_MIN_SECONDS", 0.0)
+    original = runner._shippable
+    monkeypatch.setattr(runner, "_shippable", lambda data: shipped.append(len(data)) or original(data))
+    parallel, trained = runner.run_trials(trials, cache=TrialCache(enabled=False), workers=2)
+    assert trained == len(trials) and sum(shipped) == len(trials)  # every job took its data along
+    for a, b in zip(serial, parallel):
+        assert [r["train_loss"] for r in a.rows] == [r["train_loss"] for r in b.rows]
+        assert all(np.array_equal(a.state[k], b.state[k]) for k in a.state)
+
+
+def test_only_small_picklable_data_is_shipped_to_workers(monkeypatch):
+    import dataclasses
+
+    from atomlab.data import make_dataset
+    from atomlab.lab import runner
+
+    data = make_dataset("moons", random_state=0, n_train=40, n_test=20)
+    assert runner._shippable([data]) == [data]
+    assert runner._shippable([dataclasses.replace(data, target_fn=lambda X: X)]) is None  # lambdas do not pickle
+    monkeypatch.setattr(runner, "SHIP_DATA_BYTES", data.X_train.nbytes)
+    assert runner._shippable([data]) is None

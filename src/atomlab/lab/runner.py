@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import pickle
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -39,6 +40,10 @@ MAX_POPULATION = 1024
 #: width-surfaces' 16 x 1,000 x 20, which is overhead-bound, lost 13% when halved. 2**19 splits the first,
 #: not the second (measured on the 2-core machine, `docs/benchmarks.md`).
 CACHE_ELEMENTS = 2**19
+#: Data sets up to this many bytes in all travel to a worker with its job instead of being rebuilt there: the
+#: parent has built them already to plan the jobs, and rebuilding repeats work such as pca-dummy-dimensions'
+#: 2,000-dimensional random rotations. Larger ones (MNIST) load faster from disk than through a pipe.
+SHIP_DATA_BYTES = 64 * 2**20
 #: Estimated seconds of training below which a run stays in one process (a worker takes ~2 s to start).
 PARALLEL_MIN_SECONDS = 8.0
 
@@ -184,9 +189,12 @@ def _init_worker(modules: Sequence[str]) -> None:
     importlib.import_module("atomlab.catalog")
 
 
-def _run_job(kind: str, trials: list[Trial], device: str) -> list[Outcome]:
-    """Train one job (a population, or one trial of another kind) in this process."""
-    data = [materialize(t.data) for t in trials]
+def _run_job(kind: str, trials: list[Trial], device: str, data: list[Dataset] | None = None) -> list[Outcome]:
+    """Train one job (a population, or one trial of another kind) in this process.
+
+    ``data`` are the trials' data sets when the caller has them; else they are built here.
+    """
+    data = [materialize(t.data) for t in trials] if data is None else data
     if kind == "population":
         members = [Member(t.model, t.train, t.seed, d) for t, d in zip(trials, data)]
         outs = PopulationTrainer(members, device=device).run()
@@ -196,6 +204,17 @@ def _run_job(kind: str, trials: list[Trial], device: str) -> list[Outcome]:
         if d.note:
             o.info.setdefault("data_note", d.note)
     return outs
+
+
+def _shippable(data: list[Dataset]) -> list[Dataset] | None:
+    """``data`` if it is small enough to send to a worker and can be pickled, else None (rebuild it there)."""
+    if sum(sum(getattr(a, "nbytes", 0) for a in (d.X_train, d.X_test)) for d in data) > SHIP_DATA_BYTES:
+        return None
+    try:
+        pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return None  # e.g. a target function defined in a notebook
+    return data
 
 
 def run_trials(trials: Sequence[Trial], *, cache: TrialCache, device: str = "auto", progress: bool = False,
@@ -248,14 +267,15 @@ def run_trials(trials: Sequence[Trial], *, cache: TrialCache, device: str = "aut
         ctx = multiprocessing.get_context("spawn")  # fork is unsafe after torch's thread pools start
         with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx,
                                  initializer=_init_worker, initargs=(sorted(modules),)) as pool:
-            futures = {pool.submit(_run_job, kind, [trials[i] for i in idx], device): idx for kind, idx in jobs}
+            futures = {pool.submit(_run_job, kind, [trials[i] for i in idx], device,
+                                   _shippable([data[i] for i in idx])): idx for kind, idx in jobs}
             for fut in as_completed(futures):
                 finish(futures[fut], fut.result())
     else:
         for kind, idx in jobs:
             if log:
                 log(f"{kind} job of {len(idx)}")
-            finish(idx, _run_job(kind, [trials[i] for i in idx], device))
+            finish(idx, _run_job(kind, [trials[i] for i in idx], device, [data[i] for i in idx]))
     if bar is not None:
         bar.close()
     return outcomes, len(missing)  # type: ignore[return-value]
