@@ -110,3 +110,24 @@ def test_bound_and_equivalent_claims():
     assert Bound("m", 0.5, direction="at_least", where={"x": "b"}).check(final, 0.95).verdict == "supported"
     assert Equivalent("acc", {"x": "a"}, {"x": "b"}, margin=0.05).check(final, 0.95).verdict == "supported"
     assert Equivalent("m", {"x": "a"}, {"x": "b"}, margin=0.05).check(final, 0.95).verdict == "refuted"
+
+
+def test_scratch_trials_train_in_stacks_as_they_would_alone():
+    from atomlab.lab.cache import TrialCache
+    from atomlab.lab.runner import run_trials
+
+    cfg = dict(SETTINGS_003)
+    trials = [scratch_trial({}, s, moons_data(cfg, s), [3, 3], act, passes=40, lr=2.0, reg_lambda=5e-5,
+                            record_every=20, grid=6, engine=engine)
+              for act in ("tanh", "relu") for engine in ("scratch", "scratch0") for s in range(3)
+              if not (engine == "scratch0" and act == "tanh")]
+    outs, trained = run_trials(trials, cache=TrialCache(enabled=False), workers=1)
+    assert trained == len(trials) and {o.info["population_size"] for o in outs} == {3}
+    for trial, out in zip(trials, outs):  # the trial alone: a stack of one
+        relu0 = 0.0 if trial.kind == "scratch_relu0" else 1.0
+        alone = train_scratch(trial, materialize(trial.data), relu_grad_at_zero=relu0)
+        assert alone.info["population_size"] == 1 and out.info["engine"] == alone.info["engine"]
+        assert out.rows == alone.rows and np.array_equal(out.artefacts["grid"], alone.artefacts["grid"])
+        assert all(np.array_equal(out.state[k], alone.state[k]) for k in alone.state)
+    relu = [o for t, o in zip(trials, outs) if t.model.activation == "relu"]
+    assert any(a.rows[-1]["train_loss"] != b.rows[-1]["train_loss"] for a, b in zip(relu[:3], relu[3:]))

@@ -51,6 +51,7 @@ from atomlab.lab import DataSpec, Trial, register_trial_kind
 from atomlab.lab.data import transforms
 from atomlab.nn import MLPSpec
 from atomlab.scratch import ACTIVATIONS, Activation, DeepNet, cross_entropy, problem_set_hyperparameters
+from atomlab.scratch.stack import DeepNetStack
 
 #: ``engine`` setting -> trial kind. ``nudged`` is the scratch engine started from the same weights
 #: but one: ``W1[0, 0]`` is multiplied by ``1 + NUDGE``, a change of a few units in the last place.
@@ -67,6 +68,11 @@ BLOBS_BOX = ((-14.0, 14.0), (-14.0, 14.0))
 SETTINGS_003 = {"n_train": 200, "n_test": 200, "noise": 0.2, "lr": HYPER_003["lr"],
                 "reg_lambda": HYPER_003["reg_lambda"], "passes": 20000, "grid": 200, "engine": "scratch",
                 "seeds": 10}
+#: Most elements in a stack's widest activation (members x points x widest layer): measured on 003's
+#: networks, a pass costs per member 85 us alone and 29-38 us in stacks of 10 to 40 three-unit networks,
+#: but past about 10^5 elements (10 networks of 50 units on 200 points) a stack was 2x slower than one at a
+#: time, its arrays no longer in the cache.
+STACK_ELEMENTS = 2**16
 SCALES_003 = {"smoke": {"passes": 300, "grid": 40, "seeds": 2},
               "quick": {"passes": 3000, "grid": 120, "seeds": 6}}
 
@@ -214,14 +220,12 @@ def _drelu_torch(z: np.ndarray) -> np.ndarray:
     return (z > 0).astype(z.dtype)
 
 
-def train_scratch(trial: Trial, data: Dataset, *, nudge: float = 0.0, relu_grad_at_zero: float = 1.0) -> Outcome:
-    """Train one trial with :class:`atomlab.scratch.DeepNet` and record what the population engine records.
+#: ReLU with PyTorch's derivative; one object, so that every scratch0 member of a stack has the same activation.
+RELU_TORCH = Activation("relu", ACTIVATIONS["relu"].f, _drelu_torch)
 
-    ``nudge`` multiplies the first initial weight by ``1 + nudge`` (the ``nudged`` engine);
-    ``relu_grad_at_zero=0`` uses PyTorch's ReLU'(0) (the ``scratch0`` engine).
-    """
-    _check_recipe(trial)
-    start = time.perf_counter()
+
+def _initial_net(trial: Trial, data: Dataset, nudge: float, relu_grad_at_zero: float) -> DeepNet:
+    """The trial's DeepNet from the initial weights every engine shares."""
     m, t = trial.model, trial.train
     sizes = [data.input_dim, *m.layers, data.output_dim]
     net = DeepNet(sizes, m.activation, seed=trial.seed, reg_lambda=2 * t.reg_lambda, dtype=np.float64)
@@ -229,34 +233,102 @@ def train_scratch(trial: Trial, data: Dataset, *, nudge: float = 0.0, relu_grad_
     weights[0][0, 0] *= 1.0 + nudge
     net.set_params(weights, biases)
     if m.activation == "relu" and relu_grad_at_zero == 0.0:
-        net.act = Activation("relu", net.act.f, _drelu_torch)
-    X, y = np.asarray(data.X_train, dtype=np.float64), np.asarray(data.y_train)
-    rows = [_row(0, _metrics(net.predict_proba, data))]
-    ceiling = DIVERGENCE_FACTOR * max(abs(rows[0]["train_loss"]), 1.0)
-    diverged: int | None = None
+        net.act = RELU_TORCH
+    return net
+
+
+def stack_size(n_train: int, widths: Sequence[int]) -> int:
+    """How many networks one :class:`~atomlab.scratch.DeepNetStack` holds: its widest activation at most
+    :data:`STACK_ELEMENTS` elements, so a pass's element-wise work stays in the cache.
+
+    Examples
+    --------
+    >>> stack_size(200, [3, 3]), stack_size(200, [50]), stack_size(100_000, [3])
+    (109, 6, 1)
+    """
+    return max(1, STACK_ELEMENTS // max(1, n_train * max(widths, default=1)))
+
+
+def train_scratch_group(trials: Sequence[Trial], datasets: Sequence[Dataset], *, nudge: float = 0.0,
+                        relu_grad_at_zero: float = 1.0) -> list[Outcome]:
+    """Train trials that differ only in seed and data with :class:`atomlab.scratch.DeepNetStack`.
+
+    Each member records what the population engine records, and trains exactly as
+    :class:`~atomlab.scratch.DeepNet` alone would (a stack's members never mix). ``nudge`` multiplies
+    each member's first initial weight by ``1 + nudge`` (the ``nudged`` engine); ``relu_grad_at_zero=0``
+    uses PyTorch's ReLU'(0) (the ``scratch0`` engine).
+    """
+    for trial in trials:
+        _check_recipe(trial)
+    t = trials[0].train
+    if any((x.model, x.train) != (trials[0].model, t) for x in trials) or len({d.n_train for d in datasets}) > 1:
+        raise ConfigError("a scratch group needs one model, one recipe and one training-set size")
+    start = time.perf_counter()
+    nets = [_initial_net(trial, d, nudge, relu_grad_at_zero) for trial, d in zip(trials, datasets)]
+    stack = DeepNetStack(nets)  # the nets now view the stack's parameters
+    X = np.stack([np.asarray(d.X_train, dtype=np.float64) for d in datasets])
+    y = np.stack([np.asarray(d.y_train) for d in datasets])
+    rows = [[_row(0, _metrics(net.predict_proba, d))] for net, d in zip(nets, datasets)]
+    ceilings = [DIVERGENCE_FACTOR * max(abs(r[0]["train_loss"]), 1.0) for r in rows]
+    diverged: list[int | None] = [None] * len(nets)
     done = 0
-    for target in t.record_steps(data.n_train)[1:]:
-        # DeepNet.fit is plain gradient descent; fitting in chunks between record steps takes the same
-        # steps as one long fit and lets us record accuracy, which DeepNet's history_ does not keep.
-        net.fit(X, y, num_passes=target - done, lr=t.lr, record_every=target - done)
-        if net.diverged_at_ is not None:
-            diverged = done + max(net.diverged_at_, 1)
-            break
+    for target in t.record_steps(datasets[0].n_train)[1:]:
+        # Plain gradient descent in chunks between record steps takes the same steps as one long fit and
+        # lets us record accuracy. A diverged member keeps its slice of the stack busy but reaches nobody.
+        stack.fit(X, y, num_passes=target - done, lr=t.lr, record_every=target - done)
+        for k, (net, d) in enumerate(zip(nets, datasets)):
+            if diverged[k] is not None:
+                continue
+            if stack.diverged_at_[k] >= 0:
+                diverged[k] = done + max(int(stack.diverged_at_[k]), 1)
+                continue
+            row = _row(target, _metrics(net.predict_proba, d))
+            if not np.isfinite(row["train_loss"]) or row["train_loss"] > ceilings[k]:
+                diverged[k] = target
+            else:
+                rows[k].append(row)
         done = target
-        row = _row(done, _metrics(net.predict_proba, data))
-        if not np.isfinite(row["train_loss"]) or row["train_loss"] > ceiling:
-            diverged = done
+        if all(step is not None for step in diverged):
             break
-        rows.append(row)
-    artefacts = {}
-    if t.grid and data.input_dim == 2 and diverged is None:
-        artefacts["grid"] = grid_probabilities(net.predict_proba, data, t.grid)
-    weights, biases = net.get_params()
-    state = {f"W{k}": w for k, w in enumerate(weights)} | {f"b{k}": b for k, b in enumerate(biases)}
-    return Outcome(rows=rows, diverged_step=diverged, state=state, artefacts=artefacts,
-                   wall_time=time.perf_counter() - start,
-                   info={"engine": "nudged" if nudge else ("scratch0" if relu_grad_at_zero == 0.0 else "scratch"),
-                         "steps": t.total_steps(data.n_train), "device": "cpu (numpy)"})
+    engine = "nudged" if nudge else ("scratch0" if relu_grad_at_zero == 0.0 else "scratch")
+    wall = (time.perf_counter() - start) / len(nets)
+    outcomes = []
+    for net, d, r, div in zip(nets, datasets, rows, diverged):
+        artefacts = {}
+        if t.grid and d.input_dim == 2 and div is None:
+            artefacts["grid"] = grid_probabilities(net.predict_proba, d, t.grid)
+        weights, biases = net.get_params()
+        state = {f"W{k}": w for k, w in enumerate(weights)} | {f"b{k}": b for k, b in enumerate(biases)}
+        outcomes.append(Outcome(rows=r, diverged_step=div, state=state, artefacts=artefacts, wall_time=wall,
+                                info={"engine": engine, "steps": t.total_steps(d.n_train), "device": "cpu (numpy)",
+                                      "population_size": len(nets)}))
+    return outcomes
+
+
+def train_scratch(trial: Trial, data: Dataset, *, nudge: float = 0.0, relu_grad_at_zero: float = 1.0) -> Outcome:
+    """Train one trial with :class:`atomlab.scratch.DeepNet` (a group of one; see :func:`train_scratch_group`)."""
+    return train_scratch_group([trial], [data], nudge=nudge, relu_grad_at_zero=relu_grad_at_zero)[0]
+
+
+def scratch_group_key(trial: Trial, data: Dataset) -> Any:
+    """Scratch trials with equal keys (same network, recipe and data sizes) may train in one stack."""
+    return (repr(trial.model), repr(trial.train), data.n_train, data.input_dim, data.output_dim)
+
+
+def _in_stacks(trials: Sequence[Trial], datasets: Sequence[Dataset], **engine: float) -> list[Outcome]:
+    """Train ``trials`` in stacks of equal networks, at most :func:`stack_size` members each."""
+    groups: dict[Any, list[int]] = {}
+    for i, (t, d) in enumerate(zip(trials, datasets)):
+        groups.setdefault(scratch_group_key(t, d), []).append(i)
+    outcomes: list[Outcome | None] = [None] * len(trials)
+    for idx in groups.values():
+        size = stack_size(datasets[idx[0]].n_train, trials[idx[0]].model.layers)
+        for s in range(0, len(idx), size):
+            chunk = idx[s:s + size]
+            outs = train_scratch_group([trials[i] for i in chunk], [datasets[i] for i in chunk], **engine)
+            for i, o in zip(chunk, outs):
+                outcomes[i] = o
+    return outcomes  # type: ignore[return-value]
 
 
 def train_autograd(trial: Trial, data: Dataset, *, device: str = "cpu") -> Outcome:
@@ -277,22 +349,22 @@ def train_autograd(trial: Trial, data: Dataset, *, device: str = "cpu") -> Outco
     return out
 
 
-@register_trial_kind("scratch", overwrite=True)
+@register_trial_kind("scratch", overwrite=True, group_by=scratch_group_key)
 def run_scratch(trials: Sequence[Trial], datasets: Sequence[Dataset], *, device: str = "cpu") -> list[Outcome]:
-    """Trial kind ``scratch``: each trial trained by :class:`atomlab.scratch.DeepNet` (NumPy, CPU)."""
-    return [train_scratch(t, d) for t, d in zip(trials, datasets)]
+    """Trial kind ``scratch``: :class:`atomlab.scratch.DeepNet` (NumPy, CPU), equal networks stacked."""
+    return _in_stacks(trials, datasets)
 
 
-@register_trial_kind("scratch_nudged", overwrite=True)
+@register_trial_kind("scratch_nudged", overwrite=True, group_by=scratch_group_key)
 def run_nudged(trials: Sequence[Trial], datasets: Sequence[Dataset], *, device: str = "cpu") -> list[Outcome]:
     """Trial kind ``scratch_nudged``: the scratch engine from the trial's weights with ``W1[0, 0] * (1 + 1e-15)``."""
-    return [train_scratch(t, d, nudge=NUDGE) for t, d in zip(trials, datasets)]
+    return _in_stacks(trials, datasets, nudge=NUDGE)
 
 
-@register_trial_kind("scratch_relu0", overwrite=True)
+@register_trial_kind("scratch_relu0", overwrite=True, group_by=scratch_group_key)
 def run_relu0(trials: Sequence[Trial], datasets: Sequence[Dataset], *, device: str = "cpu") -> list[Outcome]:
     """Trial kind ``scratch_relu0``: the scratch engine with PyTorch's ReLU'(0) = 0."""
-    return [train_scratch(t, d, relu_grad_at_zero=0.0) for t, d in zip(trials, datasets)]
+    return _in_stacks(trials, datasets, relu_grad_at_zero=0.0)
 
 
 @register_trial_kind("scratch_autograd", overwrite=True)

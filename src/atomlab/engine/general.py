@@ -108,6 +108,7 @@ def train_module(model: torch.nn.Module, data: Dataset, train: TrainSpec, *, see
     lr = torch.tensor(train.lr, dtype=dtype, device=dev)
     loss_fn = get_loss(train.loss)
     reg = regularizers.get(train.regularizer) if train.regularizer else None
+    penalised = _weight_matrices(model)  # looked up once: walking the modules every step cost 10% of it
     record_at = set(train.record_steps(data.n_train))
     per_epoch = train.steps_per_epoch(data.n_train)
     rows: list[dict] = []
@@ -130,7 +131,7 @@ def train_module(model: torch.nn.Module, data: Dataset, train: TrainSpec, *, see
             xb, yb = X_train[i], y_train[i]
         loss = loss_fn(model(xb), yb).mean()
         if reg is not None:
-            loss = loss + train.reg_lambda * reg(_weight_matrices(model))
+            loss = loss + train.reg_lambda * reg(penalised)
         value = float(loss.detach())
         if step == 1:
             ceiling = DIVERGENCE_FACTOR * max(abs(value), 1.0)

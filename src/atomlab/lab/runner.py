@@ -32,6 +32,9 @@ from atomlab.registry import Registry
 #: ``run(trials, datasets, *, device) -> list[Outcome]`` for trials of a non-population kind.
 TrialKind = Callable[..., list[Outcome]]
 trial_kinds: Registry[TrialKind] = Registry("trial kind")
+#: ``group_by(trial, data) -> key`` of the kinds that train several trials in one call: the runner hands
+#: trials with equal keys to one call (one job), as it does a population's members.
+trial_kind_groups: dict[str, Callable[[Trial, Dataset], Any]] = {}
 
 MAX_POPULATION = 1024
 #: Most elements in a population's widest activation ([members, batch rows, width]). Past a few MB the
@@ -61,13 +64,26 @@ def estimated_seconds(jobs: Sequence[tuple[str, list[int]]], work: dict[int, int
     return total
 
 
-def register_trial_kind(name: str, *, overwrite: bool = False):
+def register_trial_kind(name: str, *, overwrite: bool = False,
+                        group_by: Callable[[Trial, Dataset], Any] | None = None):
     """Register a function that trains trials of kind ``name``.
 
     It is called as ``fn(trials, datasets, device=...)`` with lists of equal length and returns
-    one :class:`~atomlab.engine.Outcome` per trial.
+    one :class:`~atomlab.engine.Outcome` per trial. By default the runner calls it with one trial at
+    a time; with ``group_by``, with every trial whose ``group_by(trial, data)`` is equal (a kind that
+    vectorises over seeds, as the scratch network's stacks do).
     """
-    return trial_kinds.register(name, overwrite=overwrite)
+    register = trial_kinds.register(name, overwrite=overwrite)
+
+    def decorator(fn: TrialKind) -> TrialKind:
+        register(fn)
+        if group_by is None:
+            trial_kind_groups.pop(name, None)
+        else:
+            trial_kind_groups[name] = group_by
+        return fn
+
+    return decorator
 
 
 def memory_budget() -> int:
@@ -116,14 +132,34 @@ def _population_batches(trials: Sequence[Trial], data: Sequence[Dataset], split_
             [trials[i] for i in idx], [data[i] for i in idx])))
         for s in range(0, len(idx), size):
             batches.append(idx[s:s + size])
-    # Too few jobs to keep every worker busy: halve the largest populations (8 members at least).
+    return _halve_for_workers(batches, split_into, smallest=8)
+
+
+def _halve_for_workers(batches: list[list[int]], split_into: int, smallest: int) -> list[list[int]]:
+    """Too few jobs to keep every worker busy: halve the largest (into jobs of ``smallest`` at least)."""
     while len(batches) < split_into:
         batches.sort(key=len, reverse=True)
-        if len(batches[0]) < 16:
+        if not batches or len(batches[0]) < 2 * smallest:
             break
         big = batches.pop(0)
         batches += [big[: len(big) // 2], big[len(big) // 2:]]
     return batches
+
+
+def _kind_batches(trials: Sequence[Trial], data: Sequence[Dataset], split_into: int = 1
+                  ) -> list[tuple[str, list[int]]]:
+    """Jobs of non-population trials: one trial each, or one group each for kinds with a ``group_by``."""
+    singles, groups = [], {}
+    for i, (t, d) in enumerate(zip(trials, data)):
+        group_by = trial_kind_groups.get(t.kind)
+        if group_by is None:
+            singles.append((t.kind, [i]))
+        else:
+            groups.setdefault((t.kind, group_by(t, d)), []).append(i)
+    kinds = {tuple(idx): kind for (kind, _), idx in groups.items()}
+    batches = _halve_for_workers([list(idx) for idx in kinds], max(1, split_into - len(singles)), smallest=2)
+    kind_of = {i: kind for idx, kind in kinds.items() for i in idx}
+    return singles + [(kind_of[b[0]], b) for b in batches]
 
 
 def _work(trial: Trial, data: Dataset) -> int:
@@ -235,7 +271,9 @@ def run_trials(trials: Sequence[Trial], *, cache: TrialCache, device: str = "aut
     def make_jobs(split_into: int) -> list[tuple[str, list[int]]]:
         jobs = [("population", [pop[j] for j in batch]) for batch in
                 _population_batches([trials[i] for i in pop], [data[i] for i in pop], split_into)] if pop else []
-        return jobs + [(trials[i].kind, [i]) for i in missing if trials[i].kind != "population"]
+        others = [i for i in missing if trials[i].kind != "population"]
+        return jobs + [(kind, [others[j] for j in idx]) for kind, idx in
+                       _kind_batches([trials[i] for i in others], [data[i] for i in others], split_into)]
 
     jobs = make_jobs(1)
     modules = None

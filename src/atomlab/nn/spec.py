@@ -183,7 +183,9 @@ class MLP(torch.nn.Module):
                 z = self.norms[i](z)
             if self.spec.residual and z.shape[-1] == h.shape[-1]:
                 z = z + h
-            h = self.drop(self.act(z))
+            h = self.act(z)
+            if self.spec.dropout:  # a Dropout(0) call per layer costs as much as the activation on small nets
+                h = self.drop(h)
         return h  # unreachable: the last slot is the output layer
 
 

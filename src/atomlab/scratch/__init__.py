@@ -4,6 +4,7 @@
   cross-entropy with their combined gradient ``(p - Y) / n``.
 - :class:`ThreeLayerNet`: input -> hidden -> softmax, every gradient spelled out.
 - :class:`DeepNet`: the same for any list of layer widths.
+- :class:`DeepNetStack`: many DeepNets of one shape trained at once, each on its own data (one more axis).
 - :func:`numerical_gradient`, :func:`relative_error`: the check that the derivations are right.
 
 Only NumPy; float64 by default.
@@ -28,6 +29,7 @@ from atomlab.scratch.activations import (
 )
 from atomlab.scratch.deep import INITS, DeepNet, check_layer_sizes
 from atomlab.scratch.gradcheck import numerical_gradient, relative_error
+from atomlab.scratch.stack import DeepNetStack
 from atomlab.scratch.three_layer import ThreeLayerNet, problem_set_hyperparameters
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "INITS",
     "Activation",
     "DeepNet",
+    "DeepNetStack",
     "ThreeLayerNet",
     "check_layer_sizes",
     "cross_entropy",
