@@ -153,12 +153,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _init_atlas_worker() -> None:
-    import torch
-
+    from atomlab.engine.threads import set_threads
     from atomlab.lab.runner import exit_with_parent
 
     exit_with_parent()
-    torch.set_num_threads(1)
+    set_threads(1)  # torch's and NumPy's BLAS
     os.environ["ATOMLAB_WORKERS"] = "1"  # no nested worker pools inside a worker
 
 

@@ -206,3 +206,20 @@ def test_fastpath_matches_autograd_on_padded_data_of_different_sizes(loss, make_
     # and each member is trained on its own data only: alone it ends at the same weights
     alone = PopulationTrainer(members[:1], device="cpu", use_fastpath=True, backend="torch").run()[0]
     np.testing.assert_allclose(alone.state["W0"], fast[0].state["W0"], atol=1e-10)
+
+
+def test_threads_set_torch_and_numpys_blas_together():
+    from threadpoolctl import threadpool_info
+
+    from atomlab.engine import threads
+    from atomlab.errors import ConfigError
+
+    before = torch.get_num_threads()
+    blas_before = [i["num_threads"] for i in threadpool_info()]
+    with threads(1):
+        assert torch.get_num_threads() == 1
+        assert all(i["num_threads"] == 1 for i in threadpool_info())
+    assert torch.get_num_threads() == before and [i["num_threads"] for i in threadpool_info()] == blas_before
+    with pytest.raises(ConfigError, match="threads must be a positive integer; got 0"):
+        with threads(0):
+            pass

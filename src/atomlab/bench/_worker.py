@@ -8,9 +8,9 @@ from concurrent.futures import ProcessPoolExecutor
 
 
 def _init() -> None:
-    import torch
+    from atomlab.engine.threads import set_threads
 
-    torch.set_num_threads(1)
+    set_threads(1)  # torch's and NumPy's BLAS
 
 
 def _train(name: str, epochs: int, seeds) -> float:

@@ -16,6 +16,7 @@ import torch
 
 from atomlab.bench import contenders as C
 from atomlab.data.dataset import Dataset
+from atomlab.engine.threads import set_threads
 from atomlab.errors import ConfigError, unknown_choice
 
 
@@ -103,7 +104,7 @@ def run_suite(workloads: list[str] | None = None, *, repeats: int = 3, scale: fl
     for n in names:
         if n not in WORKLOADS and n not in catalog_names:
             raise unknown_choice("workload", n, [*WORKLOADS, *sorted(catalog_names)])
-    torch.set_num_threads(threads)
+    set_threads(threads)  # torch's and NumPy's BLAS: every in-process contender gets the same
     peak = C.matmul_peak_gflops()
     out: dict[str, Any] = {"machine": machine_info(), "threads": threads, "repeats": repeats, "scale": scale,
                            "matmul_peak_gflops": round(peak, 1), "workloads": {}}

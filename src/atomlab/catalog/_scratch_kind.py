@@ -46,6 +46,7 @@ import torch
 from atomlab.data.dataset import Dataset
 from atomlab.engine import Outcome, TrainSpec, grid_axes, train_module
 from atomlab.engine.population import DIVERGENCE_FACTOR
+from atomlab.engine.threads import threads
 from atomlab.errors import ConfigError, unknown_choice
 from atomlab.lab import DataSpec, Trial, register_trial_kind
 from atomlab.lab.data import transforms
@@ -96,12 +97,8 @@ def single_thread():
     the threads' waiting made a step 10 to 50 times slower (measured: 200 autograd steps of a 2-3-2
     network in 4 to 18 s with 2 threads, 0.33 s with 1).
     """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with threads(1):
         yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def scratch_trial(levels: dict[str, Any], seed: int, data: DataSpec, layers: Sequence[int], activation: str, *,

@@ -24,6 +24,7 @@ from typing import Any
 from atomlab.data.dataset import Dataset, datasets
 from atomlab.engine.outcome import Outcome
 from atomlab.engine.population import Member, PopulationTrainer, member_bytes, population_key
+from atomlab.engine.threads import set_threads
 from atomlab.lab.cache import TrialCache
 from atomlab.lab.data import materialize, transforms
 from atomlab.lab.trial import Trial
@@ -216,10 +217,9 @@ def exit_with_parent(poll_seconds: float = 1.0) -> None:
 
 
 def _init_worker(modules: Sequence[str]) -> None:
-    import torch
 
     exit_with_parent()
-    torch.set_num_threads(1)
+    set_threads(1)  # torch's and NumPy's BLAS: one core per worker
     for mod in modules:
         importlib.import_module(mod)
     importlib.import_module("atomlab.catalog")
