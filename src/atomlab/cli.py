@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import textwrap
@@ -99,6 +100,24 @@ def select_experiments(only: list[str], exclude: list[str]) -> list[str]:
             if (not only or labels[e.name] & set(only)) and not labels[e.name] & set(exclude)]
 
 
+def longest_first(names: list[str], root: Path) -> list[str]:
+    """``names`` ordered for two workers: longest training first, as the last run in ``root`` timed it.
+
+    Two workers finish a list of entries soonest when the long ones start first (a long entry drawn
+    last runs alone at the end). The time of an entry is its previous training time in ``root``,
+    scaled to all its trials when part came from the cache; entries never timed go first, in
+    catalog order.
+    """
+    def previous_seconds(name: str) -> float:
+        try:
+            p = json.loads((root / name / "verdict.json").read_text())["provenance"]
+            return float(p["wall_time_s"]) * p["trials"] / p["trials_trained"] if p["trials_trained"] else 0.0
+        except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError):
+            return math.inf
+    seconds = {n: previous_seconds(n) for n in names}
+    return sorted(names, key=lambda n: -seconds[n])  # sorted() is stable: ties keep catalog order
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     import atomlab
 
@@ -117,7 +136,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from atomlab.lab.atlas import write_atlas
 
     root = Path(args.out) if args.out else Path("runs") / f"atlas-{args.scale}"
-    names = select_experiments(args.only or [], args.exclude or [])
+    names = longest_first(select_experiments(args.only or [], args.exclude or []), root)
     failures: dict[str, str] = {}
     start = time.perf_counter()
     workers = args.workers if args.workers else min(2, os.cpu_count() or 1)

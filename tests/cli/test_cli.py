@@ -62,3 +62,22 @@ def test_run_all_selection_by_source_tag_and_name(capsys):
     assert main(["run", "--all", "--only", "00x"]) == 2
     assert "'00x' matches no experiment name, source or tag" in capsys.readouterr().err
     assert main(["run", "xor-depth", "--exclude", "mnist"]) == 2
+
+
+def test_run_all_starts_the_entries_that_took_longest_last_time(tmp_path):
+    import json
+
+    from atomlab.cli import longest_first
+
+    def timed(name, wall, trials, trained):
+        (tmp_path / name).mkdir()
+        provenance = {"wall_time_s": wall, "trials": trials, "trials_trained": trained}
+        (tmp_path / name / "verdict.json").write_text(json.dumps({"provenance": provenance}))
+
+    timed("a", 10.0, 10, 10)
+    timed("b", 30.0, 10, 10)
+    timed("c", 5.0, 10, 1)  # one trial of ten trained in 5 s: about 50 s for all
+    timed("d", 99.0, 10, 0)  # all from the cache: says nothing about training time
+    (tmp_path / "e").mkdir()
+    (tmp_path / "e" / "verdict.json").write_text("{broken")
+    assert longest_first(["a", "b", "c", "d", "e", "new"], tmp_path) == ["e", "new", "c", "b", "a", "d"]
