@@ -223,3 +223,22 @@ def test_threads_set_torch_and_numpys_blas_together():
     with pytest.raises(ConfigError, match="threads must be a positive integer; got 0"):
         with threads(0):
             pass
+
+
+@pytest.mark.parametrize("name, params", [("moons", {}), ("blobs", {"centers": 3}), ("sin1d", {})])
+def test_general_path_draws_the_grid_the_population_draws(name, params):
+    from atomlab.data import make_dataset
+    from atomlab.engine import train_module
+
+    data = make_dataset(name, random_state=0, n_train=60, n_test=20, **params)
+    spec = MLPSpec(layers=(6,), activation="tanh")
+    loss = "mse" if data.task == "regression" else "cross_entropy"
+    # SGD: Adam turns rounding-sized differences in near-zero gradients into whole steps of lr
+    train = TrainSpec(optimizer="sgd", steps=15, lr=0.05, batch_size=None, loss=loss, grid=9, dtype="float64")
+    population = train_population([Member(spec, train, 4, data)], device="cpu")[0]
+    general = train_module(spec.build_module(data.input_dim, data.output_dim, 4, dtype=torch.float64), data, train,
+                           seed=4, device="cpu")
+    assert general.artefacts["grid"].shape == population.artefacts["grid"].shape
+    expected = {"moons": (9, 9), "blobs": (9, 9, 3), "sin1d": (9,)}[name]
+    assert general.artefacts["grid"].shape == expected
+    np.testing.assert_allclose(general.artefacts["grid"], population.artefacts["grid"], atol=1e-6)

@@ -41,7 +41,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import torch
 
 from atomlab.data.dataset import Dataset
 from atomlab.engine import Outcome, TrainSpec, grid_axes, train_module
@@ -333,15 +332,7 @@ def train_autograd(trial: Trial, data: Dataset, *, device: str = "cpu") -> Outco
     _check_recipe(trial)
     m, t = trial.model, trial.train
     module = m.build_module(data.input_dim, data.output_dim, trial.seed, dtype=t.torch_dtype)
-    out = train_module(module, data, t, seed=trial.seed, device=device)
-    module = module.cpu()
-    if t.grid and data.input_dim == 2 and not out.diverged:
-
-        @torch.no_grad()
-        def predict_proba(X: np.ndarray) -> np.ndarray:
-            return module(torch.as_tensor(X, dtype=t.torch_dtype)).softmax(-1).numpy()
-
-        out.artefacts["grid"] = grid_probabilities(predict_proba, data, t.grid)
+    out = train_module(module, data, t, seed=trial.seed, device=device)  # draws the grid too
     out.info["engine"] = "autograd"
     return out
 

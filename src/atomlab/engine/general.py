@@ -17,7 +17,7 @@ import torch
 from atomlab.data.dataset import Dataset
 from atomlab.engine.device import resolve_device
 from atomlab.engine.outcome import Outcome
-from atomlab.engine.population import DIVERGENCE_FACTOR
+from atomlab.engine.population import DIVERGENCE_FACTOR, grid_outputs, grid_points
 from atomlab.engine.sampling import batch_indices
 from atomlab.engine.spec import TrainSpec
 from atomlab.nn.losses import get_loss
@@ -78,7 +78,9 @@ def train_module(model: torch.nn.Module, data: Dataset, train: TrainSpec, *, see
     Returns
     -------
     Outcome
-        Recorded rows (train/test loss and accuracy or MSE), divergence, final state.
+        Recorded rows (train/test loss and accuracy or MSE), divergence, final state, and with
+        ``train.grid`` set and 1-D or 2-D inputs the ``grid`` artefact, drawn as the population engine
+        draws it (P(class 1) on a ``grid x grid`` mesh, or the predicted curve).
 
     Examples
     --------
@@ -89,6 +91,8 @@ def train_module(model: torch.nn.Module, data: Dataset, train: TrainSpec, *, see
     >>> out = train_module(net, data, TrainSpec(steps=30, lr=0.05), seed=0, device="cpu")
     >>> out.rows[-1]["step"], out.diverged
     (30, False)
+    >>> train_module(net, data, TrainSpec(steps=5, lr=0.05, grid=20), seed=0, device="cpu").artefacts["grid"].shape
+    (20, 20)
     """
     start = time.perf_counter()
     dev = resolve_device(device)
@@ -144,6 +148,21 @@ def train_module(model: torch.nn.Module, data: Dataset, train: TrainSpec, *, see
             cb(step, model, xb)
         if step in record_at:
             record(step)
+    artefacts = {}
+    points = grid_points(data, train.grid) if train.grid and diverged_step is None else None
+    if points is not None:
+        artefacts["grid"] = _predict_grid(model, torch.as_tensor(points, device=dev, dtype=dtype), train.grid,
+                                          data.task)
     state = {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}
-    return Outcome(rows=rows, diverged_step=diverged_step, state=state,
+    return Outcome(rows=rows, diverged_step=diverged_step, state=state, artefacts=artefacts,
                    wall_time=time.perf_counter() - start, info={"device": str(dev), "path": "general"})
+
+
+@torch.no_grad()
+def _predict_grid(model: torch.nn.Module, points: torch.Tensor, G: int, task: str, batch: int = 65536) -> np.ndarray:
+    """The ``grid`` artefact of one module, as the population engine draws it (:func:`grid_outputs`)."""
+    was_training = model.training
+    model.eval()
+    logits = torch.cat([model(points[s:s + batch]) for s in range(0, len(points), batch)])
+    model.train(was_training)
+    return grid_outputs(logits[None], G, task=task, input_dim=points.shape[-1])[0]

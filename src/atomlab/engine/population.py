@@ -405,25 +405,40 @@ class PopulationTrainer:
         return torch.cat(parts, dim=-2)
 
     def _grid(self, data: Dataset) -> torch.Tensor | None:
-        if data.input_dim == 1:
-            xs = grid_axes(data, self.spec.grid)[0]
-            return torch.as_tensor(xs[:, None], dtype=self.dtype, device=self.device)
-        if data.input_dim != 2:
-            return None
-        xx, yy = grid_axes(data, self.spec.grid)
-        grid = np.stack([xx.ravel(), yy.ravel()], axis=1)
-        return torch.as_tensor(grid, dtype=self.dtype, device=self.device)
+        points = grid_points(data, self.spec.grid)
+        return None if points is None else torch.as_tensor(points, dtype=self.dtype, device=self.device)
 
     @torch.no_grad()
     def _predict_grid(self, net: PopulationMLP, grid_X: torch.Tensor, G: int) -> np.ndarray:
-        logits = self._forward_chunks(net, grid_X)
-        if grid_X.shape[-1] == 1:  # 1-D inputs: the predicted curve (raw outputs, or P(class 1))
-            curve = logits if self.members[0].data.task == "regression" else logits.softmax(-1)[..., 1:2]
-            return curve[..., 0].to(torch.float32).cpu().numpy()
-        probs = logits.softmax(-1)
-        if probs.shape[-1] == 2:
-            return probs[..., 1].reshape(self.P, G, G).to(torch.float32).cpu().numpy()
-        return probs.reshape(self.P, G, G, -1).to(torch.float32).cpu().numpy()
+        return grid_outputs(self._forward_chunks(net, grid_X), G, task=self.members[0].data.task,
+                            input_dim=grid_X.shape[-1])
+
+
+def grid_points(data: Dataset, G: int) -> np.ndarray | None:
+    """The inputs a model is drawn on: ``(G * G, 2)`` mesh points for 2-D data (row-major, as
+    :func:`grid_axes`), ``(G, 1)`` points for 1-D data, None otherwise."""
+    if data.input_dim == 1:
+        return grid_axes(data, G)[0][:, None]
+    if data.input_dim != 2:
+        return None
+    xx, yy = grid_axes(data, G)
+    return np.stack([xx.ravel(), yy.ravel()], axis=1)
+
+
+def grid_outputs(logits: torch.Tensor, G: int, *, task: str, input_dim: int) -> np.ndarray:
+    """What the ``grid`` artefact holds, from outputs ``[P, points, K]`` on :func:`grid_points`.
+
+    2-D inputs: ``P(class 1)`` of shape ``[P, G, G]`` for two classes, else ``[P, G, G, K]``.
+    1-D inputs: the curve ``[P, G]`` (raw outputs for regression, else ``P(class 1)``). Float32, on the CPU.
+    """
+    P = logits.shape[0]
+    if input_dim == 1:  # the predicted curve
+        curve = logits if task == "regression" else logits.softmax(-1)[..., 1:2]
+        return curve[..., 0].to(torch.float32).cpu().numpy()
+    probs = logits.softmax(-1)
+    if probs.shape[-1] == 2:
+        return probs[..., 1].reshape(P, G, G).to(torch.float32).cpu().numpy()
+    return probs.reshape(P, G, G, -1).to(torch.float32).cpu().numpy()
 
 
 def grid_axes(data: Dataset, G: int) -> tuple[np.ndarray, ...]:
