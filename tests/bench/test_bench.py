@@ -29,7 +29,7 @@ def test_flop_count_of_workload():
     assert P == 64
 
 
-def test_catalog_entry_workload_runs_naive_and_runner_on_the_entry_trials():
+def test_catalog_entry_workload_runs_every_contender_on_the_entry_trials():
     from atomlab.bench import catalog_bench as CB
 
     trials = CB.catalog_trials("universal-approximation", "smoke")
@@ -38,10 +38,30 @@ def test_catalog_entry_workload_runs_naive_and_runner_on_the_entry_trials():
     w = result["workloads"]["universal-approximation"]
     assert w["P"] == len(trials)
     rows = {r["contender"].split(" (")[0].split(",")[0]: r for r in w["contenders"]}
-    assert set(rows) == {"naive PyTorch", "atomlab runner"} or len(w["contenders"]) == 3
-    assert all(r["models_per_s"] > 0 and r["gflops"] > 0 for r in w["contenders"])
+    assert set(rows) == {"naive PyTorch", "scikit-learn MLP", "atomlab runner", "JAX jit(vmap) + lax.scan"}
+    for r in w["contenders"]:
+        if "skipped" in r:
+            assert r["contender"].startswith("JAX") and r["skipped"] == "not installed", r
+            continue
+        assert r["models_per_s"] > 0 and r["gflops"] > 0
     assert w["contenders"][0]["ratio_to_naive"] == 1.0
     assert "universal-approximation" in suite.markdown(result)
+
+
+def test_scikit_learn_contender_refuses_what_it_cannot_express():
+    import dataclasses
+
+    import pytest
+
+    from atomlab.bench import catalog_bench as CB
+    from atomlab.lab.data import materialize
+
+    trial = CB.catalog_trials("activation-functions", "smoke")[0]
+    sin = dataclasses.replace(trial, model=dataclasses.replace(trial.model, activation="sin"))
+    assert CB.sklearn_unsupported(sin) == "activation 'sin'"
+    assert CB.sklearn_unsupported(dataclasses.replace(sin, model=trial.model)) is None
+    with pytest.raises(ValueError, match="activation 'sin'"):
+        CB.sklearn_one_at_a_time([sin], [materialize(sin.data)])
 
 
 def test_unknown_workload_lists_the_known_ones():

@@ -1,10 +1,12 @@
-"""Benchmark real catalog entries at ``paper`` scale: atomlab's runner against one model at a time.
+"""Benchmark real catalog entries at ``paper`` scale: atomlab's runner against the alternatives.
 
 The workload of an entry is its planned population trials (every arm and seed), exactly as
 ``atomlab run NAME --scale paper`` trains them. The naive contender trains each trial as a user
 without atomlab would: one ``nn.Module`` built from the trial's spec, ``torch.optim``, autograd, the
-trial's own loss, regulariser and batch order. It runs on an evenly spaced sample of the trials
-(the full sweep would take hours); rates are trials per second, so the two are comparable.
+trial's own loss, regulariser and batch order; scikit-learn's ``MLPClassifier``/``MLPRegressor`` fits
+the same sample where it can express the trial. Both run on an evenly spaced sample of the trials
+(the full sweep would take hours); rates are trials per second, so all are comparable. JAX, when
+installed, trains every trial, equal networks vmapped together (:func:`jax_groups`).
 """
 
 from __future__ import annotations
@@ -71,6 +73,156 @@ def naive_one_at_a_time(trials: Sequence[Trial], datasets: Sequence[Dataset]) ->
             loss.backward()
             opt.step()
     return time.perf_counter() - start
+
+
+#: Activations scikit-learn's MLPs and the JAX contender know, by atomlab name.
+SKLEARN_ACTIVATIONS = {"relu": "relu", "tanh": "tanh", "sigmoid": "logistic", "identity": "identity"}
+
+
+def _epochs(trial: Trial, data: Dataset) -> int:
+    """Whole passes over the training set that cover the trial's steps (scikit-learn counts epochs)."""
+    per_epoch = trial.train.steps_per_epoch(data.n_train)
+    return max(1, -(-trial.train.total_steps(data.n_train) // per_epoch))
+
+
+def sklearn_unsupported(trial: Trial) -> str | None:
+    """Why scikit-learn's MLP cannot train ``trial`` as atomlab does, or None if it can."""
+    m, t = trial.model, trial.train
+    if m.activation not in SKLEARN_ACTIVATIONS:
+        return f"activation {m.activation!r}"
+    if t.optimizer not in ("sgd", "adam") or t.loss not in ("cross_entropy", "mse"):
+        return f"{t.optimizer} on {t.loss}"
+    if m.dropout or m.batchnorm or m.residual or t.regularizer not in (None, "l2", "l2_sum"):
+        return "dropout, batch norm, residual connections or an L1 penalty"
+    return None
+
+
+def sklearn_one_at_a_time(trials: Sequence[Trial], datasets: Sequence[Dataset]) -> float:
+    """Seconds for scikit-learn's ``MLPClassifier``/``MLPRegressor`` to fit ``trials`` one after another.
+
+    Same layers, activation, optimiser, learning rate, batch size and number of passes; scikit-learn
+    reshuffles every epoch and its L2 penalty (``alpha``) is scaled to match ``lambda * ||W||^2``
+    per batch. Trials it cannot express are refused (:func:`sklearn_unsupported`).
+    """
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    start = time.perf_counter()
+    for trial, data in zip(trials, datasets):
+        why = sklearn_unsupported(trial)
+        if why is not None:
+            raise ValueError(f"scikit-learn cannot train this trial: {why}")
+        m, t = trial.model, trial.train
+        batch = data.n_train if t.full_batch(data.n_train) else t.batch_size
+        cls = MLPClassifier if data.task == "classification" else MLPRegressor
+        alpha = 2 * t.reg_lambda * batch if t.regularizer else 0.0
+        model = cls(hidden_layer_sizes=m.layers, activation=SKLEARN_ACTIVATIONS[m.activation], solver=t.optimizer,
+                    learning_rate_init=t.lr, batch_size=batch, max_iter=_epochs(trial, data), momentum=0.0,
+                    nesterovs_momentum=False, n_iter_no_change=10**9, tol=0.0, alpha=alpha,
+                    random_state=trial.seed, shuffle=True)
+        X = np.asarray(data.X_train).reshape(data.n_train, -1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X, np.asarray(data.y_train))
+    return time.perf_counter() - start
+
+
+def jax_groups(trials: Sequence[Trial], datasets: Sequence[Dataset]) -> float | None:
+    """Seconds for JAX to train ``trials``, equal networks vmapped together (None when JAX is missing).
+
+    Trials with the same model, recipe and data shape form one ``jit(vmap(train))`` over their seeds and
+    data, with the whole run inside ``lax.scan``; compilation is excluded from the time, as for W.
+    The initial weights are JAX's own draws (the arithmetic, not the numbers, is compared).
+    """
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        return None
+    acts = {"relu": jax.nn.relu, "tanh": jnp.tanh, "sigmoid": jax.nn.sigmoid, "identity": lambda z: z,
+            "sin": jnp.sin, "square": jnp.square, "sign": jnp.sign, "abs": jnp.abs}
+    groups: dict[tuple, list[int]] = {}
+    for i, (t, d) in enumerate(zip(trials, datasets)):
+        groups.setdefault((repr(t.model), repr(t.train), d.n_train, d.input_dim, d.output_dim, d.task), []).append(i)
+    total = 0.0
+    for idx in groups.values():
+        trial, data = trials[idx[0]], datasets[idx[0]]
+        m, t = trial.model, trial.train
+        if m.activation not in acts or m.dropout or m.batchnorm or m.residual:
+            raise ValueError(f"the JAX contender cannot train {m}")
+        X = jnp.stack([jnp.asarray(np.asarray(datasets[i].X_train).reshape(data.n_train, -1), jnp.float32)
+                       for i in idx])
+        y = jnp.stack([jnp.asarray(datasets[i].y_train) for i in idx])
+        run = jax.jit(jax.vmap(_jax_trainer(jax, jnp, acts[m.activation], m, t, data)))
+        keys = jax.random.split(jax.random.PRNGKey(0), len(idx))
+        jax.block_until_ready(run(keys, X, y))  # compile (not timed)
+        start = time.perf_counter()
+        jax.block_until_ready(run(keys, X, y))
+        total += time.perf_counter() - start
+    return total
+
+
+def _jax_trainer(jax, jnp, act, model, train, data):
+    """``train(key, X, y) -> params``: one member's whole run as one traced function."""
+    dims = [data.input_dim, *model.layers, data.output_dim]
+    n = data.n_train
+    full = train.full_batch(n)
+    B = n if full else train.batch_size
+    steps = train.total_steps(n)
+
+    def loss(params, xb, yb):
+        h = xb
+        for W, b in params[:-1]:
+            h = act(h @ W + b)
+        W, b = params[-1]
+        out = h @ W + b
+        if train.loss == "mse":
+            value = jnp.mean((out - yb.reshape(out.shape)) ** 2)
+        else:
+            value = -jnp.mean(jax.nn.log_softmax(out)[jnp.arange(out.shape[0]), yb])
+        if train.regularizer in ("l2", "l2_sum"):
+            value = value + train.reg_lambda * sum(jnp.sum(W * W) for W, _ in params)
+        return value
+
+    def update(carry, xb, yb):
+        p, m, v, t = carry
+        g = jax.grad(loss)(p, xb, yb)
+        if train.optimizer == "sgd":
+            return (jax.tree_util.tree_map(lambda w, gw: w - train.lr * gw, p, g), m, v, t)
+        t = t + 1  # Adam, as torch.optim.Adam
+        m = jax.tree_util.tree_map(lambda a, gw: 0.9 * a + 0.1 * gw, m, g)
+        v = jax.tree_util.tree_map(lambda a, gw: 0.999 * a + 0.001 * gw * gw, v, g)
+        c1, c2 = 1 - 0.9**t, jnp.sqrt(1 - 0.999**t)
+        return (jax.tree_util.tree_map(lambda w, a, b: w - train.lr / c1 * a / (jnp.sqrt(b) / c2 + 1e-8), p, m, v),
+                m, v, t)
+
+    def run(key, X, y):
+        k_init, k_data = jax.random.split(key)
+        params = []
+        for a, b in zip(dims[:-1], dims[1:]):
+            k_init, k = jax.random.split(k_init)
+            params.append((jax.random.normal(k, (a, b)) * jnp.sqrt(2.0 / a), jnp.zeros(b)))
+        zeros = jax.tree_util.tree_map(jnp.zeros_like, params)
+        carry = (params, zeros, zeros, jnp.asarray(0.0))
+        if full:
+            carry, _ = jax.lax.scan(lambda c, _: (update(c, X, y), None), carry, None, length=steps)
+        elif train.sampling == "random":  # a fresh random batch every step
+            def random_step(c, k):
+                i = jax.random.randint(k, (B,), 0, n)
+                return update(c, X[i], y[i]), None
+            carry, _ = jax.lax.scan(random_step, carry, jax.random.split(k_data, steps))
+        else:  # shuffle: one permutation an epoch, cut into whole batches
+            per_epoch = n // B
+
+            def epoch(c, k):
+                order = jax.random.permutation(k, n)[: per_epoch * B].reshape(per_epoch, B)
+                return jax.lax.scan(lambda c2, i: (update(c2, X[i], y[i]), None), c, order)[0], None
+            carry, _ = jax.lax.scan(epoch, carry, jax.random.split(k_data, max(1, steps // per_epoch)))
+        return carry[0]
+
+    return run
 
 
 def atomlab_runner(trials: Sequence[Trial], *, workers: int) -> float:

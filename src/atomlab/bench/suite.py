@@ -169,24 +169,38 @@ def _run_catalog_entry(name: str, *, repeats: int, scale: float, peak: float,
     flops = float(np.mean([CB.trial_flops(t, d) for t, d in zip(trials, datasets)]))
     naive = CB.sample(trials, max(2, len(trials) // 40))
     naive_data = [materialize(t.data) for t in naive]
-    contenders: list[tuple[str, Callable[[], float], int]] = [
+    fits = [(t, d) for t, d in zip(naive, naive_data) if CB.sklearn_unsupported(t) is None]
+    contenders: list[tuple[str, Callable[[], float | None], int]] = [
         (f"naive PyTorch (1 trial at a time, {len(naive)} of {len(trials)})",
          lambda: CB.naive_one_at_a_time(naive, naive_data), len(naive)),
+        (f"scikit-learn MLP (1 trial at a time, {len(fits)} of {len(naive)} sampled)",
+         lambda: CB.sklearn_one_at_a_time([t for t, _ in fits], [d for _, d in fits]), len(fits)),
         ("atomlab runner, 1 process", lambda: CB.atomlab_runner(trials, workers=1), len(trials)),
         ("atomlab runner, up to 2 worker processes (its choice)", lambda: CB.atomlab_runner(trials, workers=2),
          len(trials)),
+        ("JAX jit(vmap) + lax.scan, equal networks together", lambda: CB.jax_groups(trials, datasets), len(trials)),
     ]
     rates: dict[str, list[float]] = {c[0]: [] for c in contenders}
     mem: dict[str, float | None] = {}
+    skipped: dict[str, str] = {}
+    if not fits:
+        skipped[contenders[1][0]] = "no sampled trial is expressible in scikit-learn (" + \
+            "; ".join(sorted({CB.sklearn_unsupported(t) for t in naive})) + ")"
     for r in range(repeats):
         for cname, fn, count in contenders:
+            if cname in skipped:
+                continue
             _reset_peak_rss()
-            rate = count / fn()
-            rates[cname].append(rate)
+            seconds = fn()
+            if seconds is None:
+                skipped[cname] = "not installed"
+                continue
+            rates[cname].append(count / seconds)
             mem[cname] = max(mem.get(cname) or 0, _peak_rss_mb() or 0)
-            log(f"{name} round {r + 1}: {cname}: {rate:.3f} trials/s")
+            log(f"{name} round {r + 1}: {cname}: {count / seconds:.3f} trials/s")
     base = statistics.median(rates[contenders[0][0]])
-    rows = [_row(cname, rates[cname], base, flops, peak, mem.get(cname), count) for cname, _, count in contenders]
+    rows = [_row(cname, rates[cname], base, flops, peak, mem.get(cname), count) if rates[cname]
+            else {"contender": cname, "skipped": skipped.get(cname, "no runs")} for cname, _, count in contenders]
     steps = [t.train.total_steps(d.n_train) for t, d in zip(trials, datasets)]
     return {"description": f"catalog entry `{name}` at {entry_scale} scale: {len(trials)} trials "
                            f"(every arm and seed), trained as `atomlab run {name} --scale {entry_scale}` trains them.",
