@@ -1,6 +1,6 @@
 """Where a population step spends its time: the PyTorch profiler on a benchmark workload.
 
-    .venv/bin/python benchmarks/profile_population.py --workload W2 --scale 0.2 --threads 1
+    .venv/bin/python benchmarks/profile_population.py --workload W2 --scale 0.4 --threads 1 --shapes
 
 Prints the arithmetic the workload needs, the time it took, the achieved GFLOP/s against the measured
 matmul peak, and the profiler's table of operators by self CPU time (docs/benchmarks.md quotes it).
@@ -27,6 +27,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--backend", default="auto", choices=("auto", "torch", "numpy"))
     parser.add_argument("--rows", type=int, default=15)
+    parser.add_argument("--shapes", action="store_true", help="one row per operator and input shapes")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -37,7 +38,7 @@ def main() -> None:
                       sampling="shuffle", record_every=10**9)
     members = [Member(spec, train, s, task.data) for s in range(P)]
     PopulationTrainer(members[:1], device="cpu", backend=args.backend).run()  # warm-up: allocations, kernels
-    with profile(activities=[ProfilerActivity.CPU]) as prof:
+    with profile(activities=[ProfilerActivity.CPU], record_shapes=args.shapes) as prof:
         start = time.perf_counter()
         PopulationTrainer(members, device="cpu", backend=args.backend).run()
         seconds = time.perf_counter() - start
@@ -45,7 +46,9 @@ def main() -> None:
     print(f"{args.workload} x{args.scale}: {P} models, {task.steps} steps each, {gflop:.2f} GFLOP of matmuls; "
           f"{seconds:.2f} s under the profiler = {gflop / seconds:.1f} GFLOP/s, {100 * gflop / seconds / peak:.0f}% "
           f"of the measured {peak:.0f} GFLOP/s matmul peak ({args.threads} thread(s))")
-    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=args.rows))
+    table = prof.key_averages(group_by_input_shape=args.shapes)
+    print(table.table(sort_by="self_cpu_time_total", row_limit=args.rows, max_name_column_width=22,
+                      max_shapes_column_width=60))
 
 
 if __name__ == "__main__":
