@@ -141,8 +141,8 @@ def jax_groups(trials: Sequence[Trial], datasets: Sequence[Dataset]) -> float | 
         import jax.numpy as jnp
     except ImportError:
         return None
-    acts = {"relu": jax.nn.relu, "tanh": jnp.tanh, "sigmoid": jax.nn.sigmoid, "identity": lambda z: z,
-            "sin": jnp.sin, "square": jnp.square, "sign": jnp.sign, "abs": jnp.abs}
+    from atomlab.bench.contenders import JAX_ACTIVATIONS, jax_trainer
+
     groups: dict[tuple, list[int]] = {}
     for i, (t, d) in enumerate(zip(trials, datasets)):
         groups.setdefault((repr(t.model), repr(t.train), d.n_train, d.input_dim, d.output_dim, d.task), []).append(i)
@@ -150,79 +150,18 @@ def jax_groups(trials: Sequence[Trial], datasets: Sequence[Dataset]) -> float | 
     for idx in groups.values():
         trial, data = trials[idx[0]], datasets[idx[0]]
         m, t = trial.model, trial.train
-        if m.activation not in acts or m.dropout or m.batchnorm or m.residual:
+        if m.activation not in JAX_ACTIVATIONS or m.dropout or m.batchnorm or m.residual:
             raise ValueError(f"the JAX contender cannot train {m}")
         X = jnp.stack([jnp.asarray(np.asarray(datasets[i].X_train).reshape(data.n_train, -1), jnp.float32)
                        for i in idx])
         y = jnp.stack([jnp.asarray(datasets[i].y_train) for i in idx])
-        run = jax.jit(jax.vmap(_jax_trainer(jax, jnp, acts[m.activation], m, t, data)))
+        run = jax.jit(jax.vmap(jax_trainer(m, t, data)))
         keys = jax.random.split(jax.random.PRNGKey(0), len(idx))
         jax.block_until_ready(run(keys, X, y))  # compile (not timed)
         start = time.perf_counter()
         jax.block_until_ready(run(keys, X, y))
         total += time.perf_counter() - start
     return total
-
-
-def _jax_trainer(jax, jnp, act, model, train, data):
-    """``train(key, X, y) -> params``: one member's whole run as one traced function."""
-    dims = [data.input_dim, *model.layers, data.output_dim]
-    n = data.n_train
-    full = train.full_batch(n)
-    B = n if full else train.batch_size
-    steps = train.total_steps(n)
-
-    def loss(params, xb, yb):
-        h = xb
-        for W, b in params[:-1]:
-            h = act(h @ W + b)
-        W, b = params[-1]
-        out = h @ W + b
-        if train.loss == "mse":
-            value = jnp.mean((out - yb.reshape(out.shape)) ** 2)
-        else:
-            value = -jnp.mean(jax.nn.log_softmax(out)[jnp.arange(out.shape[0]), yb])
-        if train.regularizer in ("l2", "l2_sum"):
-            value = value + train.reg_lambda * sum(jnp.sum(W * W) for W, _ in params)
-        return value
-
-    def update(carry, xb, yb):
-        p, m, v, t = carry
-        g = jax.grad(loss)(p, xb, yb)
-        if train.optimizer == "sgd":
-            return (jax.tree_util.tree_map(lambda w, gw: w - train.lr * gw, p, g), m, v, t)
-        t = t + 1  # Adam, as torch.optim.Adam
-        m = jax.tree_util.tree_map(lambda a, gw: 0.9 * a + 0.1 * gw, m, g)
-        v = jax.tree_util.tree_map(lambda a, gw: 0.999 * a + 0.001 * gw * gw, v, g)
-        c1, c2 = 1 - 0.9**t, jnp.sqrt(1 - 0.999**t)
-        return (jax.tree_util.tree_map(lambda w, a, b: w - train.lr / c1 * a / (jnp.sqrt(b) / c2 + 1e-8), p, m, v),
-                m, v, t)
-
-    def run(key, X, y):
-        k_init, k_data = jax.random.split(key)
-        params = []
-        for a, b in zip(dims[:-1], dims[1:]):
-            k_init, k = jax.random.split(k_init)
-            params.append((jax.random.normal(k, (a, b)) * jnp.sqrt(2.0 / a), jnp.zeros(b)))
-        zeros = jax.tree_util.tree_map(jnp.zeros_like, params)
-        carry = (params, zeros, zeros, jnp.asarray(0.0))
-        if full:
-            carry, _ = jax.lax.scan(lambda c, _: (update(c, X, y), None), carry, None, length=steps)
-        elif train.sampling == "random":  # a fresh random batch every step
-            def random_step(c, k):
-                i = jax.random.randint(k, (B,), 0, n)
-                return update(c, X[i], y[i]), None
-            carry, _ = jax.lax.scan(random_step, carry, jax.random.split(k_data, steps))
-        else:  # shuffle: one permutation an epoch, cut into whole batches
-            per_epoch = n // B
-
-            def epoch(c, k):
-                order = jax.random.permutation(k, n)[: per_epoch * B].reshape(per_epoch, B)
-                return jax.lax.scan(lambda c2, i: (update(c2, X[i], y[i]), None), c, order)[0], None
-            carry, _ = jax.lax.scan(epoch, carry, jax.random.split(k_data, max(1, steps // per_epoch)))
-        return carry[0]
-
-    return run
 
 
 def atomlab_runner(trials: Sequence[Trial], *, workers: int) -> float:
