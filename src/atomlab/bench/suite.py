@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -114,35 +115,44 @@ def run_suite(workloads: list[str] | None = None, *, repeats: int = 3, scale: fl
             continue
         task, P = WORKLOADS[wname](scale)
         selected = [c for c in CONTENDERS if not only or any(o.lower() in c[0].lower() for o in only)]
-        times: dict[str, list[float]] = {c[0]: [] for c in selected}
-        mem: dict[str, float | None] = {}
-        skipped: dict[str, str] = {}
-        for r in range(repeats):
-            for cname, fn, count in selected:  # interleaved: every contender once per round
-                if cname in skipped:
-                    continue
-                n_models = count(P)
-                _reset_peak_rss()
-                seconds = fn(task, n_models)
-                if seconds is None:
-                    skipped[cname] = "not installed"
-                    continue
-                times[cname].append(n_models / seconds)
-                mem[cname] = max(mem.get(cname) or 0, _peak_rss_mb() or 0)
-                log(f"{wname} round {r + 1}: {cname}: {n_models / seconds:.3f} models/s")
-        rows = []
-        base = statistics.median(times[selected[0][0]]) if times.get(selected[0][0]) else None
-        for cname, _, count in selected:
-            rates = times[cname]
-            if not rates:
-                rows.append({"contender": cname, "skipped": skipped.get(cname, "no runs")})
-                continue
-            rows.append(_row(cname, rates, base, task.flops_per_model(), peak, mem.get(cname), count(P)))
+        rows = _measure(wname, [(cname, functools.partial(fn, task, count(P)), count(P))
+                                for cname, fn, count in selected],
+                        repeats=repeats, flops=task.flops_per_model(), peak=peak, log=log, unit="models/s")
         out["workloads"][wname] = {"description": WORKLOADS[wname].__doc__, "P": P, "steps_per_model": task.steps,
                                    "gflop_per_model": task.flops_per_model() / 1e9,
                                    "arithmetic_bound_models_per_s": peak * 1e9 / task.flops_per_model(),
                                    "contenders": rows}
     return out
+
+
+def _measure(workload: str, contenders: list[tuple[str, Callable[[], float | None], int]], *, repeats: int,
+             flops: float, peak: float, log: Callable[[str], None], unit: str,
+             skipped: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Run ``contenders`` (``(name, fn() -> seconds or None, models trained)``) interleaved, ``repeats`` rounds.
+
+    Every contender runs once per round, in turn, so machine load falls on all alike; a contender whose
+    ``fn`` returns None is skipped as not installed, as are those already in ``skipped``. The first
+    contender is the baseline of the ratios. Returns one table row each (:func:`_row`).
+    """
+    skipped = dict(skipped or {})
+    rates: dict[str, list[float]] = {c[0]: [] for c in contenders}
+    mem: dict[str, float | None] = {}
+    for r in range(repeats):
+        for cname, fn, count in contenders:
+            if cname in skipped:
+                continue
+            _reset_peak_rss()
+            seconds = fn()
+            if seconds is None:
+                skipped[cname] = "not installed"
+                continue
+            rates[cname].append(count / seconds)
+            mem[cname] = max(mem.get(cname) or 0, _peak_rss_mb() or 0)
+            log(f"{workload} round {r + 1}: {cname}: {count / seconds:.3f} {unit}")
+    first = rates[contenders[0][0]]
+    base = statistics.median(first) if first else None
+    return [_row(cname, rates[cname], base, flops, peak, mem.get(cname), count) if rates[cname]
+            else {"contender": cname, "skipped": skipped.get(cname, "no runs")} for cname, _, count in contenders]
 
 
 def _row(contender: str, rates: list[float], base: float | None, flops: float, peak: float,
@@ -180,27 +190,12 @@ def _run_catalog_entry(name: str, *, repeats: int, scale: float, peak: float,
          len(trials)),
         ("JAX jit(vmap) + lax.scan, equal networks together", lambda: CB.jax_groups(trials, datasets), len(trials)),
     ]
-    rates: dict[str, list[float]] = {c[0]: [] for c in contenders}
-    mem: dict[str, float | None] = {}
     skipped: dict[str, str] = {}
     if not fits:
         skipped[contenders[1][0]] = "no sampled trial is expressible in scikit-learn (" + \
             "; ".join(sorted({CB.sklearn_unsupported(t) for t in naive})) + ")"
-    for r in range(repeats):
-        for cname, fn, count in contenders:
-            if cname in skipped:
-                continue
-            _reset_peak_rss()
-            seconds = fn()
-            if seconds is None:
-                skipped[cname] = "not installed"
-                continue
-            rates[cname].append(count / seconds)
-            mem[cname] = max(mem.get(cname) or 0, _peak_rss_mb() or 0)
-            log(f"{name} round {r + 1}: {cname}: {count / seconds:.3f} trials/s")
-    base = statistics.median(rates[contenders[0][0]])
-    rows = [_row(cname, rates[cname], base, flops, peak, mem.get(cname), count) if rates[cname]
-            else {"contender": cname, "skipped": skipped.get(cname, "no runs")} for cname, _, count in contenders]
+    rows = _measure(name, contenders, repeats=repeats, flops=flops, peak=peak, log=log, unit="trials/s",
+                    skipped=skipped)
     steps = [t.train.total_steps(d.n_train) for t, d in zip(trials, datasets)]
     return {"description": f"catalog entry `{name}` at {entry_scale} scale: {len(trials)} trials "
                            f"(every arm and seed), trained as `atomlab run {name} --scale {entry_scale}` trains them.",

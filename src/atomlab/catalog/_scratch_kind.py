@@ -43,8 +43,8 @@ from typing import Any
 import numpy as np
 
 from atomlab.data.dataset import Dataset
-from atomlab.engine import Outcome, TrainSpec, grid_axes, train_module
-from atomlab.engine.population import DIVERGENCE_FACTOR
+from atomlab.engine import Outcome, TrainSpec, train_module
+from atomlab.engine.population import DIVERGENCE_FACTOR, grid_points
 from atomlab.engine.threads import threads
 from atomlab.errors import ConfigError, unknown_choice
 from atomlab.lab import DataSpec, Trial, register_trial_kind
@@ -206,8 +206,7 @@ def grid_probabilities(predict_proba, data: Dataset, G: int) -> np.ndarray:
 
     ``P(class 1)`` of shape ``(G, G)`` for two classes, else ``(G, G, K)``; float32.
     """
-    xx, yy = grid_axes(data, G)
-    p = predict_proba(np.stack([xx.ravel(), yy.ravel()], axis=1)).reshape(G, G, -1)
+    p = predict_proba(grid_points(data, G)).reshape(G, G, -1)
     return (p[..., 1] if p.shape[-1] == 2 else p).astype(np.float32)
 
 

@@ -157,10 +157,8 @@ def _kind_batches(trials: Sequence[Trial], data: Sequence[Dataset], split_into: 
             singles.append((t.kind, [i]))
         else:
             groups.setdefault((t.kind, group_by(t, d)), []).append(i)
-    kinds = {tuple(idx): kind for (kind, _), idx in groups.items()}
-    batches = _halve_for_workers([list(idx) for idx in kinds], max(1, split_into - len(singles)), smallest=2)
-    kind_of = {i: kind for idx, kind in kinds.items() for i in idx}
-    return singles + [(kind_of[b[0]], b) for b in batches]
+    batches = _halve_for_workers(list(groups.values()), max(1, split_into - len(singles)), smallest=2)
+    return singles + [(trials[b[0]].kind, b) for b in batches]
 
 
 def _work(trial: Trial, data: Dataset) -> int:
