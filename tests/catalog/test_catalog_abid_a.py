@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import atomlab
-from atomlab.catalog._abid import interval_test, subsample
+from atomlab.catalog.atomic_experiments._data_studies import interval_test, subsample
 from atomlab.lab.data import materialize
 
 VERDICTS = {"supported", "refuted", "inconclusive"}

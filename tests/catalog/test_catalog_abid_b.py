@@ -9,9 +9,9 @@ import pytest
 import torch
 
 import atomlab
-from atomlab.catalog import _abid_b as B
-from atomlab.catalog import batch_size as BS
-from atomlab.catalog import layer_convergence as LC
+from atomlab.catalog.atomic_experiments import _training_studies as B
+from atomlab.catalog.atomic_experiments import batch_size as BS
+from atomlab.catalog.atomic_experiments import layer_convergence as LC
 from atomlab.lab.data import materialize
 
 VERDICTS = {"supported", "refuted", "inconclusive"}

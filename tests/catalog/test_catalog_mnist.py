@@ -10,16 +10,16 @@ import pytest
 import torch
 
 import atomlab
-from atomlab.catalog import _mnist_common as M
-from atomlab.catalog import mnist_depth_width as DW
-from atomlab.catalog import mnist_padding_pooling as PP
-from atomlab.catalog._mnist_models import build_cnn, conv_layer_facts, conv_output_size, pool2x2
-from atomlab.catalog._mnist_probe import PREFIX, TrainingStatsProbe, read_scalars, write_tensorboard
+from atomlab.catalog import _mnist as M
+from atomlab.catalog.principles import mnist_depth_width as DW
+from atomlab.catalog.principles import mnist_padding_pooling as PP
 from atomlab.data import find_mnist
 from atomlab.engine import TrainSpec, train_module
+from atomlab.engine.probes import PREFIX, TrainingStatsProbe, read_scalars, write_tensorboard
 from atomlab.errors import ConfigError
 from atomlab.lab import DataSpec, Trial
 from atomlab.lab.data import materialize
+from atomlab.nn.cnn import build_cnn, conv_layer_facts, conv_output_size, pool2x2
 
 VERDICTS = {"supported", "refuted", "inconclusive"}
 #: name -> (factor columns, number of arms at smoke scale, names of figures)
@@ -175,7 +175,7 @@ def test_dropout_levels_reach_the_network(results):
 def test_dropout_shape_claim_on_made_up_numbers():
     import pandas as pd
 
-    from atomlab.catalog.mnist_cnn_dropout import SOURCE_ACC, shape_tests
+    from atomlab.catalog.principles.mnist_cnn_dropout import SOURCE_ACC, shape_tests
 
     rng = np.random.default_rng(0)
     levels = sorted(SOURCE_ACC)

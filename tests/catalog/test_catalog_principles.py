@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import atomlab
-from atomlab.catalog import _principles_common as P
-from atomlab.catalog.xor_depth import minimal_network
+from atomlab.catalog.principles import _playground as P
+from atomlab.catalog.principles.xor_depth import minimal_network
 from atomlab.data import make_dataset
 
 ENTRIES = {

@@ -9,9 +9,15 @@ import pandas as pd
 import pytest
 
 import atomlab
-from atomlab.catalog import scratch_engines
 from atomlab.catalog._scratch_claims import Bound, Equivalent
-from atomlab.catalog._scratch_kind import SETTINGS_003, initial_params, moons_data, scratch_trial, train_scratch
+from atomlab.catalog.from_scratch import scratch_engines
+from atomlab.catalog.from_scratch._scratch_trials import (
+    SETTINGS_003,
+    initial_params,
+    moons_data,
+    scratch_trial,
+    train_scratch,
+)
 from atomlab.engine.population import Member, PopulationTrainer
 from atomlab.lab import experiments
 from atomlab.lab.data import materialize

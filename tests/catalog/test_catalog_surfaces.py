@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import atomlab
-from atomlab.catalog import _surfaces as S
+from atomlab.catalog.surfaces_2d import _surface_suite as S
 from atomlab.cli import main
 from atomlab.lab.data import materialize
 

@@ -1,25 +1,28 @@
-"""The catalog: one module per experiment or family, each citing its source.
+"""The catalog: experiment declarations, one folder per source family, each entry citing its source.
 
-Importing this package imports every public module in it, and each module registers its entries in
-:data:`atomlab.lab.experiments`. A new entry is a new module here; nothing else needs editing.
+``atomic_experiments/``
+    000, "Atomic Experiments in Deep Learning" (Abid, 2018): its twelve experiments.
+``surfaces_2d/``
+    002, "What 2D data reveals about deep nets" (Gupta): prediction surfaces on 2-D data.
+``from_scratch/``
+    003, the backpropagation problem set: the network from scratch and the MNIST CNN.
+``principles/``
+    004, the course problem set: initialisation, example order, XOR, depth and width, CNNs on MNIST.
 
-A module that fails to import does not take the rest of the catalog down: its error is kept in
-:data:`BROKEN` and reported as a warning (a test asserts that the shipped catalog has none).
+Importing this package imports every public module of these folders (names not starting with
+``_``), and each registers its entries in :data:`atomlab.lab.experiments`. A new entry is a new
+module in one of them; nothing else needs editing. An entry that fails to import fails the import
+of the catalog: a broken entry is a bug, not a warning.
 """
 
 import importlib
 import pkgutil
-import traceback
-import warnings
 
-#: Modules of the catalog that failed to import, with their traceback.
-BROKEN: dict[str, str] = {}
+#: The folders of the catalog, one per source family.
+FAMILIES = ("atomic_experiments", "surfaces_2d", "from_scratch", "principles")
 
-for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-    if _info.name.startswith("_") or _info.name == "compare":
-        continue
-    try:
-        importlib.import_module(f"{__name__}.{_info.name}")
-    except Exception as _exc:  # noqa: BLE001 - one broken entry must not hide the others
-        BROKEN[_info.name] = traceback.format_exc()
-        warnings.warn(f"catalog module {_info.name!r} failed to import: {_exc!r}", RuntimeWarning, stacklevel=1)
+for _family in FAMILIES:
+    _package = importlib.import_module(f"{__name__}.{_family}")
+    for _info in sorted(pkgutil.iter_modules(_package.__path__), key=lambda m: m.name):
+        if not _info.name.startswith("_"):
+            importlib.import_module(f"{_package.__name__}.{_info.name}")

@@ -119,9 +119,9 @@ class Trial:
 #: are left out so that redrawing or re-judging a run still reuses its trained trials.
 TRAINING_CODE = ("nn", "engine", "data", "scratch", "lab/trial.py", "lab/data.py",
                  # the catalog's trial kinds and the models they build (a test checks every kind is covered)
-                 "catalog/_abid.py", "catalog/_abid_b.py", "catalog/_mnist_common.py", "catalog/_mnist_models.py",
-                 "catalog/_mnist_probe.py", "catalog/_principles_common.py", "catalog/_principles_ordering.py",
-                 "catalog/_scratch_kind.py", "catalog/mnist_padding_pooling.py")
+                 "catalog/atomic_experiments/_data_studies.py", "catalog/atomic_experiments/_training_studies.py",
+                 "catalog/_mnist.py", "catalog/principles/_playground.py", "catalog/principles/_ordered_sgd.py",
+                 "catalog/from_scratch/_scratch_trials.py", "catalog/principles/mnist_padding_pooling.py")
 
 
 @functools.cache
