@@ -29,6 +29,26 @@ def _parse_sets(pairs: list[str]) -> dict[str, str]:
     return out
 
 
+def _seeds_arg(text: str) -> int | str:
+    """``--seeds``: a positive whole number, ``auto`` or ``auto:MAX`` (checked again by the runner)."""
+    if text.strip().lower().startswith("auto"):
+        from atomlab.lab.api import seed_rounds
+
+        try:
+            seed_rounds(text, 3)  # the same validation as in Python: one clear error, exit 2
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return text.strip().lower()
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seeds must be a positive whole number, 'auto' or 'auto:MAX', "
+                                         f"got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"seeds must be at least 1, got {value}")
+    return value
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     import atomlab
 
@@ -253,7 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --all: run only entries with this name, source (000) or tag (repeatable)")
     p.add_argument("--exclude", action="append", metavar="NAME|SOURCE|TAG",
                    help="with --all: skip entries with this name, source or tag, e.g. mnist (repeatable)")
-    p.add_argument("--seeds", type=int, help="number of seeds per arm")
+    p.add_argument("--seeds", type=_seeds_arg, metavar="N|auto|auto:MAX",
+                   help="seeds per arm; 'auto' adds seeds in rounds until every claim is decisive (at most 4x the "
+                        "scale's seeds, or MAX), spending the error rate across the looks")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a setting (repeatable)")
     p.add_argument("--out", help="output directory (default runs/NAME-SCALE)")
     p.add_argument("--no-cache", action="store_true", help="train every trial even if cached")

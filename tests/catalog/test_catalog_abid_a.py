@@ -3,31 +3,13 @@ memorisation and PCA with dummy dimensions. Each runs at smoke scale and checks 
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 
 import atomlab
-from atomlab.catalog.atomic_experiments._data_studies import interval_test, subsample
+from atomlab.catalog.atomic_experiments._data_studies import subsample
 from atomlab.lab.data import materialize
-
-VERDICTS = {"supported", "refuted", "inconclusive"}
-
-
-def _run(name, tmp_path):
-    out = tmp_path / name
-    result = atomlab.run(name, scale="smoke", out=out)
-    for f in ("report.html", "results.csv", "final.csv", "verdict.json"):
-        assert (out / f).exists(), f
-    assert result.figures and all(fig.path.exists() and fig.caption for fig in result.figures)
-    assert any(fig.main for fig in result.figures)
-    verdict = json.loads((out / "verdict.json").read_text())
-    assert verdict["verdict"] in VERDICTS
-    assert all(c["verdict"] in VERDICTS for c in verdict["claims"])
-    assert result.claims, "every entry checks at least one claim"
-    return result
 
 
 def _arms_and_seeds(result, factors):
@@ -38,8 +20,8 @@ def _arms_and_seeds(result, factors):
     assert set(final["seed"]) == set(range(cfg["seed"], cfg["seed"] + cfg["seeds"]))
 
 
-def test_depth_fixed_parameters(tmp_path):
-    result = _run("depth-fixed-parameters", tmp_path)
+def test_depth_fixed_parameters(smoke):
+    result = smoke("depth-fixed-parameters")
     _arms_and_seeds(result, ["depth"])
     # the point of the design: every depth has the source's 152 parameters
     assert {t.model.n_params(1, 2) for t in result.trials} == {152}
@@ -50,8 +32,8 @@ def test_depth_fixed_parameters(tmp_path):
     assert all(o.artefacts["grid"].shape == (result.config["curve_points"],) for o in result.outcomes)
 
 
-def test_dataset_size_vs_classifier(tmp_path):
-    result = _run("dataset-size-vs-classifier", tmp_path)
+def test_dataset_size_vs_classifier(smoke):
+    result = smoke("dataset-size-vs-classifier")
     _arms_and_seeds(result, ["n", "classifier"])
     final = result.final
     assert (final["n_train"] == (final["n"] * 0.8).astype(int)).all()
@@ -69,14 +51,8 @@ def test_subsample_is_nested_and_seeded():
     assert not np.array_equal(a, subsample(1000, 50, seed=2))
 
 
-def test_interval_test_guards():
-    assert interval_test("", "x", [0.3, 0.25, 0.35, 0.3], 0.95).verdict == "supported"
-    assert interval_test("", "x", [-0.3, -0.25, -0.35], 0.95).verdict == "refuted"
-    assert interval_test("", "x", [0.3, 0.3], 0.95).verdict == "inconclusive"
-
-
-def test_class_imbalance(tmp_path):
-    result = _run("class-imbalance", tmp_path)
+def test_class_imbalance(smoke):
+    result = smoke("class-imbalance")
     _arms_and_seeds(result, ["ratio", "oversample"])
     n_train = result.config["n_train"]
     tests = {}
@@ -98,8 +74,8 @@ def test_class_imbalance(tmp_path):
     assert {(float(t.levels["ratio"]), t.seed) for t in gridded} == {(float(max(result.config["ratio"])), 0)}
 
 
-def test_memorization(tmp_path):
-    result = _run("memorization", tmp_path)
+def test_memorization(smoke):
+    result = smoke("memorization")
     cfg = result.config
     main = result.final[result.final["budget"] == cfg["steps"]]
     assert main.groupby(["n", "labels"]).ngroups == len(cfg["n"]) * len(cfg["labels"])
@@ -120,8 +96,8 @@ def test_memorization(tmp_path):
     pd.testing.assert_series_equal(early.sort_index(), at.sort_index(), check_names=False, atol=1e-6)
 
 
-def test_pca_dummy_dimensions(tmp_path):
-    result = _run("pca-dummy-dimensions", tmp_path)
+def test_pca_dummy_dimensions(smoke):
+    result = smoke("pca-dummy-dimensions")
     _arms_and_seeds(result, ["dummy_dims", "pca_dims"])
     cfg = result.config
     for t in result.trials:

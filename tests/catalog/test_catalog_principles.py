@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
-import atomlab
 from atomlab.catalog.principles import _playground as P
 from atomlab.catalog.principles.xor_depth import minimal_network
 from atomlab.data import make_dataset
@@ -22,22 +19,15 @@ ENTRIES = {
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """Each entry once at smoke scale (the science tests below read these runs)."""
-    out = {}
-    for name in ENTRIES:
-        path = tmp_path_factory.mktemp(name)
-        out[name] = (atomlab.run(name, scale="smoke", out=path), path)
-    return out
+def runs(smoke):
+    """Each entry once per session at smoke scale (conftest.py's ``smoke``), with its output folder."""
+    return {name: (smoke(name), smoke(name).out_dir) for name in ENTRIES}
 
 
 @pytest.mark.parametrize("name", list(ENTRIES))
 def test_smoke_outputs(runs, name):
     result, out = runs[name]
     n_arms, figures = ENTRIES[name]
-    for f in ("report.html", "results.csv", "final.csv", "verdict.json"):
-        assert (out / f).exists(), f
-    assert json.loads((out / "verdict.json").read_text())["verdict"] in ("supported", "refuted", "inconclusive")
     assert {f.name for f in result.figures} == figures
     assert all(f.path.exists() and f.caption for f in result.figures)
     assert result.final["arm"].nunique() == n_arms
@@ -110,4 +100,4 @@ def test_probed_trials_train_as_one_population_per_activation_and_as_they_would_
         assert [r["step"] for r in out.rows] == [r["step"] for r in alone.rows]
         for a, b in zip(out.rows, alone.rows):
             assert a.keys() == b.keys() and all(np.isclose(a[k], b[k], rtol=1e-6, atol=1e-9) for k in a)
-        assert out.info["extra"].keys() == alone.info["extra"].keys()
+        assert "epochs_to_0.3" in out.rows[-1] and out.rows[-1].keys() == alone.rows[-1].keys()

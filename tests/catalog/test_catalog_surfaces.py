@@ -12,7 +12,6 @@ from atomlab.catalog.surfaces_2d import _surface_suite as S
 from atomlab.cli import main
 from atomlab.lab.data import materialize
 
-VERDICTS = {"supported", "refuted", "inconclusive"}
 #: name -> (number of arms per function, the factor other than ``function``)
 ENTRIES = {
     "depth-surfaces": (4, "depth"),
@@ -24,12 +23,9 @@ ENTRIES = {
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory):
-    """Every entry run once at smoke scale (figures and report included)."""
-    out = {}
-    for name in ENTRIES:
-        out[name] = atomlab.run(name, scale="smoke", out=tmp_path_factory.mktemp(name))
-    return out
+def results(smoke):
+    """Every entry of the family, run once per session at smoke scale (conftest.py's ``smoke``)."""
+    return {name: smoke(name) for name in ENTRIES}
 
 
 @pytest.mark.parametrize("name", list(ENTRIES))
@@ -37,9 +33,6 @@ def test_entry_writes_outputs_with_all_arms_and_seeds(results, name):
     r = results[name]
     for f in ("report.html", "results.csv", "verdict.json", "final.csv"):
         assert (r.out_dir / f).exists(), f
-    verdict = json.loads((r.out_dir / "verdict.json").read_text())
-    assert verdict["verdict"] in VERDICTS and r.verdict in VERDICTS
-    assert all(c.verdict in VERDICTS for c in r.claims) and r.claims
     n_arms, _ = ENTRIES[name]
     seeds = r.config["seeds"]
     assert len(r.final) == 4 * n_arms * seeds
@@ -69,8 +62,15 @@ def test_architectures_follow_the_source(results):
     assert (10, 5, 5, 10) in width and (40, 20, 10, 5) in width and (5, 10, 20, 40) in width
     # the source's "~5k vs ~1k": parameter counts with biases
     assert S.n_params((40,) * 4) == 5122 and S.n_params((10,) * 8) == 822
-    drops = {t.levels["keep_prob"]: t.model.dropout for t in results["dropout-surfaces"].trials}
-    assert drops[1.0] == 0.0 and drops[0.1] == pytest.approx(0.9) and drops[0.7] == pytest.approx(0.3)
+    dropout = results["dropout-surfaces"]
+    assert {t.model.dropout for t in dropout.trials if t.levels["keep_prob"] == 1.0} == {0.0}
+    # dropout reaches training: the same seed and function end with other weights at another keep_prob
+    by_arm = {(t.levels["keep_prob"], t.levels["function"], t.seed): o for t, o in zip(dropout.trials,
+                                                                                         dropout.outcomes)}
+    kept = [k for k in by_arm if k[0] == 1.0]
+    for _, fn, seed in kept:
+        for p in {k[0] for k in by_arm} - {1.0}:
+            assert not np.array_equal(by_arm[(p, fn, seed)].state["W0"], by_arm[(1.0, fn, seed)].state["W0"])
     bn = [t for t in results["batchnorm-surfaces"].trials if t.levels["network"] == "batchnorm"]
     assert all(t.model.batchnorm and t.model.bn_momentum == 0.01 and t.model.bn_eps == 1e-3 for t in bn)
     res = results["residual-surfaces"]

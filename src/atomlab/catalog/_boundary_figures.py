@@ -11,10 +11,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from atomlab import stats  # noqa: E402
 from atomlab.catalog import _figures as F  # noqa: E402
 from atomlab.engine import grid_axes  # noqa: E402
 from atomlab.lab.data import materialize  # noqa: E402
-from atomlab.lab.stats import summarize  # noqa: E402
+from atomlab.metrics import metric_bounds  # noqa: E402
 
 
 def seed0_pair(result, **levels: Any):
@@ -27,17 +28,18 @@ def seed0_pair(result, **levels: Any):
 
 
 def acc_text(result, metric: str = "test_acc", **levels: Any) -> str:
-    """``metric`` (a recorded metric or a trial's extra) over seeds at ``levels`` as ``mean [95% interval]``."""
+    """``metric`` (a column of the trials' final rows) over seeds at ``levels`` as ``mean [95% interval]``."""
     pairs = result.select(**levels)
 
     def value(o) -> float:
         if o.diverged:
             return np.nan
-        return o.final.get(metric, o.info.get("extra", {}).get(metric, np.nan))
+        return o.final.get(metric, np.nan)
 
     values = np.array([value(o) for _, o in pairs], dtype=float)
-    s = summarize(values)
-    text = f"{s['mean']:.3f} [{s['ci_low']:.3f}, {s['ci_high']:.3f}]" if s["n"] else "n/a"
+    finite = values[np.isfinite(values)]
+    mean, low, high = stats.mean_interval(finite, bounds=metric_bounds(metric))
+    text = f"{mean:.3f} [{low:.3f}, {high:.3f}]" if len(finite) else "n/a"
     bad = int(np.sum(~np.isfinite(values)))
     return text + (f", {bad} diverged" if bad else "")
 

@@ -14,7 +14,6 @@ outcome's artefacts (``probe/...``).
 from __future__ import annotations
 
 import contextlib
-import math
 import time
 from pathlib import Path
 from typing import Any
@@ -26,15 +25,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from atomlab import stats  # noqa: E402
 from atomlab.engine.device import resolve_device  # noqa: E402
 from atomlab.engine.general import train_module  # noqa: E402
 from atomlab.engine.outcome import Outcome  # noqa: E402
 from atomlab.engine.probes import TrainingStatsProbe, fixed_samples, write_tensorboard  # noqa: E402
 from atomlab.errors import ConfigError  # noqa: E402
 from atomlab.lab import DataSpec, register_trial_kind, trial_kinds  # noqa: E402
-from atomlab.lab.claims import TestResult  # noqa: E402
 from atomlab.lab.data import materialize  # noqa: E402
-from atomlab.lab.stats import Interval, effect_size, mean_ci, seeds_needed  # noqa: E402
 from atomlab.nn.cnn import build_cnn, n_params, normalize_cnn_spec  # noqa: E402
 from atomlab.nn.seeding import stream_seed, torch_generator  # noqa: E402
 
@@ -147,8 +145,9 @@ def train_cnn_trial(trial, data, *, device: str = "auto", log_dir: str | Path | 
     if probe is not None:
         out.artefacts.update(probe.artefacts())
     out.wall_time = time.perf_counter() - start
-    out.info.update({"data_note": data.note, "model": spec["name"],
-                     "extra": {"n_params": n_params(net)}})
+    out.info.update({"data_note": data.note, "model": spec["name"]})
+    if out.rows:  # a measurement of the trial, so a column of its final row
+        out.rows[-1]["n_params"] = n_params(net)
     return out
 
 
@@ -158,40 +157,6 @@ def _run_module_trials(trials, datasets, *, device: str = "auto") -> list[Outcom
 
 if "module" not in trial_kinds:
     register_trial_kind("module")(_run_module_trials)
-
-
-# -------------------------------------------------------------------------------------------
-# Claims
-# -------------------------------------------------------------------------------------------
-
-def at_least_test(values, target: float, level: float, group: str, *, label: str = "test_acc") -> TestResult:
-    """Test that the mean over seeds of ``values`` is at least ``target``.
-
-    Supported when the whole interval lies above the target, refuted when it lies below,
-    inconclusive when it straddles the target.
-    """
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    d = v - target
-    lo, hi = mean_ci(d, level=level) if len(d) else (math.nan, math.nan)
-    est = float(d.mean()) if len(d) else math.nan
-    sign = Interval(est, lo, hi, level).excludes_zero() if len(d) > 1 else 0
-    verdict = {1: "supported", -1: "refuted", 0: "inconclusive"}[sign]
-    needed = seeds_needed(est, float(d.std(ddof=1))) if verdict == "inconclusive" and len(d) > 1 else None
-    return TestResult(group, f"mean {label} - {target:.4g}", est, (lo, hi), level, len(d), verdict,
-                      effect_size(d), needed, f"mean {label} {v.mean():.4f} over {len(v)} seeds; source {target:.4g}")
-
-
-def paired_test(diffs, level: float, group: str, statistic: str, detail: str = "") -> TestResult:
-    """A test that the mean of per-seed ``diffs`` is above zero."""
-    d = np.asarray(diffs, dtype=float)
-    d = d[np.isfinite(d)]
-    lo, hi = mean_ci(d, level=level) if len(d) else (math.nan, math.nan)
-    est = float(d.mean()) if len(d) else math.nan
-    sign = Interval(est, lo, hi, level).excludes_zero() if len(d) > 1 else 0
-    verdict = {1: "supported", -1: "refuted", 0: "inconclusive"}[sign]
-    needed = seeds_needed(est, float(d.std(ddof=1))) if verdict == "inconclusive" and len(d) > 1 else None
-    return TestResult(group, statistic, est, (lo, hi), level, len(d), verdict, effect_size(d), needed, detail)
 
 
 # -------------------------------------------------------------------------------------------
@@ -212,12 +177,19 @@ def save(fig, out_dir: Path, name: str, caption: str, *, main: bool = False, for
     return viz.style.FigureRecord(name=name, path=paths[0], caption=caption, main=main)
 
 
-def band(ax, x, values, *, color, label: str | None = None, lw: float = 1.6, marker: str | None = None):
-    """Mean over seeds (rows of ``values``) with a 95% t band; ``x`` is the shared x axis."""
+def interval(values, bounds: tuple[float, float] | None = None) -> tuple[float, float]:
+    """The 95% interval of the mean of the finite ``values`` (:func:`atomlab.stats.mean_interval`)."""
+    v = np.asarray(values, dtype=float)
+    return stats.mean_interval(v[np.isfinite(v)], bounds=bounds)[1:]
+
+
+def band(ax, x, values, *, color, label: str | None = None, lw: float = 1.6, marker: str | None = None,
+         bounds: tuple[float, float] | None = None):
+    """Mean over seeds (rows of ``values``) with a 95% band (:func:`atomlab.stats.mean_interval`)."""
     v = np.asarray(values, dtype=float)
     mean = np.nanmean(v, axis=0)
     if len(v) > 1:
-        lo, hi = np.array([mean_ci(v[:, j]) for j in range(v.shape[1])]).T
+        lo, hi = np.array([interval(v[:, j], bounds=bounds) for j in range(v.shape[1])]).T
         ax.fill_between(x, lo, hi, color=color, alpha=0.2, lw=0)
     ax.plot(x, mean, color=color, lw=lw, label=label, marker=marker, ms=4)
     return mean

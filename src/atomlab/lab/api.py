@@ -12,12 +12,16 @@ from typing import Any
 
 import torch
 
-from atomlab import __version__
+from atomlab import __version__, stats
+from atomlab.errors import ConfigError
 from atomlab.lab.cache import TrialCache, atomic_write_bytes
 from atomlab.lab.claims import check_claims
 from atomlab.lab.experiment import Experiment, experiments
 from atomlab.lab.result import Result, final_table, tidy_table
 from atomlab.lab.runner import run_trials
+
+#: The error rate of one experiment's claims (Holm keeps it over the claims; rounds of seeds spend it).
+ALPHA = 0.05
 
 
 def provenance(wall: float, trained: int, total: int, cfg: dict[str, Any]) -> dict[str, Any]:
@@ -37,7 +41,53 @@ def provenance(wall: float, trained: int, total: int, cfg: dict[str, Any]) -> di
     }
 
 
-def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds: int | None = None,
+#: ``--seeds auto`` without a maximum: at most this many times the scale's seeds, and never more than MAX_AUTO_SEEDS.
+AUTO_GROWTH = 4
+MAX_AUTO_SEEDS = 64
+
+
+def seed_rounds(seeds: int | str | None, start: int) -> list[int] | None:
+    """The seed counts of the rounds of a ``--seeds auto`` run (None for a fixed number of seeds).
+
+    ``"auto"`` doubles the scale's ``start`` seeds each round up to ``AUTO_GROWTH`` times as many (at most
+    :data:`MAX_AUTO_SEEDS`); ``"auto:MAX"`` doubles up to ``MAX``. Doubling keeps the number of looks, and
+    so the price of the sequential correction, logarithmic in the budget.
+
+    Examples
+    --------
+    >>> seed_rounds("auto", 5)
+    [5, 10, 20]
+    >>> seed_rounds("auto:12", 3)
+    [3, 6, 12]
+    >>> seed_rounds(8, 5) is None
+    True
+    """
+    if seeds is None or isinstance(seeds, int) and not isinstance(seeds, bool):
+        return None
+    text = str(seeds).strip().lower()
+    head, _, tail = text.partition(":")
+    if head != "auto":
+        raise ConfigError(f"seeds must be a positive integer, 'auto' or 'auto:MAX', got {seeds!r}")
+    if tail:
+        try:
+            most = int(tail)
+        except ValueError:
+            raise ConfigError(f"seeds 'auto:MAX' needs a whole number MAX, got {seeds!r}") from None
+        if not MIN_AUTO_START <= most <= 10_000:
+            raise ConfigError(f"seeds 'auto:MAX' needs MAX between {MIN_AUTO_START} and 10000, got {most}")
+    else:
+        most = min(MAX_AUTO_SEEDS, AUTO_GROWTH * start)
+    rounds = [min(max(start, MIN_AUTO_START), most)]
+    while rounds[-1] < most:
+        rounds.append(min(2 * rounds[-1], most))
+    return rounds
+
+
+#: The first round of ``--seeds auto`` has at least this many seeds (fewer are never decisive).
+MIN_AUTO_START = 3
+
+
+def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds: int | str | None = None,
                    overrides: dict[str, Any] | None = None, out: str | Path | None = None,
                    cache: bool = True, cache_dir: str | Path | None = None, device: str = "auto",
                    progress: bool = False, report: bool = True, formats: tuple[str, ...] = ("png",),
@@ -50,8 +100,10 @@ def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds:
         A registered name (see ``atomlab.experiments()``) or an :class:`Experiment`.
     scale : {"smoke", "quick", "paper"}
         How big: seconds (tests), under a minute (default), or the source's sizes.
-    seeds : int, optional
-        Number of seeds (overrides the scale's).
+    seeds : int or str, optional
+        Number of seeds (overrides the scale's), or ``"auto"`` / ``"auto:MAX"``: add seeds in rounds
+        (see :func:`seed_rounds`) until every claim is decisive or the budget is spent. Each look spends
+        part of the error rate (:func:`atomlab.stats.alpha_spending`), so optional stopping keeps it.
     overrides : dict, optional
         Settings to change (``{"steps": 500}``); unknown keys raise a ConfigError listing the known.
     out : path, optional
@@ -79,15 +131,32 @@ def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds:
     Result
     """
     exp = experiments.get(experiment) if isinstance(experiment, str) else experiment
-    cfg = exp.config(scale, overrides, seeds)
+    rounds = seed_rounds(seeds, int(exp.config(scale, overrides)["seeds"]))
+    cfg = exp.config(scale, overrides, seeds if rounds is None else rounds[0])
     start = time.perf_counter()
-    trials = exp.plan(cfg)
-    outcomes, trained = run_trials(trials, cache=TrialCache(cache_dir, enabled=cache), device=device,
-                                   progress=progress, workers=workers)
-    final = final_table(trials, outcomes)
+    store = TrialCache(cache_dir, enabled=cache)
+    known: dict[str, Any] = {}  # outcomes of earlier rounds, so --no-cache does not retrain them
+    trained_total = 0
+    looks = rounds or [int(cfg["seeds"])]
+    for look, n_seeds in enumerate(looks, start=1):
+        cfg = {**cfg, "seeds": n_seeds}
+        trials = exp.plan(cfg)
+        todo = [t for t in trials if t.key not in known]
+        outcomes, trained = run_trials(todo, cache=store, device=device, progress=progress, workers=workers)
+        known.update({t.key: o for t, o in zip(todo, outcomes)})
+        trained_total += trained
+        outcomes = [known[t.key] for t in trials]
+        final = final_table(trials, outcomes, derive=exp.derive_for(cfg))
+        alpha = stats.alpha_spending(look, len(looks)) if rounds else ALPHA
+        verdict, claim_results = check_claims(exp.claims_for(cfg), final, alpha=alpha)
+        if all(c.verdict != "inconclusive" for c in claim_results if not c.check):
+            break
+    if rounds:
+        cfg["seeds_rule"] = (f"auto: rounds of {', '.join(map(str, looks))} seeds; stopped after {n_seeds} "
+                             f"(look {look} of {len(looks)}, alpha {alpha:.3g} at this look)")
     result = Result(exp, cfg, trials, outcomes, tidy_table(trials, outcomes), final)
-    result.verdict, result.claims = check_claims(exp.claims_for(cfg), final,
-                                                 outcomes={t.key: o for t, o in zip(trials, outcomes)})
+    result.verdict, result.claims = verdict, claim_results
+    trained = trained_total
     result.provenance = provenance(time.perf_counter() - start, trained, len(trials), cfg)
     if out is None and report:
         out = Path("runs") / f"{exp.name}-{scale}"

@@ -30,6 +30,50 @@ CONTRADICTION = [
 ]
 
 
+def family_summary(verdicts: list[dict[str, Any]], *, q: float = 0.05) -> list[str]:
+    """The atlas read as one family of claims: how many stay decisive under a false-discovery control.
+
+    Each experiment decides its own claims with Holm's correction (its family-wise error stays at 5 %).
+    Across an atlas of many experiments some decisive verdicts are expected by chance; the
+    Benjamini-Hochberg procedure over the raw p-values of every statistical test keeps the expected share of
+    false discoveries among the decisive ones at ``q``. Checks (exact arithmetic) are counted apart.
+
+    Examples
+    --------
+    >>> test = lambda p, v: {"p_value": p, "verdict": v}
+    >>> v = [{"claims": [{"check": False, "verdict": "supported", "tests": [test(0.001, "supported")]},
+    ...                  {"check": False, "verdict": "supported", "tests": [test(0.04, "supported")]},
+    ...                  {"check": True, "verdict": "supported", "tests": [test(0.0, "supported")]}]}]
+    >>> family_summary(v)[0].split(";")[0]
+    '2 claims decided by statistics in 1 experiment'
+    """
+    from atomlab import stats
+
+    claims = [c for v in verdicts for c in v.get("claims", []) if not c.get("check")]
+    checks = [c for v in verdicts for c in v.get("claims", []) if c.get("check")]
+    tests = [t for c in claims for t in c.get("tests", [])]
+    p_values = [t.get("p_value") if t.get("p_value") is not None else 1.0 for t in tests]
+    adjusted = iter(stats.benjamini_hochberg(p_values, q=q) if p_values else [])
+    decisive = kept = 0
+    for c in claims:
+        fdr = [next(adjusted) for _ in c.get("tests", [])]
+        if c.get("verdict") not in ("supported", "refuted"):
+            continue
+        decisive += 1
+        deciding = [p for t, p in zip(c["tests"], fdr) if t.get("verdict") == c["verdict"]]
+        kept += bool(deciding) and all(p < q for p in deciding)
+    n_exp = len(verdicts)
+    passed = sum(c.get("verdict") == "supported" for c in checks)
+    return [
+        f"{len(claims)} claims decided by statistics in {n_exp} experiment{'s' if n_exp != 1 else ''}; "
+        f"{decisive} decisive under each experiment's Holm correction (family-wise error 5 % per experiment), "
+        f"{kept} of them still decisive under a Benjamini-Hochberg false-discovery control at {q:.0%} over all "
+        f"{len(tests)} tests of the atlas.",
+        f"{len(checks)} checks (claims that hold by exact arithmetic, such as an output size or a weight that "
+        f"cannot move) are counted apart: {passed} passed.",
+    ]
+
+
 def _entry_from(dir_: Path, base: Path):
     from atomlab.viz.atlas import AtlasEntry
 
@@ -46,7 +90,7 @@ def _entry_from(dir_: Path, base: Path):
             name=v["experiment"], title=v.get("title") or v["experiment"], source=v.get("source", ""),
             question=v.get("question", ""), verdict=v.get("verdict", "inconclusive"),
             report=os.path.relpath(dir_ / "report.html", base), section=v.get("section", ""),
-            verdict_text=f"{v.get('statistic', '')} ({v.get('seeds')} seeds per arm)",
+            verdict_text=v.get("verdict_line") or f"{v.get('statistic', '')} ({v.get('seeds')} seeds per arm)",
             source_conclusion=v.get("source_conclusion", ""), agreement=v.get("agreement", ""),
             agrees=v.get("agrees"),
             thumbnail=os.path.relpath(thumb, base) if thumb is not None and thumb.exists() else None,
@@ -109,7 +153,7 @@ def write_atlas(root: Path, *, wall_time: float | None = None, failures: dict[st
         "written": time.strftime("%Y-%m-%d %H:%M"),
     }
     names = {e.name for e in entries}
-    sections = {}
+    sections = {"The atlas as one family of claims": family_summary(verdicts)}
     if names & {"initializers", "zero-initialization"}:
         sections["Where the sources disagree: the all-zero initialisation"] = CONTRADICTION
-    return render_atlas(entries, root, header=header, sections=sections or None)
+    return render_atlas(entries, root, header=header, sections=sections)

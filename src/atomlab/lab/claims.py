@@ -1,71 +1,122 @@
-"""Claims an experiment makes, and how each is checked against the result table.
+"""Claims an experiment makes, and how the lab checks them against the final table.
 
-A claim produces one or more *tests* (one per group when ``by`` is given, e.g. one per decision
-function). Each test is a confidence interval for a statistic whose sign says which way the data
-point. The experiment corrects for multiple comparisons with Bonferroni: with ``m`` tests in all,
-every interval is computed at level ``1 - 0.05 / m``. A test is *supported* when its interval
-excludes zero in the claimed direction, *refuted* when it excludes zero the other way, and
-*inconclusive* otherwise; a claim is supported when all its tests are, refuted when any is.
+A claim turns the final table (one row per trial) into one or more *tests*: one per group when ``by`` is
+given (one per decision function, say). Every test is decided by a function of :mod:`atomlab.stats`, the one
+verdict rule of the project; this module only selects the numbers, pairs them by seed and hands them over.
+
+Over all the statistical tests of an experiment, :func:`check_claims` applies Holm's step-down correction:
+the test with the smallest p-value is judged at ``alpha / m``, the next at ``alpha / (m - 1)`` and so on,
+stopping at the first that fails, so the chance of any false decisive verdict in the experiment stays at most
+``alpha``. Each test's interval is reported at the level Holm judged it at.
+
+*Checks* (:class:`Check`) are claims that hold by exact arithmetic, such as an output size or a weight that
+cannot move: no sampling error, so they take no part in the correction and are counted apart.
+
+A claim is supported when all its tests are, refuted when any is, and inconclusive otherwise.
+
+Examples
+--------
+>>> import pandas as pd
+>>> final = pd.DataFrame({"seed": [0, 1, 2, 3] * 2, "width": [1] * 4 + [8] * 4,
+...                       "test_acc": [.61, .64, .60, .63, .91, .93, .90, .94]})
+>>> verdict, results = check_claims([Compare("test_acc", {"width": 8}, {"width": 1})], final)
+>>> verdict
+'supported'
+>>> results[0].tests[0].method
+'paired t'
 """
 
 from __future__ import annotations
 
-import contextvars
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from atomlab.lab import stats
+from atomlab import stats
+from atomlab.metrics import metric_bounds
 
-VERDICTS = ("supported", "refuted", "inconclusive")
-#: Fewer seeds than this never give a decisive verdict, however consistent they look.
-MIN_SEEDS = 3
+VERDICTS = stats.VERDICTS
+MIN_SEEDS = stats.MIN_SEEDS
 
 
 @dataclass
-class TestResult:
-    """One test of a claim: the statistic, its interval, the verdict."""
+class ClaimTest:
+    """One test of a claim: the group it covers and the statistical result that decides it.
+
+    Attributes
+    ----------
+    group : str
+        Which part of the table (``"function=sine"``), or ``""`` for the whole.
+    result : atomlab.stats.StatResult
+        Estimate, interval, p-value, method, seeds and verdict.
+    detail : str
+        What the numbers were (arm means, diverged seeds), in words.
+    adjusted : str
+        How the level was corrected for the other tests (``"Holm, 1 of 3"``), or ``""``.
+    """
 
     group: str
-    statistic: str
-    estimate: float
-    ci: tuple[float, float]
-    level: float
-    n_seeds: int
-    verdict: str
-    effect_size: float = math.nan
-    seeds_needed: int | None = None
+    result: stats.StatResult
     detail: str = ""
+    adjusted: str = ""
+
+    verdict = property(lambda self: self.result.verdict)
+    estimate = property(lambda self: self.result.estimate)
+    ci = property(lambda self: (self.result.low, self.result.high))
+    level = property(lambda self: self.result.level)
+    n_seeds = property(lambda self: self.result.n)
+    method = property(lambda self: self.result.method)
+    statistic = property(lambda self: self.result.statistic)
+    p_value = property(lambda self: self.result.p_value)
+    seeds_needed = property(lambda self: self.result.seeds_needed)
+
+    def line(self) -> str:
+        """``group: statistic +est [low, high], method, n seeds`` in one line."""
+        where = f"{self.group}: " if self.group else ""
+        note = f", {self.adjusted}" if self.adjusted else ""
+        return f"{where}{self.result.statistic} {self.result.describe()}{note}"
 
 
 @dataclass
 class ClaimResult:
-    """The verdict on one claim, with the tests behind it."""
+    """The verdict on one claim, with the tests behind it.
+
+    ``check`` is True for claims that hold by exact arithmetic (see :class:`Check`).
+    """
 
     text: str
     verdict: str
-    tests: list[TestResult] = field(default_factory=list)
-    method: str = ""
+    tests: list[ClaimTest] = field(default_factory=list)
+    check: bool = False
 
     @property
     def n_seeds(self) -> int:
+        """The fewest seeds any of the claim's tests used."""
         return min((t.n_seeds for t in self.tests), default=0)
 
+    @property
+    def method(self) -> str:
+        """The methods of the claim's tests (one entry per distinct method)."""
+        return "; ".join(dict.fromkeys(t.method for t in self.tests)) or "not tested"
+
     def summary(self) -> str:
-        """One line: the verdict and the statistics behind it."""
-        parts = []
-        for t in self.tests:
-            g = f"{t.group}: " if t.group else ""
-            parts.append(f"{g}{t.statistic} = {t.estimate:+.3g} [{t.ci[0]:+.3g}, {t.ci[1]:+.3g}]")
-        return f"{self.verdict} — " + "; ".join(parts) + f" ({self.n_seeds} seeds, {self.method})"
+        """The claim in words, its verdict and every test's statistic, in one line."""
+        kind = "check" if self.check else "claim"
+        return f"{self.verdict} ({kind}: {self.text}) — " + "; ".join(t.line() for t in self.tests)
 
 
 def combine(verdicts: Sequence[str]) -> str:
-    """All supported -> supported; any refuted -> refuted; otherwise inconclusive."""
+    """All supported -> supported; any refuted -> refuted; otherwise inconclusive.
+
+    Examples
+    --------
+    >>> combine(["supported", "supported"]), combine(["supported", "refuted"]), combine([])
+    ('supported', 'refuted', 'inconclusive')
+    """
     if not verdicts:
         return "inconclusive"
     if any(v == "refuted" for v in verdicts):
@@ -75,7 +126,28 @@ def combine(verdicts: Sequence[str]) -> str:
     return "inconclusive"
 
 
-def _select(df: pd.DataFrame, where: dict[str, Any] | None) -> pd.DataFrame:
+def _bounds(metric: str, given: tuple[float, float] | None) -> tuple[float, float] | None:
+    return given if given is not None else metric_bounds(metric)
+
+
+def _difference_bounds(bounds: tuple[float, float] | None) -> tuple[float, float] | None:
+    return None if bounds is None else (bounds[0] - bounds[1], bounds[1] - bounds[0])
+
+
+# ----- selecting rows --------------------------------------------------------------------------------------
+def _key(v: Any) -> Any:
+    return tuple(v) if isinstance(v, list) else v
+
+
+def select(df: pd.DataFrame, where: dict[str, Any] | None) -> pd.DataFrame:
+    """Rows whose columns equal ``where``'s values (a list value means any of its items).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"depth": [1, 2, 3], "acc": [.5, .6, .7]})
+    >>> select(df, {"depth": [1, 3]})["acc"].tolist()
+    [0.5, 0.7]
+    """
     if not where:
         return df
     mask = np.ones(len(df), dtype=bool)
@@ -85,150 +157,325 @@ def _select(df: pd.DataFrame, where: dict[str, Any] | None) -> pd.DataFrame:
     return df[mask]
 
 
-def _key(v: Any) -> Any:
-    return tuple(v) if isinstance(v, list) else v
-
-
-def _groups(df: pd.DataFrame, by: Sequence[str] | None):
+def groups(df: pd.DataFrame, by: Sequence[str] | None) -> Iterator[tuple[str, pd.DataFrame]]:
+    """``(label, rows)`` per combination of the ``by`` columns, in order of appearance (one group when None)."""
     if not by:
         yield "", df
         return
-    keys = [df[b].map(_key) for b in by]
-    frame = df.assign(**{f"__{b}": k for b, k in zip(by, keys)})
+    frame = df.assign(**{f"__{b}": df[b].map(_key) for b in by})
     for values, sub in frame.groupby([f"__{b}" for b in by], sort=False):
         values = values if isinstance(values, tuple) else (values,)
         yield ", ".join(f"{b}={v}" for b, v in zip(by, values)), sub
 
 
+def per_seed(df: pd.DataFrame, metric: str, where: dict[str, Any] | None = None) -> pd.Series:
+    """Mean of ``metric`` per seed among the rows matching ``where`` (NaN where a seed's trial diverged)."""
+    return select(df, where).groupby("seed")[metric].agg(lambda v: v.mean(skipna=False))
+
+
+def _arm_label(where: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={_fmt(v)}" for k, v in where.items()) or "all"
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, list | tuple):
+        return "[" + ",".join(_fmt(x) for x in v) + "]"
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def _diverged_note(df: pd.DataFrame, where: dict[str, Any] | None, label: str) -> str:
+    rows = select(df, where)
+    if "diverged" not in rows or not len(rows):
+        return ""
+    bad = rows.loc[rows["diverged"].astype(bool), "seed"].nunique()
+    if bad:
+        n = rows["seed"].nunique()
+        return f"{label} diverged in {bad} of {n} seed{'s' if n != 1 else ''}"
+    return ""
+
+
+#: A test before its level is fixed: ``make(level) -> StatResult``, with its group and detail.
+@dataclass
+class PendingTest:
+    group: str
+    make: Callable[[float], stats.StatResult]
+    detail: str = ""
+
+
+# ----- claim types ------------------------------------------------------------------------------------------
+@dataclass
 class Claim:
-    """Base class. Subclasses implement :meth:`tests` from the table of final metrics."""
+    """Base class of the claims the lab can check.
 
-    text: str = ""
-    n_tests_hint: int = 1
+    Subclasses implement :meth:`pending`: one :class:`PendingTest` per group, each able to compute its
+    :class:`atomlab.stats.StatResult` at any confidence level (Holm decides the level). ``frame``, when
+    given, reshapes the final table before the claim reads it (a quantity across arms, such as the lead of
+    the networks over the best baseline per seed and size); per-trial quantities belong in the experiment's
+    ``derive`` hook instead.
+    """
 
-    def count_tests(self, final: pd.DataFrame) -> int:
-        """How many tests this claim makes on ``final`` (for the Bonferroni correction)."""
-        return max(1, sum(1 for _ in _groups(_select(final, getattr(self, "where", None)),
-                                             getattr(self, "by", None))))
+    text: str = field(default="", kw_only=True)
+    by: Sequence[str] | None = field(default=None, kw_only=True)
+    where: dict[str, Any] | None = field(default=None, kw_only=True)
+    frame: Callable[[pd.DataFrame], pd.DataFrame] | None = field(default=None, kw_only=True)
+    #: Claims that hold by exact arithmetic are *checks*: no correction, counted apart.
+    is_check = False
 
-    def check(self, final: pd.DataFrame, level: float) -> ClaimResult:
+    def table(self, final: pd.DataFrame) -> pd.DataFrame:
+        """The rows the claim reads: ``frame(final)`` if given, then ``where``."""
+        return select(self.frame(final) if self.frame is not None else final, self.where)
+
+    def pending(self, final: pd.DataFrame) -> list[PendingTest]:
         raise NotImplementedError
 
-
-def _verdict(interval: stats.Interval, direction: int, values: np.ndarray) -> str:
-    """Supported / refuted / inconclusive from the interval, with two guards for few seeds.
-
-    Fewer than MIN_SEEDS values are never decisive. Values with no spread at all (every seed gives
-    the same number, e.g. a Spearman rho of -1 over two levels) make the t interval collapse to a
-    point, so they are judged by a sign test instead: decisive only if 0.5^n is below the
-    interval's one-sided error rate (n >= 6 for a single test at 95%).
-    """
-    n = len(values)
-    if n < MIN_SEEDS:
-        return "inconclusive"
-    if np.ptp(values) == 0 and 0.5**n >= (1 - interval.level) / 2:
-        return "inconclusive"
-    sign = interval.excludes_zero()
-    if sign == 0:
-        return "inconclusive"
-    return "supported" if sign == direction else "refuted"
+    def describe(self) -> str:
+        """The claim in words (``text`` if given)."""
+        return self.text or self.__class__.__name__
 
 
 @dataclass
 class Trend(Claim):
-    """``metric`` increases (or decreases) along the levels of ``factor``.
+    """``metric`` increases (or decreases) along the ordered levels of ``factor``.
 
-    The statistic is the mean over seeds of the within-seed Spearman correlation between level
-    order and the metric, with a t interval over seeds (a seed bootstrap from 10 seeds).
+    Decided by :func:`atomlab.stats.trend` on the seeds x levels table: within-seed rank correlation,
+    tested by permuting the levels within each seed.
     """
 
     metric: str
     factor: str
     direction: str = "increasing"
-    by: Sequence[str] | None = None
-    where: dict[str, Any] | None = None
     levels: Sequence[Any] | None = None
-    text: str = ""
 
-    def check(self, final: pd.DataFrame, level: float) -> ClaimResult:
+    def __post_init__(self) -> None:
+        _check_choice("direction", self.direction, ("increasing", "decreasing"))
+
+    def pending(self, final: pd.DataFrame) -> list[PendingTest]:
         want = 1 if self.direction == "increasing" else -1
-        tests = []
-        for group, sub in _groups(_select(final, self.where), self.by):
+        out = []
+        for group, sub in groups(self.table(final), self.by):
             levels = list(self.levels) if self.levels is not None else _ordered_levels(sub[self.factor])
             sub = sub.assign(__lvl=sub[self.factor].map(_key))
-            pivot = sub.pivot_table(index="seed", columns="__lvl", values=self.metric, aggfunc="mean")
-            pivot = pivot.reindex(columns=[_key(v) for v in levels])
-            rhos = stats.spearman_per_seed(pivot.to_numpy())
-            rhos = rhos[np.isfinite(rhos)]  # a seed with fewer than two finite levels says nothing
-            lo, hi = stats.mean_ci(rhos, level=level)
-            interval = stats.Interval(float(np.mean(rhos)) if len(rhos) else math.nan, lo, hi, level)
-            verdict = _verdict(interval, want, rhos)
-            means = pivot.mean(axis=0)
-            detail = "means by level: " + ", ".join(f"{k}: {v:.4g}" for k, v in means.items())
-            tests.append(TestResult(group, "Spearman rho", interval.estimate, (lo, hi), level, len(rhos),
-                                    verdict, stats.effect_size(rhos),
-                                    stats.seeds_needed(float(np.mean(rhos)), float(np.std(rhos, ddof=1)))
-                                    if verdict == "inconclusive" and len(rhos) > 1 else None, detail))
-        return ClaimResult(self.text or f"{self.metric} is {self.direction} in {self.factor}",
-                           combine([t.verdict for t in tests]), tests,
-                           "mean within-seed Spearman rho; t interval (<10 seeds) or seed bootstrap")
+            table = sub.pivot_table(index="seed", columns="__lvl", values=self.metric,
+                                    aggfunc=lambda v: v.mean(skipna=False), dropna=False)
+            table = table.reindex(columns=[_key(v) for v in levels])
+            means = table.mean(axis=0)
+            detail = f"{self.metric} by {self.factor}: " + ", ".join(f"{_fmt(k)}: {v:.4g}" for k, v in means.items())
+            values = table.to_numpy(dtype=float)
+            out.append(PendingTest(group, lambda level, v=values: stats.trend(v, level=level, direction=want),
+                                   detail))
+        return out
+
+    def describe(self) -> str:
+        return self.text or f"{self.metric} is {self.direction} in {self.factor}"
 
 
 @dataclass
 class Compare(Claim):
     """Arm ``a`` has a greater (or smaller) ``metric`` than arm ``b``, paired by seed.
 
-    ``a`` and ``b`` are dicts of factor values. The statistic is the mean per-seed difference
-    ``a - b`` (minus ``margin``) with a t interval (a seed bootstrap from 10 seeds); the effect
-    size is Cohen's d_z.
+    ``a`` and ``b`` are dicts of factor values; ``margin`` asks for a lead of at least that much;
+    ``bounds`` is the range of the metric (default :func:`metric_bounds`: ``(0, 1)`` for an accuracy),
+    which bounds the interval of the difference. Decided by :func:`atomlab.stats.paired_difference`.
     """
 
     metric: str
     a: dict[str, Any]
     b: dict[str, Any]
     direction: str = "greater"
-    by: Sequence[str] | None = None
-    where: dict[str, Any] | None = None
     margin: float = 0.0
-    text: str = ""
+    bounds: tuple[float, float] | None = None
 
-    def check(self, final: pd.DataFrame, level: float) -> ClaimResult:
+    def __post_init__(self) -> None:
+        _check_choice("direction", self.direction, ("greater", "smaller"))
+
+    def pending(self, final: pd.DataFrame) -> list[PendingTest]:
         want = 1 if self.direction == "greater" else -1
-        tests = []
-        for group, sub in _groups(_select(final, self.where), self.by):
-            va = _select(sub, self.a).groupby("seed")[self.metric].mean()
-            vb = _select(sub, self.b).groupby("seed")[self.metric].mean()
-            paired = pd.concat([va, vb], axis=1, keys=["a", "b"]).dropna()
-            diffs = (paired["a"] - paired["b"]).to_numpy() - want * self.margin
-            lo, hi = stats.mean_ci(diffs, level=level)
-            est = float(diffs.mean()) if len(diffs) else math.nan
-            interval = stats.Interval(est, lo, hi, level)
-            verdict = _verdict(interval, want, diffs)
-            needed = (stats.seeds_needed(est, float(diffs.std(ddof=1)), alpha=1 - level)
-                      if verdict == "inconclusive" and len(diffs) > 1 else None)
-            detail = f"a mean {paired['a'].mean():.4g}, b mean {paired['b'].mean():.4g}" if len(paired) else "no pairs"
-            tests.append(TestResult(group, f"mean paired difference in {self.metric}", est, (lo, hi), level,
-                                    len(diffs), verdict, stats.effect_size(diffs), needed, detail))
-        return ClaimResult(self.text or f"{self.a} {self.direction} than {self.b} in {self.metric}",
-                           combine([t.verdict for t in tests]), tests,
-                           "paired difference by seed; t interval (<10 seeds) or seed bootstrap; Cohen's d_z")
+        diff_bounds = _difference_bounds(_bounds(self.metric, self.bounds))
+        out = []
+        for group, sub in groups(self.table(final), self.by):
+            paired = pd.concat([per_seed(sub, self.metric, self.a), per_seed(sub, self.metric, self.b)],
+                               axis=1, keys=["a", "b"])
+            a, b = paired["a"].to_numpy(dtype=float), paired["b"].to_numpy(dtype=float)
+            notes = [f"{_arm_label(self.a)}: mean {np.nanmean(a) if np.isfinite(a).any() else math.nan:.4g}",
+                     f"{_arm_label(self.b)}: mean {np.nanmean(b) if np.isfinite(b).any() else math.nan:.4g}",
+                     _diverged_note(sub, self.a, _arm_label(self.a)), _diverged_note(sub, self.b, _arm_label(self.b))]
+            out.append(PendingTest(group, lambda level, a=a, b=b: stats.paired_difference(
+                a, b, level=level, direction=want, margin=self.margin, bounds=diff_bounds),
+                "; ".join(n for n in notes if n)))
+        return out
+
+    def describe(self) -> str:
+        lead = f" by more than {self.margin:g}" if self.margin else ""
+        word = "higher" if self.direction == "greater" else "lower"
+        return self.text or f"{_arm_label(self.a)} has {word} {self.metric} than {_arm_label(self.b)}{lead}"
 
 
 @dataclass
-class Custom(Claim):
-    """A claim checked by a function ``f(final, level) -> list[TestResult]``."""
+class Equivalent(Claim):
+    """Arms ``a`` and ``b`` differ in ``metric`` by less than ``margin``, paired by seed.
 
-    fn: Callable[[pd.DataFrame, float], list[TestResult]] = None  # type: ignore[assignment]
-    text: str = ""
-    method: str = "custom"
-    n_tests: int = 1
+    Decided by :func:`atomlab.stats.equivalence` (two one-sided tests).
+    """
 
-    def count_tests(self, final: pd.DataFrame) -> int:
-        return self.n_tests
+    metric: str
+    a: dict[str, Any]
+    b: dict[str, Any]
+    margin: float = 0.02
 
-    def check(self, final: pd.DataFrame, level: float) -> ClaimResult:
-        tests = self.fn(final, level)
-        return ClaimResult(self.text, combine([t.verdict for t in tests]), tests, self.method)
+    def pending(self, final: pd.DataFrame) -> list[PendingTest]:
+        out = []
+        for group, sub in groups(self.table(final), self.by):
+            a = per_seed(sub, self.metric, self.a).rename("a")
+            b = per_seed(sub, self.metric, self.b).rename("b")
+            paired = pd.concat([a, b], axis=1)
+            detail = (f"margin ±{self.margin:g}; {_arm_label(self.a)}: mean {paired['a'].mean():.4g}, "
+                      f"{_arm_label(self.b)}: mean {paired['b'].mean():.4g}")
+            va, vb = paired["a"].to_numpy(dtype=float), paired["b"].to_numpy(dtype=float)
+            out.append(PendingTest(group, lambda level, a=va, b=vb: stats.equivalence(
+                a, b, margin=self.margin, level=level), detail))
+        return out
+
+    def describe(self) -> str:
+        return self.text or (f"{_arm_label(self.a)} and {_arm_label(self.b)} are within {self.margin:g} in "
+                             f"{self.metric}")
+
+
+@dataclass
+class AllEquivalent(Claim):
+    """Every pair of the ``levels`` of ``factor`` differs in ``metric`` by less than ``margin``, paired by seed.
+
+    "The arms end within ``margin`` of each other" (their range is below it): one equivalence test per
+    pair, each decided by :func:`atomlab.stats.equivalence`.
+    """
+
+    metric: str
+    factor: str
+    levels: Sequence[Any]
+    margin: float = 0.02
+
+    def pending(self, final: pd.DataFrame) -> list[PendingTest]:
+        out = []
+        levels = list(self.levels)
+        for group, sub in groups(self.table(final), self.by):
+            for i, first in enumerate(levels):
+                for second in levels[i + 1:]:
+                    pair = Equivalent(self.metric, {self.factor: first}, {self.factor: second}, self.margin)
+                    for test in pair.pending(sub):
+                        label = f"{self.factor}={_fmt(first)} vs {_fmt(second)}"
+                        test.group = f"{group}; {label}" if group else label
+                        out.append(test)
+        return out
+
+    def describe(self) -> str:
+        return self.text or (f"every {self.factor} ends within {self.margin:g} of the others in {self.metric}")
+
+
+@dataclass
+class Reaches(Claim):
+    """The mean of ``metric`` over seeds is at least (or at most) ``target``.
+
+    For "each arm reaches the source's accuracy" or "above chance". Decided by
+    :func:`atomlab.stats.one_sample` against ``target``.
+    """
+
+    metric: str
+    target: float
+    direction: str = "at_least"
+    bounds: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        _check_choice("direction", self.direction, ("at_least", "at_most"))
+
+    def pending(self, final: pd.DataFrame) -> list[PendingTest]:
+        want = 1 if self.direction == "at_least" else -1
+        out = []
+        for group, sub in groups(self.table(final), self.by):
+            v = per_seed(sub, self.metric).to_numpy(dtype=float)
+            detail = f"target {self.target:.4g}; " + (_diverged_note(sub, None, "the arm") or
+                                                     f"{np.isfinite(v).sum()} finite seeds")
+            out.append(PendingTest(group, lambda level, v=v: stats.one_sample(
+                v, null=self.target, level=level, direction=want, bounds=_bounds(self.metric, self.bounds)), detail))
+        return out
+
+    def describe(self) -> str:
+        word = "at least" if self.direction == "at_least" else "at most"
+        return self.text or f"mean {self.metric} is {word} {self.target:g}"
+
+
+@dataclass
+class PerSeed(Claim):
+    """A per-seed quantity computed from the table is above (or below) ``null``.
+
+    ``values(table) -> Series`` gives one number per seed (indexed by seed; NaN for a seed whose trials
+    diverged), e.g. ``min(networks) - max(baselines)`` at one data set size. ``statistic`` names it in
+    words. Decided by :func:`atomlab.stats.one_sample`. With ``by``, ``values`` is applied per group.
+    """
+
+    values: Callable[[pd.DataFrame], pd.Series]
+    statistic: str
+    direction: int = 1
+    null: float = 0.0
+    bounds: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        _check_choice("direction", self.direction, (1, -1))
+
+    def pending(self, final: pd.DataFrame) -> list[PendingTest]:
+        out = []
+        for group, sub in groups(self.table(final), self.by):
+            v = np.asarray(self.values(sub), dtype=float)
+            out.append(PendingTest(group, lambda level, v=v: replace(stats.one_sample(
+                v, null=self.null, level=level, direction=self.direction, bounds=self.bounds),
+                statistic=self.statistic)))
+        return out
+
+    def describe(self) -> str:
+        return self.text or f"{self.statistic} is {'above' if self.direction > 0 else 'below'} {self.null:g}"
+
+
+@dataclass
+class Check(Claim):
+    """An exact statement about every trial: ``metric`` is at most / at least / equal to ``bound``.
+
+    For consequences of arithmetic that hold with certainty or not at all (a ReLU network from zeros
+    never moves; a convolution's output size). Supported when every trial satisfies it; refuted when one
+    is past ``refute`` (default: the bound itself; a diverged trial counts as past it); inconclusive in
+    between. Fewer than :data:`MIN_SEEDS` seeds give no verdict unless ``deterministic`` (nothing random:
+    one run is the answer). Decided by :func:`atomlab.stats.exact_check`; not part of the
+    multiple-comparison correction.
+    """
+
+    metric: str
+    bound: float = 0.0
+    direction: str = "at_most"
+    refute: float | None = None
+    tolerance: float = 0.0
+    deterministic: bool = False
+    is_check = True
+
+    def __post_init__(self) -> None:
+        _check_choice("direction", self.direction, ("at_most", "at_least", "equal"))
+
+    def pending(self, final: pd.DataFrame) -> list[PendingTest]:
+        out = []
+        for group, sub in groups(self.table(final), self.by):
+            v = sub[self.metric].to_numpy(dtype=float)
+            seeds = int(sub["seed"].nunique()) if "seed" in sub else len(v)
+            out.append(PendingTest(group, lambda level, v=v, seeds=seeds: replace(stats.exact_check(
+                v, bound=self.bound, direction=self.direction, refute=self.refute, tolerance=self.tolerance,
+                n_seeds=None if self.deterministic else seeds), statistic=f"{self.metric} over trials")))
+        return out
+
+    def describe(self) -> str:
+        word = {"at_most": "<=", "at_least": ">=", "equal": "=="}[self.direction]
+        return self.text or f"{self.metric} {word} {self.bound:g} in every trial"
+
+
+def _check_choice(name: str, value: Any, allowed: Sequence[Any]) -> None:
+    if value not in allowed:
+        from atomlab.errors import unknown_choice
+
+        raise unknown_choice(name, value, allowed)
 
 
 def _ordered_levels(col: pd.Series) -> list[Any]:
@@ -238,33 +485,45 @@ def _ordered_levels(col: pd.Series) -> list[Any]:
     return list(seen.values())
 
 
-#: While claims are checked: the run's outcomes by trial key, for claims on quantities derived from them.
-_OUTCOMES: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("atomlab_outcomes", default=None)
+# ----- checking all claims of an experiment --------------------------------------------------------------------
+def check_claims(claims: Sequence[Claim], final: pd.DataFrame, *, alpha: float = 0.05
+                 ) -> tuple[str, list[ClaimResult]]:
+    """Check every claim, with Holm's correction over all their statistical tests.
 
+    ``alpha`` is the experiment's error rate (lower at an interim look of a sequential run). Returns the
+    overall verdict (combined like a claim's tests; checks included) and each claim's result.
 
-def current_outcome(trial_key: str):
-    """The outcome of trial ``trial_key`` of the run whose claims are being checked (None outside one).
-
-    A claim sees the final table (one row per trial, with its ``trial`` key); a claim about something
-    the table does not hold (weights over training, a settling time) reads the trial's outcome here,
-    whether or not the run used the cache.
+    Examples
+    --------
+    >>> final = pd.DataFrame({"seed": [0, 1, 2] * 3, "depth": [1] * 3 + [2] * 3 + [3] * 3,
+    ...                       "loss": [.9, .8, .95, .5, .55, .6, .2, .3, .25]})
+    >>> verdict, (res,) = check_claims([Trend("loss", "depth", "decreasing")], final)
+    >>> verdict, res.tests[0].n_seeds
+    ('supported', 3)
     """
-    outcomes = _OUTCOMES.get()
-    return None if outcomes is None else outcomes.get(str(trial_key))
+    pending = [(c, c.pending(final)) for c in claims]
+    statistical = [(i, j) for i, (c, tests) in enumerate(pending) if not c.is_check for j in range(len(tests))]
+    # Holm: rank the raw p-values; the r-th smallest is judged at alpha / (m - r), stopping at the first failure.
+    m = len(statistical)
+    first = {(i, j): pending[i][1][j].make(1 - alpha) for i, j in statistical}
+    adjusted = stats.holm([first[k].p_value for k in statistical], alpha=alpha) if m else []
+    order = sorted(range(m), key=lambda r: (first[statistical[r]].p_value, r))
+    rank = {statistical[r]: pos for pos, r in enumerate(order)}
+    holm_p = {statistical[r]: float(adjusted[r]) for r in range(m)}
 
-
-def check_claims(claims: Sequence[Claim], final: pd.DataFrame, *, alpha: float = 0.05,
-                 outcomes: dict[str, Any] | None = None) -> tuple[str, list[ClaimResult]]:
-    """Check every claim with a Bonferroni correction over all their tests.
-
-    ``outcomes`` (trial key -> :class:`~atomlab.engine.Outcome`) are what :func:`current_outcome` returns
-    while the claims run. Returns the overall verdict (combined like a claim's tests) and each claim's result.
-    """
-    m = sum(c.count_tests(final) for c in claims) or 1
-    level = 1 - alpha / m
-    token = _OUTCOMES.set(outcomes)
-    try:
-        results = [c.check(final, level) for c in claims]
-    finally:
-        _OUTCOMES.reset(token)
+    results = []
+    for i, (claim, tests) in enumerate(pending):
+        done = []
+        for j, test in enumerate(tests):
+            if claim.is_check:
+                done.append(ClaimTest(test.group, test.make(1 - alpha), test.detail))
+                continue
+            level = 1 - alpha / (m - rank[(i, j)])
+            res = test.make(level) if m > 1 else first[(i, j)]
+            if m > 1 and not holm_p[(i, j)] < alpha and res.verdict != "inconclusive":
+                # Holm stopped at an earlier test: this one is not decisive, whatever its own interval says.
+                res = replace(res, verdict="inconclusive")
+            note = f"Holm-adjusted over {m} tests (p = {holm_p[(i, j)]:.2g})" if m > 1 else ""
+            done.append(ClaimTest(test.group, res, test.detail, note))
+        results.append(ClaimResult(claim.describe(), combine([t.verdict for t in done]), done, claim.is_check))
     return combine([r.verdict for r in results]), results

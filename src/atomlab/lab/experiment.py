@@ -53,6 +53,10 @@ class Experiment:
         The main metric, summarised per arm in ``verdict.json``.
     differences : str
         Where this implementation departs from the source, and why.
+    derive : callable, optional
+        ``derive(trial, outcome, config) -> {column: value}``: the one hook for per-trial quantities computed from
+        what training produced (weights, grids, probes). Run once per trial before the claims, the
+        figures and ``final.csv``, so every derived column is in the file a user opens.
     agreement : str or callable, optional
         One sentence on whether the verdict agrees with the source, when the default (supported
         means agreement) does not fit, e.g. when the claim tested is the contrary of the source's.
@@ -77,6 +81,7 @@ class Experiment:
     differences: str = ""
     tags: Sequence[str] = ()
     agreement: str | Callable[..., str] | None = None
+    derive: Callable[[Trial, Any, dict[str, Any]], dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         reserved = {"arm", "seed", "trial", "step", "epoch", "diverged", "diverged_step", "wall_time", "scale"}
@@ -123,6 +128,13 @@ class Experiment:
                     continue
                 trials.extend(made if isinstance(made, list) else [made])
         return trials
+
+    def derive_for(self, cfg: dict[str, Any]) -> Callable[[Trial, Any], dict[str, Any]] | None:
+        """The derive hook bound to the configuration ``cfg`` (None when the experiment has none)."""
+        if self.derive is None:
+            return None
+        derive = self.derive
+        return lambda trial, outcome: derive(trial, outcome, cfg)
 
     def claims_for(self, cfg: dict[str, Any]) -> list[Claim]:
         """The claims checked for this configuration."""

@@ -21,13 +21,12 @@ def report_content(result: Result):
         for t in c.tests:
             claim = f"{c.text} [{t.group}]" if t.group else c.text
             notes = [t.detail]
-            if t.effect_size == t.effect_size:  # not NaN
-                notes.append(f"effect size d_z = {t.effect_size:.2g}")
             if t.seeds_needed:
-                notes.append(f"about {t.seeds_needed} seeds would likely settle it")
-            claims.append({"claim": claim, "verdict": t.verdict, "statistic": f"{t.statistic} = {t.estimate:+.3g}",
-                           "ci": t.ci, "n_seeds": t.n_seeds,
-                           "test": f"{c.method}; {100 * t.level:.2f}% interval (Bonferroni)",
+                notes.append(f"about {t.seeds_needed} seeds would give this test 80% power at its level")
+            kind = "check (exact)" if c.check else f"{100 * t.level:.3g}% interval"
+            claims.append({"claim": ("check: " if c.check else "") + claim, "verdict": t.verdict,
+                           "statistic": f"{t.statistic} = {t.estimate:+.3g}", "ci": t.ci, "n_seeds": t.n_seeds,
+                           "test": "; ".join(p for p in (t.method, kind, t.adjusted) if p),
                            "note": "; ".join(n for n in notes if n)})
     params = {k: v for k, v in result.config.items()}
     data_notes = sorted({getattr(o, "info", {}).get("data_note", "") for o in result.outcomes} - {""})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from atomlab.engine.outcome import Outcome
-from atomlab.lab.claims import ClaimResult
+from atomlab.lab.claims import VERDICTS, ClaimResult, metric_bounds
 from atomlab.lab.trial import Trial
 
 METRICS = ("train_loss", "test_loss", "train_acc", "test_acc", "train_mse", "test_mse")
@@ -31,9 +32,27 @@ def tidy_table(trials: list[Trial], outcomes: list[Outcome]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def final_table(trials: list[Trial], outcomes: list[Outcome]) -> pd.DataFrame:
-    """One row per trial: its last recorded metrics (NaN where the trial diverged)."""
+def final_table(trials: list[Trial], outcomes: list[Outcome],
+                derive: Callable[[Trial, Outcome], dict[str, Any]] | None = None) -> pd.DataFrame:
+    """One row per trial: its last recorded metrics (NaN where the trial diverged), then ``derive``'s columns.
+
+    ``derive(trial, outcome) -> {column: value}`` is the experiment's one hook for per-trial quantities
+    computed from what training produced (a settling step, a surface's disagreement with the truth); it is
+    not called for diverged trials, whose derived columns are NaN. The derived column names are kept in
+    ``final.attrs["derived"]``.
+
+    Examples
+    --------
+    >>> from atomlab.engine.outcome import Outcome
+    >>> from atomlab.lab.trial import DataSpec, Trial
+    >>> t = Trial({"width": 4}, 0, DataSpec("moons"), {})
+    >>> o = Outcome(rows=[{"step": 10, "train_acc": 0.9, "test_acc": 0.8}])
+    >>> final_table([t], [o], derive=lambda t, o: {"gap": o.final["train_acc"] - o.final["test_acc"]})[
+    ...     ["width", "test_acc", "gap"]].round(3).to_dict("records")
+    [{'width': 4, 'test_acc': 0.8, 'gap': 0.1}]
+    """
     rows = []
+    derived: dict[str, None] = {}
     for t, o in zip(trials, outcomes):
         row = {"trial": t.key, "arm": t.arm, "seed": t.seed, **{k: _cell(v) for k, v in t.levels.items()}}
         last = o.final
@@ -43,9 +62,17 @@ def final_table(trials: list[Trial], outcomes: list[Outcome]) -> pd.DataFrame:
             else:
                 row[k] = math.nan if o.diverged else v
         row.update({"diverged": o.diverged, "diverged_step": o.diverged_step, "wall_time": o.wall_time})
-        row.update({k: v for k, v in o.info.get("extra", {}).items()})
+        if derive is not None and not o.diverged:
+            extra = derive(t, o)
+            derived.update(dict.fromkeys(extra))
+            row.update(extra)
         rows.append(row)
-    return pd.DataFrame(rows)
+    final = pd.DataFrame(rows)
+    for column in derived:
+        if column not in final:
+            final[column] = math.nan
+    final.attrs["derived"] = list(derived)
+    return final
 
 
 def _rel(path: Any, base: Path | None) -> str:
@@ -124,42 +151,58 @@ class Result:
         return out
 
     def arm_summary(self, metric: str | None = None) -> dict[str, dict[str, Any]]:
-        """Per arm: mean of the main metric, its bootstrap interval and the number of seeds."""
-        from atomlab.lab.stats import summarize
+        """Per arm: mean of the main metric, its interval (:func:`atomlab.stats.mean_interval`), seeds, diverged."""
+        from atomlab import stats
 
         metric = metric or self.experiment.metric
         out: dict[str, dict[str, Any]] = {}
         if metric not in self.final:
             return out
         for arm, sub in self.final.groupby("arm", sort=False):
-            s = summarize(sub[metric].to_numpy())
-            out[str(arm)] = {metric: s["mean"], "std": s["std"], "ci": [s["ci_low"], s["ci_high"]],
-                             "seeds": s["n"], "diverged": int(sub["diverged"].sum())}
+            values = sub[metric].to_numpy(dtype=float)
+            finite = values[np.isfinite(values)]
+            mean, low, high = stats.mean_interval(finite, bounds=metric_bounds(metric))
+            out[str(arm)] = {metric: mean, "std": float(finite.std(ddof=1)) if len(finite) > 1 else 0.0,
+                             "ci": [low, high], "seeds": int(len(finite)), "diverged": int(sub["diverged"].sum())}
         return out
 
     def summary_table(self) -> pd.DataFrame:
-        """Per arm: mean and standard deviation of every recorded metric over seeds."""
-        metrics = [m for m in self.final.columns if m in METRICS or m.startswith("unit_spread")
-                   or m in getattr(self.experiment, "extra_metrics", ())]
+        """Per arm: mean and standard deviation over seeds of every numeric column of the final table.
+
+        Recorded metrics, the trial kind's measurements and the experiment's derived columns alike.
+        """
         factors = [f for f in self.experiment.factors if f in self.final]
-        if not metrics:
+        bookkeeping = {"seed", "step", "epoch", "diverged", "diverged_step", "wall_time", *factors}
+        numeric = [m for m in self.final.columns if m not in bookkeeping
+                   and pd.api.types.is_numeric_dtype(self.final[m]) and not pd.api.types.is_bool_dtype(self.final[m])]
+        if not numeric:
             return self.final.head(0)
         frame = self.final.assign(**{f: self.final[f].map(str) for f in factors})
-        agg = frame.groupby(factors or ["arm"], sort=False)[metrics].agg(["mean", "std"])
+        agg = frame.groupby(factors or ["arm"], sort=False)[numeric].agg(["mean", "std"])
         agg.columns = [f"{m} {s}" for m, s in agg.columns]
         agg["seeds"] = frame.groupby(factors or ["arm"], sort=False)["seed"].nunique()
         agg["diverged"] = frame.groupby(factors or ["arm"], sort=False)["diverged"].sum()
         return agg.reset_index()
 
+    @property
+    def checks(self) -> list[ClaimResult]:
+        """The claims that hold by exact arithmetic (counted apart from the experiment's claims)."""
+        return [c for c in self.claims if c.check]
+
     def verdict_line(self) -> str:
-        """``name [scale]: VERDICT — statistic`` in one line."""
+        """``name [scale]: VERDICT — what was claimed and what the data show``, in one line."""
+        head = f"{self.name} [{self.config.get('scale')}]: {self.verdict.upper()}"
+        statistical = [c for c in self.claims if not c.check]
         if len(self.claims) == 1:
-            stat = self.claims[0].summary().split(" — ", 1)[-1]
-        else:
-            tally = {v: sum(c.verdict == v for c in self.claims) for v in ("supported", "refuted", "inconclusive")}
-            stat = (f"{len(self.claims)} claims: " + ", ".join(f"{n} {v}" for v, n in tally.items() if n)
-                    + f" ({self.config.get('seeds')} seeds per arm)")
-        return f"{self.name} [{self.config.get('scale')}]: {self.verdict.upper()} — {stat}"
+            return f"{head} — {self.claims[0].summary()}"
+        tally = {v: sum(c.verdict == v for c in statistical) for v in VERDICTS}
+        parts = [f"{len(statistical)} claim{'s' if len(statistical) != 1 else ''}: "
+                 + ", ".join(f"{n} {v}" for v, n in tally.items() if n)] if statistical else []
+        if self.checks:
+            passed = sum(c.verdict == "supported" for c in self.checks)
+            parts.append(f"{passed} of {len(self.checks)} check{'s' if len(self.checks) != 1 else ''} passed")
+        seeds = int(self.config.get("seeds", 0))
+        return f"{head} — " + "; ".join(parts) + f" ({seeds} seed{'s' if seeds != 1 else ''} per arm)"
 
     def verdict_dict(self) -> dict[str, Any]:
         """The content of ``verdict.json``."""
@@ -176,16 +219,18 @@ class Result:
 
         return clean({
             "experiment": self.name, "scale": self.config.get("scale"), "verdict": self.verdict,
+            "verdict_line": self.verdict_line(),
             "claim": " AND ".join(c.text for c in self.claims),
             "statistic": " | ".join(c.summary() for c in self.claims),
             "seeds": int(self.config.get("seeds", 0)),
             "metric": self.experiment.metric,
             "arms": self.arm_summary(),
-            "claims": [{"text": c.text, "verdict": c.verdict, "method": c.method,
+            "claims": [{"text": c.text, "verdict": c.verdict, "method": c.method, "check": c.check,
                         "tests": [{"group": t.group, "statistic": t.statistic, "estimate": t.estimate,
                                    "ci": list(t.ci), "level": t.level, "n_seeds": t.n_seeds,
-                                   "verdict": t.verdict, "effect_size": t.effect_size,
-                                   "seeds_needed": t.seeds_needed, "detail": t.detail} for t in c.tests]}
+                                   "p_value": t.p_value, "method": t.method, "adjusted": t.adjusted,
+                                   "verdict": t.verdict, "seeds_needed": t.seeds_needed, "detail": t.detail}
+                                  for t in c.tests]}
                        for c in self.claims],
             "diverged_trials": int(self.final["diverged"].sum()) if "diverged" in self.final else 0,
             "title": self.experiment.title, "question": self.experiment.question,

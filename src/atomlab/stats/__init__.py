@@ -21,6 +21,7 @@ Examples
 supported +0.261 [+0.244, +0.28], exact sign-flip, 10 seeds
 """
 
+from atomlab.stats.exact import exact_check
 from atomlab.stats.location import difference, equivalence, mean_interval, one_sample, paired_difference
 from atomlab.stats.multiple import benjamini_hochberg, holm
 from atomlab.stats.power import seeds_needed
@@ -36,6 +37,7 @@ __all__ = [
     "benjamini_hochberg",
     "difference",
     "equivalence",
+    "exact_check",
     "holm",
     "mean_interval",
     "one_sample",

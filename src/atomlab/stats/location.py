@@ -245,7 +245,9 @@ def equivalence(a: Sequence[float], b: Sequence[float], *, margin: float, level:
     -------
     StatResult
         ``estimate`` is the mean difference, ``low``/``high`` its ``1 - 2 (1 - level)`` interval,
-        ``p_value`` the TOST p-value (the larger one-sided p), ``direction`` None.
+        ``p_value`` the TOST p-value (the larger one-sided p) or, when refuted, the one-sided p-value of
+        "the difference is beyond the margin" (so that a multiple-comparison correction can weigh either
+        conclusion), ``direction`` None.
 
     Examples
     --------
@@ -279,6 +281,8 @@ def equivalence(a: Sequence[float], b: Sequence[float], *, margin: float, level:
         if use_t:
             p = max(float(sps.ttest_1samp(d, -margin, alternative="greater").pvalue),
                     float(sps.ttest_1samp(d, margin, alternative="less").pvalue))
+            p_far = float(sps.ttest_1samp(d, margin, alternative="greater").pvalue if est >= 0
+                          else sps.ttest_1samp(d, -margin, alternative="less").pvalue)
             lo, hi = (float(x) for x in sps.ttest_1samp(d, 0.0).confidence_interval(1 - 2 * alpha))
             name, test, sd = "TOST paired t", "t", _sd(d)
         else:
@@ -297,6 +301,8 @@ def equivalence(a: Sequence[float], b: Sequence[float], *, margin: float, level:
         if use_t:
             p = max(float(sps.ttest_ind(av + margin, bv, equal_var=False, alternative="greater").pvalue),
                     float(sps.ttest_ind(av - margin, bv, equal_var=False, alternative="less").pvalue))
+            p_far = float(sps.ttest_ind(av - margin, bv, equal_var=False, alternative="greater").pvalue if est >= 0
+                          else sps.ttest_ind(av + margin, bv, equal_var=False, alternative="less").pvalue)
             lo, hi = (float(x) for x in sps.ttest_ind(av, bv, equal_var=False).confidence_interval(1 - 2 * alpha))
             name, test = "TOST Welch t", "welch"
         else:
@@ -304,6 +310,7 @@ def equivalence(a: Sequence[float], b: Sequence[float], *, margin: float, level:
             name, test = "TOST " + _exact_name(th, "permutation"), "permutation"
     if not use_t:
         p = max(th.p_greater(-margin), th.p_less(margin))
+        p_far = th.p_greater(margin) if est >= 0 else th.p_less(-margin)
         lo, hi = th.interval(alpha, tails=1)
     if box is not None and not box[0] <= est <= box[1]:
         raise ConfigError(f"the mean difference {est:g} lies outside bounds {box}")
@@ -313,8 +320,9 @@ def equivalence(a: Sequence[float], b: Sequence[float], *, margin: float, level:
         verdict = "inconclusive"
     elif p < alpha:
         verdict = "supported"
-    elif lo > margin or hi < -margin:
+    elif p_far < alpha:
         verdict = "refuted"
+        p = p_far  # the p-value of the conclusion reached: a difference beyond the margin
     else:
         verdict = "inconclusive"
     needed = None

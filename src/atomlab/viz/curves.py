@@ -15,6 +15,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from atomlab.errors import ConfigError
+from atomlab.metrics import metric_bounds
 from atomlab.viz._util import (
     LegendPlace,
     drop_diverged,
@@ -31,13 +32,13 @@ from atomlab.viz.style import level_colors
 
 __all__ = ["mean_band", "plot_curves", "plot_metric_by_level"]
 
-Band = Literal["t", "bootstrap", "sd"]
+Band = Literal["ci", "sd"]
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
-_BANDS = ("t", "bootstrap", "sd")
+_BANDS = ("ci", "sd")
 
 
 def mean_band(
-    values: np.ndarray, *, ci: float | None = 0.95, band: Band = "t", random_state: int = 0
+    values: np.ndarray, *, ci: float | None = 0.95, band: Band = "ci", bounds: tuple[float, float] | None = None
 ) -> tuple[float, float, float]:
     """Mean of ``values`` and the band around it.
 
@@ -46,12 +47,13 @@ def mean_band(
     values
         One number per seed; NaNs are ignored.
     ci
-        Confidence level of the interval for ``band="t"`` or ``"bootstrap"``; None for no band.
+        Confidence level of the interval for ``band="ci"``; None for no band.
     band
-        ``"t"``: Student-t interval of the mean; ``"bootstrap"``: percentile interval over 2,000
-        resamples of the seeds; ``"sd"``: mean +- one standard deviation (``ci`` ignored).
-    random_state
-        Seed of the bootstrap resampling.
+        ``"ci"``: the confidence interval of the mean from :func:`atomlab.stats.mean_interval` (the
+        same calibrated method that decides verdicts); ``"sd"``: mean +- one standard deviation
+        (``ci`` ignored).
+    bounds
+        The range of the metric (``(0, 1)`` for an accuracy): the band never leaves it.
 
     Returns
     -------
@@ -60,9 +62,9 @@ def mean_band(
 
     Examples
     --------
-    >>> m, lo, hi = mean_band(np.array([1.0, 2.0, 3.0]))
-    >>> m, round(lo, 3), round(hi, 3)
-    (2.0, -0.484, 4.484)
+    >>> m, lo, hi = mean_band(np.array([0.90, 0.97, 0.99]), bounds=(0, 1))
+    >>> round(m, 3), lo < m < hi <= 1
+    (0.953, True)
     """
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
@@ -73,15 +75,11 @@ def mean_band(
         return m, np.nan, np.nan
     if band == "sd":
         s = float(v.std(ddof=1))
-        return m, m - s, m + s
-    if band == "t":
-        from scipy import stats  # deferred: scipy.stats costs a second at import
+        lo, hi = m - s, m + s
+        return (m, lo, hi) if bounds is None else (m, max(lo, bounds[0]), min(hi, bounds[1]))
+    from atomlab import stats  # deferred: scipy.stats costs a second at import
 
-        half = float(stats.t.ppf((1 + ci) / 2, v.size - 1) * v.std(ddof=1) / np.sqrt(v.size))
-        return m, m - half, m + half
-    rng = np.random.default_rng(random_state)
-    boots = rng.choice(v, size=(2000, v.size), replace=True).mean(axis=1)
-    lo, hi = np.quantile(boots, [(1 - ci) / 2, (1 + ci) / 2])
+    _, lo, hi = stats.mean_interval(v, level=ci, bounds=bounds)
     return m, float(lo), float(hi)
 
 
@@ -93,12 +91,14 @@ def _check_band(ci: float | None, band: str) -> None:
 
 
 def _summarise(
-    df: pd.DataFrame, keys: list[str], y: str, ci: float | None, band: Band
+    df: pd.DataFrame, keys: list[str], y: str, ci: float | None, band: Band,
+    bounds: tuple[float, float] | None = None,
 ) -> pd.DataFrame:
     rows = []
     for key, g in df.groupby(keys, sort=False, observed=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
-        m, lo, hi = mean_band(g[y].to_numpy(), ci=ci, band=band)
+        m, lo, hi = mean_band(g[y].to_numpy(), ci=ci, band=band, bounds=bounds if bounds is not None
+                              else metric_bounds(y))
         rows.append({**dict(zip(keys, key)), "mean": m, "low": lo, "high": hi, "n": int(g[y].notna().sum())})
     return pd.DataFrame(rows, columns=[*keys, "mean", "low", "high", "n"])
 
@@ -115,7 +115,7 @@ def _band_note(ci: float | None, band: Band) -> str:
         return "band: ±1 SD over seeds"
     if ci is None:
         return ""
-    return f"band: {ci:.0%} {'t' if band == 't' else 'bootstrap'} CI over seeds"
+    return f"band: {ci:.0%} confidence interval of the mean over seeds"
 
 
 def plot_metric_by_level(
@@ -127,7 +127,8 @@ def plot_metric_by_level(
     hue: str | None = None,
     logx: bool = False,
     ci: float | None = 0.95,
-    band: Band = "t",
+    band: Band = "ci",
+    bounds: tuple[float, float] | None = None,
     step: int | Literal["last"] = "last",
     xlabel: str | None = None,
     ylabel: str | None = None,
@@ -155,8 +156,9 @@ def plot_metric_by_level(
         Optional second factor: one line per level.
     logx
         Log-scale x axis (levels must be positive).
-    ci, band
-        Interval level and kind, as in :func:`mean_band`; ``ci=None`` draws no band.
+    ci, band, bounds
+        Interval level, kind and the metric's range, as in :func:`mean_band` (default: the range
+        :func:`atomlab.metrics.metric_bounds` knows for ``y``); ``ci=None`` draws no band.
     step
         ``"last"`` (each trial's final row) or a recorded step.
     xlabel, ylabel, title
@@ -199,7 +201,7 @@ def plot_metric_by_level(
     colors = dict(colors) if colors is not None else level_colors(hue_levels if hue else ["_"])
 
     keys = [hue, x] if hue else [x]
-    summary = _summarise(data, keys, y, ci, band)
+    summary = _summarise(data, keys, y, ci, band, bounds)
     pos = {lvl: (float(lvl) if numeric else i) for i, lvl in enumerate(x_levels)}
     n_h = len(hue_levels)
     dodge_width = 0.0 if numeric or n_h == 1 else min(0.5, 0.12 * (n_h - 1))
@@ -256,7 +258,8 @@ def plot_curves(
     y: str = "test_acc",
     hue: str | None = "arm",
     ci: float | None = 0.95,
-    band: Band = "t",
+    band: Band = "ci",
+    bounds: tuple[float, float] | None = None,
     logx: bool = False,
     logy: bool = False,
     show_seeds: bool = False,
@@ -280,7 +283,7 @@ def plot_curves(
         Metric column.
     hue
         Column whose levels get one curve each (default ``"arm"``); None for a single curve.
-    ci, band
+    ci, band, bounds
         As in :func:`mean_band`; ``ci=None`` draws no band.
     logx, logy
         Log scales (``logy`` suits losses).
@@ -313,7 +316,7 @@ def plot_curves(
     hue_levels = ordered_levels(df[hue]) if hue else [None]
     colors = dict(colors) if colors is not None else level_colors(hue_levels if hue else ["_"])
     keys = [hue, x] if hue else [x]
-    summary = _summarise(data, keys, y, ci, band).sort_values(keys, kind="stable")
+    summary = _summarise(data, keys, y, ci, band, bounds).sort_values(keys, kind="stable")
     if hue:  # keep the hue order of the table, not the sort order
         summary = summary.sort_values(
             hue, key=lambda s: s.map({h: i for i, h in enumerate(hue_levels)}), kind="stable"

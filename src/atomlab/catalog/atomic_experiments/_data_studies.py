@@ -10,8 +10,7 @@ and ``pca-dummy-dimensions``. What they share:
   (:func:`mlp` and :func:`recipe`);
 - an ``sklearn`` trial kind (:func:`run_sklearn`) that fits a scikit-learn estimator on an
   optionally subsampled training set and scores it;
-- one-sided interval tests over seeds for :class:`~atomlab.lab.Custom` claims, and small figure
-  helpers.
+- small figure and text helpers.
 """
 
 from __future__ import annotations
@@ -25,11 +24,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from atomlab import stats
 from atomlab.engine import Outcome, TrainSpec
 from atomlab.errors import ConfigError, unknown_choice
-from atomlab.lab import claims as _claims
 from atomlab.lab.runner import register_trial_kind, trial_kinds
-from atomlab.lab.stats import effect_size, mean_ci, seeds_needed, summarize
 from atomlab.nn import MLPSpec
 from atomlab.nn.seeding import numpy_generator
 
@@ -149,9 +147,8 @@ def subsample(n_total: int, n: int | None, seed: int) -> np.ndarray:
 def run_sklearn(trials, datasets, *, device: str = "auto") -> list[Outcome]:
     """Fit and score the scikit-learn estimator of each trial (the ``sklearn`` trial kind).
 
-    Each outcome has one row ``{"step": 0, "train_acc", "test_acc"}``; ``info["extra"]`` holds the
-    training-set size and, for iterative estimators, the number of iterations run (columns of the
-    final table).
+    Each outcome has one row ``{"step": 0, "train_acc", "test_acc", "n_train", "n_iter"}``: the accuracies,
+    the training-set size and, for iterative estimators, the number of iterations run.
     """
     from sklearn.exceptions import ConvergenceWarning
     from threadpoolctl import threadpool_limits
@@ -178,50 +175,13 @@ def run_sklearn(trials, datasets, *, device: str = "auto") -> list[Outcome]:
             train_acc, test_acc = float(est.score(X, y)), float(est.score(d.X_test, d.y_test))
         n_iter = getattr(est, "n_iter_", math.nan)
         extra = {"n_train": len(idx), "n_iter": float(np.max(n_iter)) if np.size(n_iter) else math.nan}
-        outs.append(Outcome(rows=[{"step": 0, "epoch": 0, "train_acc": train_acc, "test_acc": test_acc}],
-                            wall_time=wall, info={"estimator": repr(est), "extra": extra}))
+        outs.append(Outcome(rows=[{"step": 0, "epoch": 0, "train_acc": train_acc, "test_acc": test_acc, **extra}],
+                            wall_time=wall, info={"estimator": repr(est)}))
     return outs
 
 
 if "sklearn" not in trial_kinds:  # idempotent: the catalog may be imported twice
     register_trial_kind("sklearn")(run_sklearn)
-
-
-# ----- statistics for Custom claims ---------------------------------------------------------------
-def interval_test(group: str, statistic: str, values, level: float, direction: int = 1,
-                  detail: str = "") -> _claims.TestResult:
-    """Test that the mean of per-seed ``values`` is above zero (``direction=1``) or below it (-1).
-
-    The interval is :func:`atomlab.lab.stats.mean_ci` at ``level`` (Student's t below 10 seeds, a
-    seed bootstrap from 10), with the lab's guards for few seeds: fewer than ``MIN_SEEDS`` values
-    are never decisive, and values without any spread only by a sign test (``0.5**n`` below the
-    one-sided error rate), as for the lab's own claims.
-
-    Examples
-    --------
-    >>> interval_test("", "gap", [0.10, 0.12, 0.09, 0.11], 0.95).verdict
-    'supported'
-    >>> interval_test("", "gap", [0.10, -0.12, 0.09, -0.11], 0.95).verdict
-    'inconclusive'
-    >>> interval_test("", "gap", [0.2, 0.2, 0.2], 0.95).verdict  # no spread: a sign test needs n >= 6
-    'inconclusive'
-    """
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    est = float(v.mean()) if len(v) else math.nan
-    lo, hi = mean_ci(v, level=level) if len(v) else (math.nan, math.nan)
-    if len(v) < _claims.MIN_SEEDS or not (math.isfinite(lo) and math.isfinite(hi)):
-        verdict = "inconclusive"
-    elif np.ptp(v) == 0 and 0.5 ** len(v) >= (1 - level) / 2:
-        verdict = "inconclusive"
-    elif lo > 0:
-        verdict = "supported" if direction > 0 else "refuted"
-    elif hi < 0:
-        verdict = "supported" if direction < 0 else "refuted"
-    else:
-        verdict = "inconclusive"
-    needed = seeds_needed(est, float(v.std(ddof=1))) if verdict == "inconclusive" and len(v) > 1 else None
-    return _claims.TestResult(group, statistic, est, (lo, hi), level, len(v), verdict, effect_size(v), needed, detail)
 
 
 def pivot(final: pd.DataFrame, metric: str, columns: str, where: dict[str, Any] | None = None) -> pd.DataFrame:
@@ -247,16 +207,18 @@ def save(fig, out_dir, name: str, caption: str, *, main: bool = False, formats=(
     return style.FigureRecord(name=name, path=paths[0], caption=caption, main=main)
 
 
-def ci_text(values, fmt: str = ".3g") -> str:
-    """``mean [low, high]`` of the finite ``values`` (a 95% interval over seeds)."""
-    s = summarize(np.asarray(values, dtype=float))
-    return f"{s['mean']:{fmt}} [{s['ci_low']:{fmt}}, {s['ci_high']:{fmt}}]"
+def ci_text(values, fmt: str = ".3g", bounds: tuple[float, float] | None = None) -> str:
+    """``mean [low, high]`` of the finite ``values`` over seeds (:func:`atomlab.stats.mean_interval`)."""
+    v = np.asarray(values, dtype=float)
+    mean, low, high = stats.mean_interval(v[np.isfinite(v)], bounds=bounds)
+    return f"{mean:{fmt}} [{low:{fmt}}, {high:{fmt}}]"
 
 
 def pct_text(values) -> str:
-    """``mean% [low, high]`` of accuracies over seeds, in percent."""
-    s = summarize(100 * np.asarray(values, dtype=float))
-    return f"{s['mean']:.1f}% [{s['ci_low']:.1f}, {s['ci_high']:.1f}]"
+    """``mean% [low, high]`` of accuracies over seeds, in percent (the interval stays within [0, 100])."""
+    v = 100 * np.asarray(values, dtype=float)
+    mean, low, high = stats.mean_interval(v[np.isfinite(v)], bounds=(0.0, 100.0))
+    return f"{mean:.1f}% [{low:.1f}, {high:.1f}]"
 
 
 def first_seed(pairs, seed: int):

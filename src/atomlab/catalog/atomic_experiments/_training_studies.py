@@ -8,16 +8,13 @@ of 64 each step, mostly on the two-Gaussian mixture. This module holds what they
 - the losses of 000's loss and initialiser experiments computed, as 000 computes them, on the
   network's *linear outputs* against one-hot targets (atomlab's own ``mse``/``mae`` compare softmax
   probabilities instead);
-- per-trial quantities derived from weights and curves (settling time of a layer, weight
-  magnitudes), attached to the final table so that ordinary claims can test them over seeds;
 - a ``solo`` trial kind that trains one model alone, to time it without a population around it;
-- small statistics and figure helpers.
+- small figure helpers.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +23,11 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from atomlab import stats
 from atomlab.engine.outcome import Outcome
 from atomlab.engine.population import Member, PopulationTrainer
 from atomlab.lab import DataSpec
-from atomlab.lab.cache import TrialCache
-from atomlab.lab.claims import MIN_SEEDS, Claim, ClaimResult, current_outcome
-from atomlab.lab.claims import TestResult as ClaimTest  # (a name pytest does not try to collect)
 from atomlab.lab.runner import trial_kinds
-from atomlab.lab.stats import effect_size, mean_ci, seeds_needed, summarize
 from atomlab.nn.losses import losses
 
 SOURCE = "000"
@@ -138,117 +132,18 @@ if "solo" not in trial_kinds:
     trial_kinds.add("solo", run_solo)
 
 
-# ----- derived per-trial columns --------------------------------------------------------------
-def cached_outcomes(final: pd.DataFrame) -> list[Outcome | None]:
-    """The outcome of every row of ``final``: the checked run's own (cache or not), else the trial cache's."""
-    outcomes = [current_outcome(k) for k in final["trial"]]
-    if all(o is not None for o in outcomes):
-        return outcomes
-    cache = TrialCache()  # claims checked outside a run (a test on a saved table)
-    return [o if o is not None else cache.get(str(k)) for o, k in zip(outcomes, final["trial"])]
-
-
-def add_columns(final: pd.DataFrame, derive: Callable[[Outcome], dict[str, float]],
-                outcomes: Sequence[Outcome | None] | None = None, *, force: bool = False) -> pd.DataFrame:
-    """Add ``derive(outcome)`` as columns of ``final`` in place (NaN for diverged or missing trials).
-
-    Done once per ``derive`` unless ``force``; ``outcomes`` default to those in the trial cache.
-    """
-    probe = derive.__name__
-    if final.attrs.get(f"derived:{probe}") and not force:
-        return final
-    outcomes = cached_outcomes(final) if outcomes is None else outcomes
-    rows = []
-    for o in outcomes:
-        rows.append({} if o is None or o.diverged else derive(o))
-    cols = sorted({k for r in rows for k in r})
-    for c in cols:
-        final[c] = [r.get(c, math.nan) for r in rows]
-    final.attrs[f"derived:{probe}"] = True
-    return final
-
-
-class WithColumns(Claim):
-    """A claim checked after derived columns have been added to the final table.
-
-    Parameters
-    ----------
-    inner : Claim
-        The claim (Trend, Compare, Custom) that reads the derived columns.
-    derive : callable
-        ``derive(outcome) -> {column: value}``.
-    """
-
-    def __init__(self, inner: Claim, derive: Callable[[Outcome], dict[str, float]]) -> None:
-        self.inner = inner
-        self.derive = derive
-        self.text = inner.text
-
-    def count_tests(self, final: pd.DataFrame) -> int:
-        return self.inner.count_tests(final)
-
-    def check(self, final: pd.DataFrame, level: float) -> ClaimResult:
-        add_columns(final, self.derive)
-        try:
-            return self.inner.check(final, level)
-        except KeyError as exc:  # no outcome could be read back: nothing to test
-            test = ClaimTest("", "derived per-trial quantity", math.nan, (math.nan, math.nan), level, 0,
-                              "inconclusive", detail=f"derived column missing ({exc.args[0]}): the trials' "
-                                                     "outcomes were not found in the default trial cache")
-            return ClaimResult(self.text, "inconclusive", [test], "not tested")
-
-
-def result_columns(result, derive: Callable[[Outcome], dict[str, float]]) -> pd.DataFrame:
-    """``result.final`` with the derived columns (computed from ``result.outcomes`` directly)."""
-    return add_columns(result.final, derive, result.outcomes, force=True)
-
-
-# ----- statistics -----------------------------------------------------------------------------
-def interval_test(group: str, statistic: str, values: np.ndarray, level: float, direction: int,
-                  detail: str = "") -> ClaimTest:
-    """A test that the mean of per-seed ``values`` is above zero (``direction=1``) or below (-1).
-
-    The same rules as :class:`atomlab.lab.Compare`: a t interval below 10 seeds and a seed bootstrap
-    from 10, never decisive below ``MIN_SEEDS`` seeds, and values without any spread judged by a sign
-    test.
-    """
+# ----- numbers in words --------------------------------------------------------------------------
+def interval(values, bounds: tuple[float, float] | None = None) -> tuple[float, float]:
+    """The 95% interval of the mean of the finite ``values`` (:func:`atomlab.stats.mean_interval`)."""
     v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    lo, hi = mean_ci(v, level=level)
-    est = float(v.mean()) if len(v) else math.nan
-    if len(v) < MIN_SEEDS or not (math.isfinite(lo) and math.isfinite(hi)):
-        verdict = "inconclusive"
-    elif np.ptp(v) == 0 and 0.5 ** len(v) >= (1 - level) / 2:
-        verdict = "inconclusive"  # no spread: a sign test decides, as atomlab's own claims do
-    elif lo > 0:
-        verdict = "supported" if direction > 0 else "refuted"
-    elif hi < 0:
-        verdict = "supported" if direction < 0 else "refuted"
-    else:
-        verdict = "inconclusive"
-    needed = seeds_needed(est, float(v.std(ddof=1))) if verdict == "inconclusive" and len(v) > 1 else None
-    return ClaimTest(group, statistic, est, (lo, hi), level, len(v), verdict, effect_size(v), needed, detail)
+    return stats.mean_interval(v[np.isfinite(v)], bounds=bounds)[1:]
 
 
-def per_seed(final: pd.DataFrame, metric: str, where: dict[str, Any] | None = None) -> pd.Series:
-    """Mean of ``metric`` per seed among the rows matching ``where`` (factor -> value)."""
-    df = final
-    for k, v in (where or {}).items():
-        col = df[k].map(lambda c: tuple(c) if isinstance(c, list) else c)
-        df = df[col.isin(v) if isinstance(v, list) else (col == v)]
-    return df.groupby("seed")[metric].mean()
-
-
-def summarize_ci(values) -> tuple[float, float]:
-    """The 95% interval of the mean of the finite ``values`` (t below 10 values, else bootstrap)."""
-    s = summarize(np.asarray(values, dtype=float))
-    return s["ci_low"], s["ci_high"]
-
-
-def ci_text(values, fmt: str = ".3g") -> str:
-    """``mean [low, high]`` of finite values over seeds."""
-    s = summarize(np.asarray(values, dtype=float))
-    return f"{s['mean']:{fmt}} [{s['ci_low']:{fmt}}, {s['ci_high']:{fmt}}]"
+def ci_text(values, fmt: str = ".3g", bounds: tuple[float, float] | None = None) -> str:
+    """``mean [low, high]`` of the finite ``values`` over seeds (:func:`atomlab.stats.mean_interval`)."""
+    v = np.asarray(values, dtype=float)
+    mean, low, high = stats.mean_interval(v[np.isfinite(v)], bounds=bounds)
+    return f"{mean:{fmt}} [{low:{fmt}}, {high:{fmt}}]"
 
 
 # ----- figures --------------------------------------------------------------------------------
@@ -289,17 +184,9 @@ def save(fig, out_dir, name: str, caption: str, *, main: bool = False, formats=(
 
 def band(ax, x, values: np.ndarray, color, label: str | None = None, ls: str = "-", marker: str | None = None,
          alpha: float = 0.18, clip: tuple[float, float] | None = None) -> None:
-    """Mean over rows of ``values`` (seeds x points) with a 95% t band over seeds (clipped to ``clip``)."""
+    """Mean over rows of ``values`` (seeds x points) with a 95% band over seeds, inside the range ``clip``."""
     values = np.asarray(values, dtype=float)
-    mean = np.nanmean(values, axis=0)
-    n = np.sum(np.isfinite(values), axis=0)
-    sd = np.nanstd(values, axis=0, ddof=1) if values.shape[0] > 1 else np.zeros_like(mean)
-    from scipy import stats as sps
-
-    half = np.where(n > 1, sps.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(np.maximum(n, 1)), 0.0)
-    lo, hi = mean - half, mean + half
-    if clip is not None:
-        lo, hi = np.clip(lo, *clip), np.clip(hi, *clip)
+    mean, lo, hi = np.array([stats.mean_interval(col[np.isfinite(col)], bounds=clip) for col in values.T]).T
     ax.plot(x, mean, ls, color=color, label=label, marker=marker, ms=3)
     if values.shape[0] > 1:
         ax.fill_between(x, lo, hi, color=color, alpha=alpha, lw=0)
@@ -315,7 +202,7 @@ def curves(table: pd.DataFrame, metric: str, x: str = "step", **where: Any) -> t
 
 
 def dot_ci(ax, labels: Sequence[str], groups: Sequence[np.ndarray], color_map: dict | None = None,
-           jitter: bool = True) -> None:
+           jitter: bool = True, bounds: tuple[float, float] | None = None) -> None:
     """Per label: the seeds as faint dots and the mean with its 95% interval as a bar."""
     rng = np.random.default_rng(0)
     for i, (lab, vals) in enumerate(zip(labels, groups)):
@@ -325,8 +212,8 @@ def dot_ci(ax, labels: Sequence[str], groups: Sequence[np.ndarray], color_map: d
         xs = i + (rng.uniform(-0.12, 0.12, len(vals)) if jitter else np.zeros(len(vals)))
         ax.plot(xs, vals, "o", color=c, alpha=0.35, ms=3)
         if len(vals):
-            s = summarize(vals)
-            ax.errorbar([i], [s["mean"]], yerr=[[s["mean"] - s["ci_low"]], [s["ci_high"] - s["mean"]]],
+            mean, low, high = stats.mean_interval(vals, bounds=bounds)
+            ax.errorbar([i], [mean], yerr=[[mean - low], [high - mean]],
                         fmt="s", color=c, ms=6, capsize=4, lw=1.8)
     ax.set_xticks(range(len(labels)))
     ax.set_xticklabels(labels)

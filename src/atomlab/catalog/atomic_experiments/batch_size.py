@@ -162,7 +162,7 @@ def figures(result, out_dir, formats=("png",)):
                 vals = [f[(f["batch_size"] == b) & (f["lr_rule"] == r) & (f["run"] == "population")][metric]
                         for b in bs]
                 means = [v.mean() for v in vals]
-                cis = [B.summarize_ci(v.to_numpy()) for v in vals]
+                cis = [B.interval(v.to_numpy()) for v in vals]
                 ax.errorbar(bs, means, yerr=np.array([[m - c[0] for m, c in zip(means, cis)],
                                                       [c[1] - m for m, c in zip(means, cis)]]),
                             fmt="-o", color=rcol[r], capsize=3, ms=4,

@@ -19,14 +19,13 @@ import pandas as pd  # noqa: E402
 from atomlab.catalog import _figures as F  # noqa: E402
 from atomlab.catalog.atomic_experiments._data_studies import (  # noqa: E402
     SOURCE,
-    interval_test,
     mlp_classifier_recipe,
     pivot,
     save,
     section,
     sklearn_model,
 )
-from atomlab.lab import Custom, DataSpec, Experiment, Trend, Trial, register_experiment  # noqa: E402
+from atomlab.lab import DataSpec, Experiment, PerSeed, Trend, Trial, register_experiment  # noqa: E402
 
 #: Classifier levels -> (estimator, parameters, legend name as in the source).
 CLASSIFIERS = {
@@ -67,18 +66,10 @@ def _by_classifier(final: pd.DataFrame, n) -> pd.DataFrame:
     return pivot(final, "test_acc", "classifier", {"n": n})
 
 
-def networks_win(ns):
-    """Both networks beat both baselines at every size but the smallest: one test per size."""
-    def fn(final: pd.DataFrame, level: float):
-        tests = []
-        for n in ns[1:]:
-            p = _by_classifier(final, n)
-            margin = p[list(NETWORKS)].min(axis=1) - p[list(BASELINES)].max(axis=1)
-            tests.append(interval_test(f"n={n}", "worse network minus better baseline (test accuracy)",
-                                       margin.to_numpy(), level, +1,
-                                       "means: " + ", ".join(f"{c} {p[c].mean():.3f}" for c in p.columns)))
-        return tests
-    return fn
+def network_lead(rows: pd.DataFrame) -> pd.Series:
+    """Per seed: the worse network's test accuracy minus the better baseline's (rows of one size)."""
+    p = rows.pivot_table(index="seed", columns="classifier", values="test_acc", aggfunc="mean")
+    return p[list(NETWORKS)].min(axis=1) - p[list(BASELINES)].max(axis=1)
 
 
 def gaps(final: pd.DataFrame) -> pd.DataFrame:
@@ -97,31 +88,23 @@ def saturation_size(final: pd.DataFrame, tol: float) -> int:
     return int(acc.index[np.argmax(acc.to_numpy() >= acc.max() - tol)])
 
 
-def gap_grows(tol: float):
-    """The networks' lead grows with n up to the size where they saturate (Spearman trend over seeds)."""
-    def fn(final: pd.DataFrame, level: float):
-        n_sat = saturation_size(final, tol)
+def gaps_until_saturation(tol: float):
+    """The per-seed gap table restricted to the sizes up to where the networks saturate."""
+    def frame(final: pd.DataFrame) -> pd.DataFrame:
         table = gaps(final)
-        table = table[table["n"] <= n_sat]
-        if table["n"].nunique() < 3:
-            return [interval_test(f"n <= {n_sat}", "Spearman rho", [], level,
-                                  detail="fewer than 3 sizes before saturation")]
-        result = Trend("gap", "n", "increasing").check(table, level)
-        test = result.tests[0]
-        test.group = f"sizes up to the saturation size n={n_sat} (networks within {tol:g} of their best)"
-        return [test]
-    return fn
+        return table[table["n"] <= saturation_size(final, tol)]
+    return frame
 
 
 def claims(cfg):
     ns = sorted(int(n) for n in cfg["n"])
     tol = float(cfg["saturation_tol"])
-    return [Custom(networks_win(ns), n_tests=max(1, len(ns) - 1), method="paired per seed: min(networks) - "
-                   "max(SVM, tree); t interval (<10 seeds) or seed bootstrap",
-                   text="both networks beat SVM and the tree at every size above the smallest"),
-            Custom(gap_grows(tol), n_tests=1, method="within-seed Spearman rho of the gap (mean of networks "
-                   "minus mean of SVM and tree) with n, over sizes up to saturation",
-                   text="the networks' lead over SVM and the tree grows with n until the networks saturate")]
+    return [PerSeed(network_lead, "worse network minus better baseline (test accuracy)", by=["n"],
+                    where={"n": ns[1:]}, bounds=(-1.0, 1.0),
+                    text="both networks beat SVM and the tree at every size above the smallest"),
+            Trend("gap", "n", "increasing", frame=gaps_until_saturation(tol),
+                  text=f"the networks' lead over SVM and the tree grows with n until the networks saturate "
+                       f"(within {tol:g} of their best)")]
 
 
 # ----- figures --------------------------------------------------------------------------------------

@@ -21,10 +21,11 @@ import math
 
 import matplotlib
 import numpy as np
+import pandas as pd
 
 from atomlab.catalog.atomic_experiments import _training_studies as B
 from atomlab.engine import TrainSpec
-from atomlab.lab import Compare, Custom, Experiment, Trial, register_experiment
+from atomlab.lab import Check, Compare, Experiment, Reaches, Trial, register_experiment
 from atomlab.nn import MLPSpec
 
 matplotlib.use("Agg")
@@ -74,7 +75,9 @@ def symmetry(outcome) -> dict[str, float]:
             W_out = np.asarray(st[f"W{k + 1}"], dtype=float)
             param = max(param, float(np.abs(W - W[:, :1]).max()), float(np.abs(b - b[0]).max()),
                         float(np.abs(W_out - W_out[:1]).max()))
-    return {"max_unit_spread": max(spreads) if spreads else math.nan, "param_spread": param, "moved": moved}
+    unit = max(spreads) if spreads else math.nan
+    return {"max_unit_spread": unit, "param_spread": param, "moved": moved,
+            "copy_spread": float(np.maximum(unit, param))}
 
 
 def _rows(final, **where):
@@ -84,127 +87,62 @@ def _rows(final, **where):
     return df
 
 
-def copies_claim(cfg) -> B.WithColumns:
-    groups = [(i, "sigmoid", "float32") for i in CONSTANT if i in cfg["init"]]
-    if "float64" in cfg["dtype"]:
-        groups += [(i, "sigmoid", "float64") for i in cfg["probe_inits"] if i in CONSTANT and i in cfg["init"]]
-    first = int(cfg["steps"][0])
-
-    def fn(final, level):
-        tests = []
-        for init, act, dtype in groups:
-            sub = _rows(final, init=init, activation=act, dtype=dtype, steps=first)
-            params = sub["param_spread"].to_numpy(float)
-            acts = sub["max_unit_spread"].to_numpy(float)
-            vals = np.maximum(params, acts)
-            ok = np.isfinite(vals)
-            vals, params, acts = vals[ok], params[ok], acts[ok]
-            worst = float(vals.max()) if len(vals) else math.nan
-            verdict = ("inconclusive" if len(vals) < B.MIN_SEEDS else "supported" if worst <= COPY_TOL
-                       else "refuted" if worst > BROKEN else "inconclusive")
-            tests.append(B.ClaimTest(
-                f"init={init}, {act}, {dtype}", "largest spread between units, any seed and step", worst,
-                (float(vals.min()), worst) if len(vals) else (math.nan, math.nan), level, len(vals), verdict,
-                detail=f"copies if <= {COPY_TOL:g}, broken if > {BROKEN:g}; weights of all units exactly equal "
-                       f"in {int(np.sum(params == 0))} of {len(vals)} seeds; largest activation spread "
-                       f"{float(acts.max()) if len(acts) else math.nan:.3g}"))
-        return tests
-
-    return B.WithColumns(Custom(fn, text=f"over the source's {first} steps, hidden units that start identical "
-                                         f"(constant initialisation) stay copies (spread <= {COPY_TOL:g}) in "
-                                         "float32 and float64: rounding noise exists but does not break the "
-                                         "symmetry",
-                                method="largest spread over seeds and recorded steps against a tolerance",
-                                n_tests=max(1, len(groups))), symmetry)
-
-
-def relu_claim(cfg) -> B.WithColumns:
-    dtypes = [d for d in cfg["dtype"] if d == "float32" or "zeros" in cfg["probe_inits"]]
-    first = int(cfg["steps"][0])
-
-    def fn(final, level):
-        tests = []
-        for act, want_moved in (("relu", False), ("sigmoid", True)):
-            for dtype in dtypes:
-                vals = _rows(final, init="zeros", activation=act, dtype=dtype, steps=first)["moved"].to_numpy(float)
-                vals = vals[np.isfinite(vals)]
-                if not len(vals):
-                    continue
-                ok = bool(np.all(vals > BROKEN)) if want_moved else bool(np.all(vals == 0))
-                bad = bool(np.all(vals == 0)) if want_moved else bool(np.any(vals > BROKEN))
-                verdict = ("inconclusive" if len(vals) < B.MIN_SEEDS else "supported" if ok
-                           else "refuted" if bad else "inconclusive")
-                tests.append(B.ClaimTest(f"{act}, {dtype}", "largest |weight| after training (from 0)",
-                                          float(vals.max()), (float(vals.min()), float(vals.max())), level,
-                                          len(vals), verdict,
-                                          detail="expected to stay exactly 0" if not want_moved
-                                          else f"expected to move (> {BROKEN:g})"))
-        return tests
-
-    return B.WithColumns(Custom(fn, text="004 holds for ReLU, not sigmoid: from all-zero weights a ReLU network's "
-                                         "weights never move, a sigmoid network's do",
-                                method="largest |weight| over seeds, exact", n_tests=2 * len(dtypes)),
-                         symmetry)
-
-
-def precision_claim(cfg) -> Custom:
-    """The all-zero network learns the same in float32 and float64: rounding noise plays no part."""
-    lengths = [int(x) for x in cfg["steps"]]
-
-    def fn(final, level):
-        tests = []
-        for steps in lengths:
-            sub = _rows(final, init="zeros", activation="sigmoid", steps=steps)
-            pivot = sub.pivot_table(index="seed", columns="dtype", values="test_acc", aggfunc="mean").dropna()
+def precision_gaps(n_test: int):
+    """Per seed and length: |accuracy in float32 - accuracy in float64| of the all-zero sigmoid network."""
+    def frame(final: pd.DataFrame) -> pd.DataFrame:
+        rows = []
+        sub = final[(final["init"] == "zeros") & (final["activation"] == "sigmoid")]
+        for steps, part in sub.groupby("steps"):
+            pivot = part.pivot_table(index="seed", columns="dtype", values="test_acc", aggfunc="mean").dropna()
             if not {"float32", "float64"} <= set(pivot.columns):
                 continue
             # Accuracies are counts of test points; float32 stores 0.98 as 0.9800000190..., so compare counts.
-            n = int(cfg["n_test"])
-            gap = np.abs(np.round(pivot["float32"] * n) - np.round(pivot["float64"] * n)).to_numpy(float) / n
-            worst = float(gap.max()) if len(gap) else math.nan
-            # One test point is 1/n_test of accuracy: up to that the two precisions agree.
-            tol = 1.0 / cfg["n_test"] + 1e-9
-            verdict = ("inconclusive" if len(gap) < B.MIN_SEEDS else "supported" if worst <= tol
-                       else "refuted" if worst > 5 * tol else "inconclusive")
-            tests.append(B.ClaimTest(f"{steps} steps", "largest |accuracy float32 - accuracy float64|", worst,
-                                      (float(gap.min()), worst) if len(gap) else (math.nan, math.nan), level,
-                                      len(gap), verdict, detail=f"identical in {int(np.sum(gap == 0))} of "
-                                                                f"{len(gap)} seeds; mean accuracy "
-                                                                f"{pivot['float32'].mean():.3f}"))
-        return tests
-
-    return Custom(fn, text="the all-zero network reaches the same test accuracy in float32 and float64, seed by "
-                           "seed: rounding noise plays no part in its learning",
-                  method="largest gap over seeds against one test point", n_tests=len(lengths))
+            gap = np.abs(np.round(pivot["float32"] * n_test) - np.round(pivot["float64"] * n_test)) / n_test
+            rows += [{"seed": seed, "steps": steps, "precision_gap": g} for seed, g in gap.items()]
+        return pd.DataFrame(rows, columns=["seed", "steps", "precision_gap"])
+    return frame
 
 
 def claims(cfg):
     inits = set(cfg["init"])
-    base = {"activation": "sigmoid", "dtype": "float32", "steps": int(cfg["steps"][0])}
-    out = [Compare("test_acc", {"init": a}, {"init": b}, direction="greater", where=base,
+    first = int(cfg["steps"][0])
+    base = {"activation": "sigmoid", "dtype": "float32", "steps": first}
+    out = [Compare("test_acc", {"init": a}, {"init": b}, direction="greater", where=base, bounds=(0.0, 1.0),
                    text=f"{LABELS.get(a, a)} beats {LABELS.get(b, b)}")
            for a in ("xavier", "normal(0.01)") for b in ("ones", "normal(1)") if {a, b} <= inits]
-    if "zeros" in inits:
-        def above_chance(final, level):
-            acc = _rows(final, init="zeros", **base)["test_acc"].to_numpy(float)
-            return [B.interval_test(f"init=zeros, sigmoid, float32, {base['steps']} steps",
-                                    "mean test accuracy - 0.5", acc - 0.5,
-                                    level, +1, detail=f"mean accuracy {np.nanmean(acc):.3f}")]
-
-        out.append(Custom(above_chance, text="the all-zero network still learns: test accuracy above chance (0.5)",
-                          method="t interval (<10 seeds) or seed bootstrap", n_tests=1))
-        if any(i in inits for i in CONSTANT):
-            out.append(copies_claim(cfg))
-        if {"float32", "float64"} <= set(cfg["dtype"]) and "zeros" in cfg["probe_inits"]:
-            out.append(precision_claim(cfg))
-        if "relu" in cfg["activation"] and "zeros" in cfg["probe_inits"]:
-            out.append(relu_claim(cfg))
+    if "zeros" not in inits:
+        return out
+    out.append(Reaches("test_acc", 0.5, where={"init": "zeros", **base}, bounds=(0.0, 1.0),
+                       text="the all-zero network still learns: test accuracy above chance (0.5)"))
+    constant = [i for i in CONSTANT if i in inits]
+    if constant:
+        out.append(Check("copy_spread", COPY_TOL, "at_most", refute=BROKEN, by=["init", "dtype"],
+                         where={"init": constant, "activation": "sigmoid", "steps": first},
+                         text=f"over the source's {first} steps, hidden units that start identical (constant "
+                              f"initialisation) stay copies (spread <= {COPY_TOL:g}; > {BROKEN:g} would be "
+                              "broken) in float32 and float64: rounding noise exists but does not break the "
+                              "symmetry"))
+    if {"float32", "float64"} <= set(cfg["dtype"]) and "zeros" in cfg["probe_inits"]:
+        one_point = 1.0 / int(cfg["n_test"]) + 1e-9  # one test point: up to that the two precisions agree
+        out.append(Check("precision_gap", one_point, "at_most", refute=5 * one_point, by=["steps"],
+                         frame=precision_gaps(int(cfg["n_test"])),
+                         text="the all-zero network reaches the same test accuracy in float32 and float64, seed "
+                              "by seed (within one test point): rounding noise plays no part in its learning"))
+    if "relu" in cfg["activation"] and "zeros" in cfg["probe_inits"]:
+        where = {"init": "zeros", "steps": first}
+        out.append(Check("moved", 0.0, "at_most", by=["dtype"], where={**where, "activation": "relu"},
+                         text="004 holds for ReLU: from all-zero weights a ReLU network's weights never move "
+                              "(largest |weight| after training stays exactly 0)"))
+        out.append(Check("moved", BROKEN, "at_least", refute=COPY_TOL, by=["dtype"],
+                         where={**where, "activation": "sigmoid"},
+                         text=f"004 does not hold for sigmoid: from all-zero weights a sigmoid network's weights "
+                              f"move (largest |weight| > {BROKEN:g})"))
     return out
 
 
 def figures(result, out_dir, formats=("png",)):
     cfg = result.config
-    final = B.result_columns(result, symmetry)
+    final = result.final
     inits = list(cfg["init"])
     col = B.colors(inits)
     first, longest = int(cfg["steps"][0]), max(int(x) for x in cfg["steps"])
@@ -288,7 +226,7 @@ def figures(result, out_dir, formats=("png",)):
 
 def discussion(result):
     cfg = result.config
-    f = B.result_columns(result, symmetry)
+    f = result.final
     first, longest = int(cfg["steps"][0]), max(int(x) for x in cfg["steps"])
     base = f[(f["activation"] == "sigmoid") & (f["dtype"] == "float32") & (f["steps"] == first)]
     means = ", ".join(f"{LABELS.get(i, i)} {base[base['init'] == i]['test_acc'].mean():.3f}"
@@ -361,6 +299,7 @@ EXPERIMENT = register_experiment(Experiment(
     scales={"smoke": {"steps": [60], "layers": [20, 20], "seeds": 2},
             "quick": {"steps": [500], "seeds": 6}},
     make_trial=make_trial,
+    derive=lambda trial, outcome, cfg: symmetry(outcome),
     claims=claims,
     figures=figures,
     discussion=discussion,

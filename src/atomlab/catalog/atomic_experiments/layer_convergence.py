@@ -28,7 +28,7 @@ import numpy as np
 
 from atomlab.catalog.atomic_experiments import _training_studies as B
 from atomlab.engine import TrainSpec
-from atomlab.lab import Custom, Experiment, Trial, register_experiment
+from atomlab.lab import Experiment, PerSeed, Trial, register_experiment
 from atomlab.nn import MLPSpec
 
 matplotlib.use("Agg")
@@ -117,28 +117,14 @@ def settling_for(cfg):
 
 def claims(cfg):
     last = len(cfg["layers"])  # index of the output weight matrix
-
-    def fn(final, level):
-        tests = []
-        for loss, sub in final.groupby("loss", sort=False):
-            if f"settle_W{last}" not in sub:
-                continue
-            diff = (sub["settle_W0"] - sub[f"settle_W{last}"]).to_numpy(float)
-            tests.append(B.interval_test(f"loss={loss}", f"settle step of W0 - settle step of W{last}", diff,
-                                         level, +1, detail=f"W0 settles at {B.ci_text(sub['settle_W0'])}, "
-                                                           f"W{last} at {B.ci_text(sub[f'settle_W{last}'])}"))
-        return tests or [B.ClaimTest("", "settle step difference", math.nan, (math.nan, math.nan), level, 0,
-                                      "inconclusive", detail="no weight snapshots")]
-
-    return [B.WithColumns(Custom(fn, text=f"the last layer's weights (W{last}) settle earlier than the first "
-                                          "layer's (W0)",
-                                 method="paired difference of settle steps by seed; t interval (<10 seeds) or "
-                                        "seed bootstrap", n_tests=len(cfg["loss"])), settling_for(cfg))]
+    return [PerSeed(lambda rows: (rows["settle_W0"] - rows[f"settle_W{last}"]).groupby(rows["seed"]).mean(),
+                    f"settle step of W0 - settle step of W{last}", by=["loss"],
+                    text=f"the last layer's weights (W{last}) settle earlier than the first layer's (W0)")]
 
 
 def figures(result, out_dir, formats=("png",)):
     cfg = result.config
-    final = B.result_columns(result, settling_for(cfg))
+    final = result.final
     fraction, window = float(cfg["settle_fraction"]), int(cfg["smooth"])
     loss0 = cfg["loss"][0]
     pairs = result.select(loss=loss0)
@@ -203,7 +189,7 @@ def figures(result, out_dir, formats=("png",)):
 
 def discussion(result):
     cfg = result.config
-    f = B.result_columns(result, settling_for(cfg))
+    f = result.final
     n = len(cfg["layers"]) + 1
     step = {k: float(np.nanmean(f[f"settle_W{k}"])) for k in range(n) if f"settle_W{k}" in f}
     dist = {k: float(np.nanmean(f[f"settle_dist_W{k}"])) for k in range(n) if f"settle_dist_W{k}" in f}
@@ -255,6 +241,7 @@ EXPERIMENT = register_experiment(Experiment(
     scales={"smoke": {"steps": 120, "layers": [10, 10, 10], "seeds": 2},
             "quick": {"seeds": 5}},
     make_trial=make_trial,
+    derive=lambda trial, outcome, cfg: settling_for(cfg)(outcome),
     claims=claims,
     figures=figures,
     discussion=discussion,

@@ -13,14 +13,11 @@ targets (``tf.square(y_ - y)``), not on softmax probabilities; so do we (``outpu
 
 from __future__ import annotations
 
-import math
-
 import matplotlib
 
 from atomlab.catalog.atomic_experiments import _training_studies as B
 from atomlab.engine import TrainSpec
-from atomlab.lab import Compare, Custom, Experiment, Trial, register_experiment
-from atomlab.lab.stats import bootstrap_ci
+from atomlab.lab import AllEquivalent, Compare, Experiment, Trial, register_experiment
 from atomlab.nn import MLPSpec
 
 matplotlib.use("Agg")
@@ -38,46 +35,17 @@ def make_trial(cfg, levels, seed):
     return Trial(levels, seed, B.mixture(cfg, seed), model, train)
 
 
-def spread_claim(real: list[str], few: float) -> Custom:
-    """The real losses end within ``few`` of each other: the range of their mean accuracies."""
-
-    def fn(final, level):
-        sub = final[final["loss"].isin(real)]
-        pivot = sub.pivot_table(index="seed", columns="loss", values="test_acc", aggfunc="mean").dropna()
-        if pivot.shape[0] < 2 or pivot.shape[1] < 2:
-            return [B.ClaimTest("", "range of mean test accuracy", math.nan, (math.nan, math.nan), level,
-                                 pivot.shape[0], "inconclusive", detail="too few seeds or losses")]
-        values = pivot.to_numpy()
-
-        def spread(rows):
-            means = rows.mean(axis=0)
-            return float(means.max() - means.min())
-
-        est = spread(values)
-        lo, hi = bootstrap_ci(values, level=level, statistic=spread)
-        # Supported when even the upper bound is within the margin; refuted when the lower bound
-        # exceeds it. (The bootstrap resamples whole seeds, so the losses stay paired.)
-        verdict = "supported" if hi < few else "refuted" if lo > few else "inconclusive"
-        if pivot.shape[0] < B.MIN_SEEDS:
-            verdict = "inconclusive"
-        means = pivot.mean(axis=0)
-        detail = (f"margin {few:g}; means: " + ", ".join(f"{k} {v:.3f}" for k, v in means.items()))
-        return [B.ClaimTest("", "max - min of the real losses' mean test accuracy", est, (lo, hi), level,
-                             pivot.shape[0], verdict, detail=detail)]
-
-    return Custom(fn, text=f"the real losses end within {few * 100:g} points of each other (test accuracy)",
-                  method="range of arm means; seed bootstrap", n_tests=1)
-
-
 def claims(cfg):
     losses = list(cfg["loss"])
     real = [x for x in losses if x != CONTROL]
     out = []
     if CONTROL in losses:
         out += [Compare("test_acc", {"loss": x}, {"loss": CONTROL}, direction="greater",
-                        text=f"{x} beats the constant control") for x in real]
+                        bounds=(0.0, 1.0), text=f"{x} beats the constant control") for x in real]
     if len(real) > 1:
-        out.append(spread_claim(real, float(cfg["few_points"])))
+        few = float(cfg["few_points"])
+        out.append(AllEquivalent("test_acc", "loss", real, few,
+                                 text=f"the real losses end within {few * 100:g} points of each other (test accuracy)"))
     return out
 
 

@@ -56,16 +56,15 @@ def weights_for(cfg):
 
 
 def claims(cfg):
-    derive = weights_for(cfg)
     lambdas = sorted(float(x) for x in cfg["reg_lambda"])
     positive = [x for x in lambdas if x > 0]
-    out = [B.WithColumns(Trend("mean_abs_w", "reg_lambda", "decreasing", by=["regularizer"], levels=lambdas,
-                               text="the mean |weight| falls as lambda grows, for L1 and for L2"), derive)]
+    out = [Trend("mean_abs_w", "reg_lambda", "decreasing", by=["regularizer"], levels=lambdas,
+                 text="the mean |weight| falls as lambda grows, for L1 and for L2")]
     if {"l1", "l2"} <= set(cfg["regularizer"]) and positive:
-        out.append(B.WithColumns(Compare("frac_near_zero", {"regularizer": "l1"}, {"regularizer": "l2"},
-                                         direction="greater", by=["reg_lambda"], where={"reg_lambda": positive},
-                                         text=f"L1 leaves more weights near zero (|w| < {cfg['near_zero']:g}) "
-                                              "than L2 at the same lambda"), derive))
+        out.append(Compare("frac_near_zero", {"regularizer": "l1"}, {"regularizer": "l2"}, direction="greater",
+                           by=["reg_lambda"], where={"reg_lambda": positive}, bounds=(0.0, 1.0),
+                           text=f"L1 leaves more weights near zero (|w| < {cfg['near_zero']:g}) than L2 at the "
+                                "same lambda"))
     return out
 
 
@@ -75,7 +74,7 @@ def _label(reg: str, lam: float) -> str:
 
 def figures(result, out_dir, formats=("png",)):
     cfg = result.config
-    final = B.result_columns(result, weights_for(cfg))
+    final = result.final
     types = list(cfg["regularizer"])
     lambdas = sorted(float(x) for x in cfg["reg_lambda"])
     lcol = B.colors(lambdas)
@@ -121,7 +120,7 @@ def figures(result, out_dir, formats=("png",)):
                 vals = [final[(final["regularizer"] == reg) & (final["reg_lambda"] == lam)][metric].to_numpy(float)
                         for lam in lambdas]
                 means = np.array([np.nanmean(v) for v in vals])
-                cis = np.array([B.summarize_ci(v) for v in vals])
+                cis = np.array([B.interval(v) for v in vals])
                 off = (k - (len(types) - 1) / 2) * 0.08
                 ax.errorbar(xs + off, means, yerr=[means - cis[:, 0], cis[:, 1] - means], fmt="-o", capsize=3,
                             color=tcol[reg], label=reg.upper(), ms=4)
@@ -152,7 +151,7 @@ def figures(result, out_dir, formats=("png",)):
 
 def discussion(result):
     cfg = result.config
-    f = B.result_columns(result, weights_for(cfg))
+    f = result.final
     lambdas = sorted(float(x) for x in cfg["reg_lambda"])
     lines = []
     for reg in cfg["regularizer"]:
@@ -200,6 +199,7 @@ EXPERIMENT = register_experiment(Experiment(
     scales={"smoke": {"steps": 100, "layers": [10, 10], "seeds": 2},
             "quick": {"seeds": 8}},
     make_trial=make_trial,
+    derive=lambda trial, outcome, cfg: weights_for(cfg)(outcome),
     claims=claims,
     figures=figures,
     discussion=discussion,

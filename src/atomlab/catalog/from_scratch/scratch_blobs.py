@@ -15,10 +15,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from atomlab.catalog import _boundary_figures as SF  # noqa: E402
 from atomlab.catalog import _figures as F  # noqa: E402
-from atomlab.catalog._scratch_claims import Derived, Equivalent, gap  # noqa: E402
 from atomlab.catalog.from_scratch._scratch_trials import SCALES_003, SETTINGS_003, blobs_data, trial_003  # noqa: E402
 from atomlab.catalog.from_scratch.scratch_moons import DIFF_003, SECTION  # noqa: E402
-from atomlab.lab import Compare, Experiment, Trend, register_experiment  # noqa: E402
+from atomlab.lab import Compare, Equivalent, Experiment, Trend, register_experiment  # noqa: E402
+from atomlab.lab.derived import generalisation_gap  # noqa: E402
 
 
 def on_a_sweep(cfg, levels) -> str | None:
@@ -93,8 +93,8 @@ def claims(cfg):
               text="fewer hidden layers are better: test accuracy decreases from 1 to 4 layers of 4 tanh units"),
         Trend("test_acc", "width", "decreasing", where=w,
               text="narrower is better: test accuracy decreases with the width of 2 tanh layers"),
-        Derived(Trend("gap", "width", "increasing", where=w), columns={"gap": gap},
-                text="wider layers overfit: the train - test accuracy gap grows with the width of 2 tanh layers"),
+        Trend("gap", "width", "increasing", where=w,
+              text="wider layers overfit: the train - test accuracy gap grows with the width of 2 tanh layers"),
         Equivalent("test_acc", {"activation": "tanh"}, {"activation": "sigmoid"}, margin=0.02, where=a,
                    text="2 layers of 4: tanh and sigmoid are equivalent (test accuracy within 2 points)"),
         Compare("test_acc", {"activation": "relu"}, {"activation": "tanh"}, direction="smaller", where=a,
@@ -130,6 +130,7 @@ register_experiment(Experiment(
     factors=["depth", "width", "activation"],
     # Ten networks per seed: four seeds keep the quick scale under a minute.
     scales={**SCALES_003, "quick": {**SCALES_003["quick"], "seeds": 4}},
+    derive=generalisation_gap,
     make_trial=make_trial,
     claims=claims,
     figures=figures,

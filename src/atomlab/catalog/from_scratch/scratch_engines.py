@@ -20,10 +20,9 @@ import pandas as pd  # noqa: E402
 
 from atomlab.catalog import _boundary_figures as SF  # noqa: E402
 from atomlab.catalog import _figures as F  # noqa: E402
-from atomlab.catalog._scratch_claims import Bound, Derived  # noqa: E402
 from atomlab.catalog.from_scratch._scratch_trials import ENGINES, NUDGE, SETTINGS_003, moons_data, trial_003  # noqa: E402
 from atomlab.engine import grid_axes  # noqa: E402
-from atomlab.lab import Compare, Experiment, register_experiment  # noqa: E402
+from atomlab.lab import Check, Compare, Experiment, register_experiment  # noqa: E402
 from atomlab.lab.data import materialize  # noqa: E402
 
 LABELS = {"scratch": "NumPy (003: ReLU'(0)=1)", "scratch0": "NumPy, ReLU'(0)=0", "torch": "population engine",
@@ -174,27 +173,27 @@ def claims(cfg):
     if "scratch" in engines and 1 in cfg["depth"]:
         for other in ("torch", "autograd"):
             if other in engines:
-                out.append(Derived(
-                    Bound("gap_scratch", cfg["tolerance"], where={"engine": other, "depth": 1}),
-                    columns={"gap_scratch": gap_to("scratch")},
+                out.append(Check(
+                    "gap_scratch", cfg["tolerance"], where={"engine": other, "depth": 1},
+                    frame=lambda final: final.assign(gap_scratch=gap_to("scratch")(final)),
                     text=f"one hidden layer: {labels[other]} ends within {cfg['tolerance']:g} of the NumPy engine's "
                          "training loss, for every activation and seed"))
     smooth = [a for a in cfg["activation"] if a != "relu"]
     if {"scratch", "torch", "nudged"} <= set(engines) and 4 in cfg["depth"] and smooth:
         # Non-inferiority on a log scale: a - b < 1 means the engine moves the loss by less than 10x what the
         # 1e-15 nudge does.
-        out.append(Derived(
-            Compare("log_gap", {"engine": "torch"}, {"engine": "nudged"}, direction="smaller", margin=-1.0,
-                    where={"depth": 4, "activation": smooth}),
-            columns={"log_gap": log_gap_to("scratch")},
+        out.append(Compare(
+            "log_gap", {"engine": "torch"}, {"engine": "nudged"}, direction="smaller", margin=-1.0,
+            where={"depth": 4, "activation": smooth},
+            frame=lambda final: final.assign(log_gap=log_gap_to("scratch")(final)),
             text="four tanh or sigmoid layers: the population engine ends less than 10x further from the NumPy "
                  "engine than the NumPy engine itself restarted from weights 1e-15 apart (log10 |Δ training "
                  "loss|, paired by network and seed)"))
     if {"scratch", "scratch0", "torch"} <= set(engines) and 4 in cfg["depth"] and "relu" in cfg["activation"]:
-        out.append(Derived(
-            Compare("log_gap_torch", {"engine": "scratch0"}, {"engine": "scratch"}, direction="smaller",
-                    where={"depth": 4, "activation": "relu"}),
-            columns={"log_gap_torch": log_gap_to("torch")},
+        out.append(Compare(
+            "log_gap_torch", {"engine": "scratch0"}, {"engine": "scratch"}, direction="smaller",
+            where={"depth": 4, "activation": "relu"},
+            frame=lambda final: final.assign(log_gap_torch=log_gap_to("torch")(final)),
             text="four ReLU layers: with PyTorch's ReLU'(0) = 0 the NumPy engine ends closer to the population "
                  "engine than with 003's ReLU'(0) = 1 (log10 |Δ training loss|, paired by seed)"))
     return out

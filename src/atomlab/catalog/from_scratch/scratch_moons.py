@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from atomlab.catalog import _boundary_figures as SF
 from atomlab.catalog import _figures as F
-from atomlab.catalog._scratch_claims import Derived, Equivalent, gap
 from atomlab.catalog.from_scratch._scratch_trials import SCALES_003, SETTINGS_003, moons_data, trial_003
-from atomlab.lab import Compare, Experiment, Trend, register_experiment
+from atomlab.lab import Compare, Equivalent, Experiment, Trend, register_experiment
+from atomlab.lab.derived import generalisation_gap
 
 SECTION = "Problem Set #1, I. Backpropagation in a simple neural network"
 ACTIVATIONS = ["tanh", "sigmoid", "relu"]
@@ -80,6 +80,7 @@ register_experiment(Experiment(
     settings={**SETTINGS_003, "activation": ACTIVATIONS, "depth": [1, 4], "width": 3},
     factors=["depth", "activation"],
     scales=SCALES_003,
+    derive=generalisation_gap,
     make_trial=activation_trial,
     claims=[
         Compare("test_acc", {"activation": "relu"}, {"activation": "tanh"}, direction="smaller",
@@ -134,13 +135,13 @@ register_experiment(Experiment(
     settings={**SETTINGS_003, "hidden_units": [1, 2, 3, 4, 5, 6], "activation": "tanh"},
     factors=["hidden_units"],
     scales=SCALES_003,
+    derive=generalisation_gap,
     make_trial=units_trial,
     claims=[
         Trend("train_acc", "hidden_units", "increasing", where={"hidden_units": [1, 2, 3]},
               text="underfitting below 3 units: training accuracy rises from 1 to 3 units"),
-        Derived(Trend("gap", "hidden_units", "increasing", where={"hidden_units": [3, 4, 5, 6]}),
-                columns={"gap": gap},
-                text="overfitting beyond 3-4 units: the train - test accuracy gap grows from 3 to 6 units"),
+        Trend("gap", "hidden_units", "increasing", where={"hidden_units": [3, 4, 5, 6]},
+              text="overfitting beyond 3-4 units: the train - test accuracy gap grows from 3 to 6 units"),
     ],
     figures=units_figures,
     metric="test_acc",
@@ -181,6 +182,7 @@ register_experiment(Experiment(
     settings={**SETTINGS_003, "depth": [1, 2, 3, 4], "width": 3, "activation": "tanh"},
     factors=["depth"],
     scales=SCALES_003,
+    derive=generalisation_gap,
     make_trial=depth_trial,
     claims=[Trend("test_acc", "depth", "decreasing",
                   text="test accuracy does not improve with depth: it decreases from 1 to 4 layers")],
@@ -225,11 +227,12 @@ register_experiment(Experiment(
     settings={**SETTINGS_003, "width": [3, 5, 10, 15, 20], "depth": 4, "activation": "tanh"},
     factors=["width"],
     scales=SCALES_003,
+    derive=generalisation_gap,
     make_trial=width_trial,
     claims=[
         Trend("test_acc", "width", "decreasing", text="narrower is better: test accuracy decreases with width"),
-        Derived(Trend("gap", "width", "increasing"), columns={"gap": gap},
-                text="wider layers overfit: the train - test accuracy gap grows with width"),
+        Trend("gap", "width", "increasing",
+              text="wider layers overfit: the train - test accuracy gap grows with width"),
     ],
     figures=width_figures,
     differences=DIFF_003 + " 003 names widths 'from 3 to 20' without the list; we use 3, 5, 10, 15 and 20.",

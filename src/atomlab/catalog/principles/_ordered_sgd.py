@@ -149,12 +149,14 @@ def train_ordered(trial: Trial, dataset: Dataset) -> Outcome:
         return rate("positives") - rate("negatives")
 
     tail = phased[-2 * SWING_EPOCHS:]
-    extra = {"swing_first": swing(phased[:2]), "swing": swing(tail),
-             "acc_after_negatives": float(np.mean([row["test_acc"] for row in tail if row["phase"] == "negatives"]))}
+    # measurements of the whole run: columns of its final row
+    rows[-1].update({"swing_first": swing(phased[:2]), "swing": swing(tail),
+                     "acc_after_negatives": float(np.mean([row["test_acc"] for row in tail
+                                                           if row["phase"] == "negatives"]))})
     return Outcome(rows=rows, diverged_step=diverged,
                    state={k: v.detach().numpy().copy() for k, v in model.state_dict().items()},
                    artefacts=artefacts, wall_time=time.perf_counter() - start,
-                   info={"path": "ordered_sgd", "extra": extra, "steps": step})
+                   info={"path": "ordered_sgd", "steps": step})
 
 
 @register_trial_kind("ordered_sgd", overwrite=True)

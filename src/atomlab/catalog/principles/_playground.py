@@ -243,6 +243,7 @@ def run_probed(trials: Sequence[Trial], datasets: Sequence[Dataset], *, device: 
         extra = {f"epochs_to_{v:g}": epochs_to(out.rows, v) for v in LOSS_TARGETS}
         if d.input_dim == 2 and d.domain is not None and not out.diverged:
             extra["affine_fraction"] = affine_fraction(t.model, out.state, d.domain, seed=t.seed)
-        out.info["extra"] = extra
+        if out.rows:  # measurements of the whole run: columns of its final row
+            out.rows[-1].update(extra)
         outcomes.append(out)
     return outcomes

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 
 from atomlab.catalog import _mnist as M
 from atomlab.engine import TrainSpec
-from atomlab.lab import Custom, Experiment, Trial, register_experiment
+from atomlab.lab import Experiment, PerSeed, Reaches, Trial, register_experiment
 from atomlab.nn import MLPSpec
 
 #: The source's test accuracy for each budget of hidden units (problems C, D, E).
@@ -58,40 +59,36 @@ def _best_values(final, budget, arm):
     return sel.set_index("seed")["test_acc"]
 
 
-def grows_with_budget(final, level):
-    """The best network of each budget beats the best of the next smaller budget (paired by seed)."""
+def budget_steps(final: pd.DataFrame) -> pd.DataFrame:
+    """Per seed and pair of consecutive budgets: the best arm's accuracy at the larger minus at the smaller."""
     best = best_arms(final)
     budgets = sorted(best)
-    tests = []
+    rows = []
     for small, large in zip(budgets[:-1], budgets[1:]):
-        a, b = _best_values(final, large, best[large]), _best_values(final, small, best[small])
-        diffs = (a - b).dropna().to_numpy()
-        tests.append(M.paired_test(diffs, level, f"{small}->{large} units",
-                                   f"best acc at {large} minus best at {small}",
-                                   f"best at {large}: depth {best[large][0]}, dropout {best[large][1]} "
-                                   f"({best[large][2]:.4f}); at {small}: depth {best[small][0]}, dropout "
-                                   f"{best[small][1]} ({best[small][2]:.4f})"))
-    return tests
+        diffs = _best_values(final, large, best[large]) - _best_values(final, small, best[small])
+        rows += [{"seed": seed, "budgets": f"{small}->{large} units", "gain": d} for seed, d in diffs.items()]
+    return pd.DataFrame(rows, columns=["seed", "budgets", "gain"])
 
 
-def reaches_source(final, level):
-    best = best_arms(final)
-    return [M.at_least_test(_best_values(final, b, best[b]).to_numpy(), SOURCE_ACC[b], level,
-                            f"budget={b} (depth {best[b][0]}, dropout {best[b][1]})")
-            for b in sorted(best) if b in SOURCE_ACC]
+def best_rows(budget: int):
+    """The rows of the best arm (by mean test accuracy) at ``budget``."""
+    def frame(final: pd.DataFrame) -> pd.DataFrame:
+        depth, dropout, _ = best_arms(final)[budget]
+        return final[(final["budget"] == budget) & (final["depth"] == depth) & (final["dropout"] == dropout)]
+    return frame
 
 
 def claims(cfg):
     budgets = list(cfg["budget"])
-    out = [Custom(grows_with_budget, text="the best network's test accuracy grows with the budget of hidden "
-                                          "units (as the source's 0.9785 < 0.9808 < 0.9832)",
-                  method="best arm per budget by mean; paired difference by seed; t interval (<10 seeds)",
-                  n_tests=max(1, len(budgets) - 1))]
+    out = [PerSeed(lambda rows: rows.set_index("seed")["gain"], "best test accuracy at the larger budget minus "
+                   "the best at the smaller", by=["budgets"], frame=budget_steps, bounds=(-1.0, 1.0),
+                   text="the best network's test accuracy grows with the budget of hidden units (as the source's "
+                        "0.9785 < 0.9808 < 0.9832)")]
     if cfg["mnist_source"] == "full" and not cfg["n_train"] and not cfg["n_test"]:
-        out.append(Custom(reaches_source, text="at each budget the best network reaches at least the source's test "
-                                               "accuracy (0.9785, 0.9808, 0.9832) on full MNIST",
-                          method="mean over seeds of the best arm minus the source's value; t interval",
-                          n_tests=sum(1 for b in budgets if b in SOURCE_ACC)))
+        out += [Reaches("test_acc", SOURCE_ACC[b], frame=best_rows(b),
+                        text=f"at {b} hidden units the best network reaches at least the source's test accuracy "
+                             f"({SOURCE_ACC[b]}) on full MNIST")
+                for b in budgets if b in SOURCE_ACC]
     return out
 
 
@@ -115,7 +112,7 @@ def figures(result, out_dir, formats=("png",)):
                     if not len(vals):
                         continue
                     x = j + (k - (len(dropouts) - 1) / 2) * width
-                    lo, hi = M.mean_ci(vals)
+                    lo, hi = M.interval(vals, bounds=(0.0, 1.0))
                     ax.bar(x, vals.mean(), width * 0.9, color=colors[depth], alpha=1.0 if p == 0 else 0.5,
                            hatch=None if p == 0 else "//", edgecolor="white")
                     ax.errorbar(x, vals.mean(), yerr=[[vals.mean() - lo], [hi - vals.mean()]], color="0.2",

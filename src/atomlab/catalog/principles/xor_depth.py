@@ -16,9 +16,8 @@ import numpy as np  # noqa: E402
 
 from atomlab.catalog import _figures as F  # noqa: E402
 from atomlab.catalog._boundary_figures import acc_text, seed0_pair  # noqa: E402
-from atomlab.catalog._scratch_claims import Bound  # noqa: E402
 from atomlab.engine import TrainSpec, grid_axes  # noqa: E402
-from atomlab.lab import Compare, DataSpec, Experiment, Trial, register_experiment  # noqa: E402
+from atomlab.lab import Check, Compare, DataSpec, Experiment, Trial, register_experiment  # noqa: E402
 from atomlab.lab.data import materialize  # noqa: E402
 from atomlab.nn import MLPSpec  # noqa: E402
 
@@ -156,7 +155,7 @@ register_experiment(Experiment(
     scales={"smoke": {"steps": 100, "grid": 30, "seeds": 3}, "quick": {"steps": 2000, "grid": 80, "seeds": 12}},
     make_trial=make_trial,
     claims=lambda cfg: [
-        Bound("train_acc", 0.75, where={"hidden": "none"},
+        Check("train_acc", 0.75, where={"hidden": "none"},
               text="no linear model separates XOR: the network without hidden layers gets at most 3 of 4 corners, "
                    "every seed"),
         *(Compare("train_acc", {"hidden": h}, {"hidden": "none"}, direction="greater",

@@ -28,9 +28,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from atomlab.catalog import _figures as F  # noqa: E402
-from atomlab.catalog._scratch_claims import Bound, Derived  # noqa: E402
 from atomlab.catalog.principles import _playground as P  # noqa: E402
-from atomlab.lab import Compare, Experiment, register_experiment  # noqa: E402
+from atomlab.lab import Check, Compare, Experiment, register_experiment  # noqa: E402
 
 SECTION = "1 Deep Learning Principles, Problem A (parts i and ii), on the TensorFlow playground networks"
 INIT_LABELS = {"zeros": "all zero", "random": "U(-0.5, 0.5)"}
@@ -41,15 +40,12 @@ def make_trial(cfg, levels, seed):
                               epochs=cfg["epochs"])
 
 
-def _moved(final):
-    """Everything but the output bias: the largest change of any weight or hidden bias."""
-    return final[["dW_hidden", "dW_out", "db_hidden"]].max(axis=1)
-
-
-def _spread(final):
-    """The larger of the two hidden layers' unit spreads at the end of training."""
-    cols = [c for c in final.columns if c.startswith("unit_spread_")]
-    return final[cols].max(axis=1)
+def movement(trial, outcome, cfg) -> dict[str, float]:
+    """``moved``: the largest change of any weight or hidden bias (everything but the output bias);
+    ``spread``: the larger of the hidden layers' unit spreads at the end of training."""
+    last = outcome.final
+    return {"moved": max(last["dW_hidden"], last["dW_out"], last["db_hidden"]),
+            "spread": max(v for k, v in last.items() if k.startswith("unit_spread_"))}
 
 
 def symmetry_figure(result, out_dir, formats=("png",)):
@@ -156,12 +152,13 @@ register_experiment(Experiment(
     scales={"smoke": {"epochs": 8, "records": 8, "grid": 30, "seeds": 2},
             "quick": {"epochs": 120, "records": 40, "grid": 80, "seeds": 8}},
     make_trial=make_trial,
+    derive=movement,
     claims=[
-        Derived(Bound("moved", 0.0, where={"activation": "relu", "init": "zeros"}), columns={"moved": _moved},
-                text="ReLU, all zero: no weight and no hidden bias ever moves (max |change| = 0 exactly, every seed)"),
-        Derived(Bound("spread", 1e-6, where={"activation": "sigmoid", "init": "zeros"}), columns={"spread": _spread},
-                text="sigmoid, all zero: the units of each layer stay copies (spread <= 1e-6, every seed)"),
-        Bound("dW_out", 1e-6, direction="at_least", where={"activation": "sigmoid", "init": "zeros"},
+        Check("moved", 0.0, where={"activation": "relu", "init": "zeros"},
+              text="ReLU, all zero: no weight and no hidden bias ever moves (max |change| = 0 exactly, every seed)"),
+        Check("spread", 1e-6, where={"activation": "sigmoid", "init": "zeros"},
+              text="sigmoid, all zero: the units of each layer stay copies (spread <= 1e-6, every seed)"),
+        Check("dW_out", 1e-6, direction="at_least", where={"activation": "sigmoid", "init": "zeros"},
               text="sigmoid, all zero: the weights do move (output weights change by >= 1e-6, every seed)"),
         Compare("train_acc", {"init": "random"}, {"init": "zeros"}, direction="greater", where={"activation": "relu"},
                 text="ReLU: small random weights fit the circle better than zero weights (training accuracy)"),

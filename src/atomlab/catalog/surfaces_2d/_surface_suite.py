@@ -7,7 +7,7 @@ entries of this suite (depth, width, dropout, batch norm, residual connections) 
 and share here:
 
 - :func:`suite_trial`: the recipe, plus animation frames for one seed when ``animate`` is set;
-- :func:`surface_metrics` / :func:`add_surface_metrics`: the per-trial *disagreement* (fraction of
+- :func:`surface_metrics` (the suite's derive hook): the per-trial *disagreement* (fraction of
   the box where the learned boundary and the true one put a point on different sides) and the
   mean *confidence* of the prediction surface, computed from the ``grid`` artefact;
 - the figures: the source's grid of surfaces, a statistics figure, and :func:`write_animation`,
@@ -33,6 +33,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from atomlab import stats  # noqa: E402
 from atomlab.catalog import _figures as F  # noqa: E402
 from atomlab.catalog.surfaces_2d.activation_surfaces import SURFACE_SCALES, SURFACE_SETTINGS, surface_trial  # noqa: E402
 from atomlab.data.surfaces import SURFACES  # noqa: E402
@@ -40,7 +41,6 @@ from atomlab.engine.population import grid_axes  # noqa: E402
 from atomlab.errors import ConfigError  # noqa: E402
 from atomlab.lab import Experiment, Trial  # noqa: E402
 from atomlab.lab.data import materialize  # noqa: E402
-from atomlab.lab.stats import summarize  # noqa: E402
 from atomlab.nn import MLPSpec  # noqa: E402
 
 #: Frames in an animation (the grid is recorded about this many times over training).
@@ -79,11 +79,16 @@ def n_params(layers: Sequence[int], **model: Any) -> int:
     return MLPSpec(layers=tuple(layers), **model).n_params(2, 2)
 
 
+def surface_derive(trial: Trial, outcome, cfg: dict[str, Any]) -> dict[str, float]:
+    """The suite's derive hook: :func:`surface_metrics` of each trial (columns of ``final.csv``)."""
+    return surface_metrics(trial, outcome)
+
+
 @dataclass
 class SurfaceExperiment(Experiment):
-    """An :class:`Experiment` of the suite: its summary table also lists the grid metrics."""
+    """An :class:`Experiment` of the suite: each trial's grid disagreement and confidence are derived columns."""
 
-    extra_metrics: Sequence[str] = SURFACE_METRICS
+    derive: Callable[..., dict[str, float]] | None = surface_derive
 
 
 def formula(function: Any) -> str:
@@ -153,15 +158,6 @@ def surface_metrics(trial: Trial, outcome) -> dict[str, float]:
             "confidence": float(np.mean(np.abs(2.0 * grid - 1.0)))}
 
 
-def add_surface_metrics(result) -> None:
-    """Add the :func:`surface_metrics` columns to ``result.final`` (once; rows follow trials)."""
-    if all(m in result.final for m in SURFACE_METRICS):
-        return
-    rows = [surface_metrics(t, o) for t, o in zip(result.trials, result.outcomes)]
-    for m in SURFACE_METRICS:
-        result.final[m] = [r[m] for r in rows]
-
-
 def per_seed(final, metric: str, where: dict[str, Any]) -> np.ndarray:
     """``metric`` averaged over the decision functions, one value per seed, for the rows ``where``."""
     mask = np.ones(len(final), dtype=bool)
@@ -178,14 +174,20 @@ def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return a.keys() == b.keys() and all(_key(a[k]) == _key(b[k]) for k in a)
 
 
+def summary(values: Sequence[float], bounds: tuple[float, float] | None = (0.0, 1.0)) -> dict[str, float]:
+    """Mean and 95% interval over seeds of the finite ``values`` (a fraction by default, so inside [0, 1])."""
+    v = np.asarray(values, dtype=float)
+    mean, low, high = stats.mean_interval(v[np.isfinite(v)], bounds=bounds)
+    return {"mean": mean, "ci_low": low, "ci_high": high}
+
+
 def mean_ci_text(values: Sequence[float], *, percent: bool = True, digits: int = 3) -> str:
-    """``"1.23% [0.9, 1.5]"``: the mean and its 95% interval over seeds."""
-    s = summarize(np.asarray(values, dtype=float))
+    """``"1.23% [0.9, 1.5]"``: the mean of a fraction and its 95% interval over seeds (inside [0, 1])."""
+    v = np.asarray(values, dtype=float)
+    mean, lo, hi = stats.mean_interval(v[np.isfinite(v)], bounds=(0.0, 1.0))
     k = 100.0 if percent else 1.0
     unit = "%" if percent else ""
-    # the metrics here are fractions: a t interval over few seeds is cut at 0 and 1 for display
-    lo, hi = max(s["ci_low"], 0.0), min(s["ci_high"], 1.0)
-    return f"{k * s['mean']:.{digits}g}{unit} [{k * lo:.{digits}g}, {k * hi:.{digits}g}]"
+    return f"{k * mean:.{digits}g}{unit} [{k * lo:.{digits}g}, {k * hi:.{digits}g}]"
 
 
 # ----- layout shared by the surface grid and the animation -----------------------------------
@@ -226,7 +228,6 @@ def surface_grid_figure(result, out_dir, *, col_title: Callable[[dict[str, Any]]
 
     Under every panel: the disagreement with the true boundary as mean [95% interval] over seeds.
     """
-    add_surface_metrics(result)
     lay = cells(result, col_title)
     grid_cells = {}
     for i, fn in enumerate(lay.rows):
@@ -261,22 +262,20 @@ def stats_figure(result, out_dir, *, x: Callable[[dict[str, Any]], str], metric:
     ``x`` turns an arm's non-function levels into its tick label; arms keep their plan order.
     ``connect`` joins the points of a function with lines, for arms that are ordered levels.
     """
-    add_surface_metrics(result)
     lay = cells(result, x)
     colors = F.viz.style.level_colors([formula(r) for r in lay.rows])
     with F.viz.style.apply_style():
         fig, ax = plt.subplots(figsize=(max(5.5, 0.95 * len(lay.cols) + 2.8), 4.0))
         pos = np.arange(len(lay.cols))
         for i, fn in enumerate(lay.rows):
-            stats = []
+            summaries = []
             for col in lay.cols:
                 keys = {t.key for t, _ in result.select(function=fn, **col)}
-                stats.append(summarize(result.final.loc[result.final["trial"].isin(keys), metric]
-                                       .to_numpy(dtype=float)))
-            means = np.array([s["mean"] for s in stats])
-            lows = np.array([s["ci_low"] for s in stats])
-            highs = np.array([s["ci_high"] for s in stats])
-            if logy:  # a t interval over few seeds can dip below 0; the log axis stops at a floor
+                summaries.append(summary(result.final.loc[result.final["trial"].isin(keys), metric]))
+            means = np.array([s["mean"] for s in summaries])
+            lows = np.array([s["ci_low"] for s in summaries])
+            highs = np.array([s["ci_high"] for s in summaries])
+            if logy:  # an interval may reach 0, which a log axis cannot show: it stops at a floor
                 floor = 0.3 * np.nanmin(np.where(means > 0, means, np.nan)) if np.any(means > 0) else 1e-4
                 lows = np.maximum(lows, floor)
             off = (i - (len(lay.rows) - 1) / 2) * 0.07

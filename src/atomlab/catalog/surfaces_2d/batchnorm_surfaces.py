@@ -44,7 +44,6 @@ def figures(result, out_dir, formats=("png",)):
 
 
 def discussion(result) -> str:
-    S.add_surface_metrics(result)
     f = result.final
     parts = [f"{col_title({'network': a})}: test accuracy {S.mean_ci_text(S.per_seed(f, 'test_acc', {'network': a}))}, "
              f"disagreement {S.mean_ci_text(S.per_seed(f, 'disagreement', {'network': a}))}"

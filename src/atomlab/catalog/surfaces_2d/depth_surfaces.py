@@ -33,7 +33,6 @@ def figures(result, out_dir, formats=("png",)):
 
 
 def discussion(result) -> str:
-    S.add_surface_metrics(result)
     f = result.final
     parts = [f"{d} layer{'s' if d > 1 else ''}: test accuracy "
              f"{S.mean_ci_text(S.per_seed(f, 'test_acc', {'depth': d}))}, disagreement "

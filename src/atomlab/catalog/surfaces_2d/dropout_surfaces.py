@@ -47,7 +47,6 @@ def figures(result, out_dir, formats=("png",)):
 
 
 def discussion(result) -> str:
-    S.add_surface_metrics(result)
     f = result.final
     parts = [f"keep {k:g}: training accuracy {S.mean_ci_text(S.per_seed(f, 'train_acc', {'keep_prob': k}))}, "
              f"disagreement {S.mean_ci_text(S.per_seed(f, 'disagreement', {'keep_prob': k}))}"

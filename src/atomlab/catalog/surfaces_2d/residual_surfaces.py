@@ -17,7 +17,6 @@ import numpy as np
 from atomlab.catalog import _figures as F
 from atomlab.catalog.surfaces_2d import _surface_suite as S
 from atomlab.lab import Compare, Trend, register_experiment
-from atomlab.lab.stats import summarize
 
 
 def make_trial(cfg, levels, seed):
@@ -44,7 +43,6 @@ def claims(cfg):
 
 def size_figure(result, out_dir, formats=("png",)):
     """Disagreement against training-set size, plain (dashed) and residual (solid), per function."""
-    S.add_surface_metrics(result)
     f = result.final
     functions = list(dict.fromkeys(t.levels["function"] for t in result.trials))
     sizes = sorted({int(n) for n in result.config["n_train"]})
@@ -53,11 +51,11 @@ def size_figure(result, out_dir, formats=("png",)):
         fig, ax = plt.subplots(figsize=(6.8, 4.2))
         for k, fn in enumerate(functions):
             for res in (False, True):
-                stats = [summarize(f[(f["function"] == fn) & (f["n_train"] == n) & (f["residual"] == res)]
-                                   ["disagreement"].to_numpy(dtype=float)) for n in sizes]
-                means = np.array([s["mean"] for s in stats])
-                lows = np.maximum([s["ci_low"] for s in stats], 0.3 * means)  # log axis: t intervals may dip < 0
-                highs = np.array([s["ci_high"] for s in stats])
+                summaries = [S.summary(f[(f["function"] == fn) & (f["n_train"] == n) & (f["residual"] == res)]
+                                       ["disagreement"]) for n in sizes]
+                means = np.array([s["mean"] for s in summaries])
+                lows = np.maximum([s["ci_low"] for s in summaries], 0.3 * means)  # log axis: no 0
+                highs = np.array([s["ci_high"] for s in summaries])
                 shift = 1.0 + 0.025 * (2 * k + res - len(functions))
                 ax.errorbar(np.array(sizes) * shift, means, yerr=[means - lows, highs - means], marker="o",
                             ms=4.5, lw=1.4, capsize=2.5, color=colors[S.formula(fn)],
@@ -84,7 +82,6 @@ def figures(result, out_dir, formats=("png",)):
 
 
 def discussion(result) -> str:
-    S.add_surface_metrics(result)
     f = result.final
     parts = []
     for n in result.config["n_train"]:

@@ -16,7 +16,6 @@ import numpy as np
 from atomlab.catalog import _figures as F
 from atomlab.catalog.surfaces_2d import _surface_suite as S
 from atomlab.lab import Compare, Trend, register_experiment
-from atomlab.lab.stats import summarize
 
 NAMES = {(5, 5, 5, 5): "narrow", (10, 10, 10, 10): "medium", (20, 20, 20, 20): "wide",
          (40, 40, 40, 40): "very wide", (10, 5, 5, 10): "hour glass", (40, 20, 10, 5): "decreasing",
@@ -73,7 +72,6 @@ def claims(cfg):
 
 def efficiency_figure(result, out_dir, formats=("png",)):
     """Disagreement against parameter count, one point per architecture (mean over functions)."""
-    S.add_surface_metrics(result)
     f = result.final
     with F.viz.style.apply_style():
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
@@ -81,17 +79,17 @@ def efficiency_figure(result, out_dir, formats=("png",)):
         for layers in result.config["layers"]:
             layers = tuple(layers)
             vals = S.per_seed(f, "disagreement", {"layers": layers})
-            s = summarize(vals)
+            s = S.summary(vals)
             n = S.n_params(layers)
             seen[n] = seen.get(n, 0) + 1
             x = n * 1.04 ** (seen[n] - 1)  # decreasing and increasing share a count: nudge the second
             family = "uniform width" if layers in UNIFORM else ("depth (8 × 10)" if layers == DEEP else "shaped")
             style = {"uniform width": ("o", "C0"), "depth (8 × 10)": ("s", "C3"), "shaped": ("^", "C2")}[family]
-            low = max(s["ci_low"], 0.3 * s["mean"])  # a t interval over few seeds can dip below 0 (log axis)
+            low = max(s["ci_low"], 0.3 * s["mean"])  # an interval may reach 0, which a log axis cannot show
             ax.errorbar([x], [s["mean"]], yerr=[[s["mean"] - low], [s["ci_high"] - s["mean"]]],
                         marker=style[0], color=style[1], ms=6, capsize=3, lw=1.2)
             ax.annotate(name(layers), (x, s["mean"]), textcoords="offset points", xytext=(5, 4), fontsize=7.5)
-        uni = [(S.n_params(u), summarize(S.per_seed(f, "disagreement", {"layers": u}))["mean"])
+        uni = [(S.n_params(u), S.summary(S.per_seed(f, "disagreement", {"layers": u}))["mean"])
                for u in UNIFORM if u in {tuple(v) for v in result.config["layers"]}]
         if uni:
             ax.plot(*zip(*uni), color="C0", lw=1, alpha=0.6)
@@ -117,7 +115,6 @@ def figures(result, out_dir, formats=("png",)):
 
 
 def discussion(result) -> str:
-    S.add_surface_metrics(result)
     f = result.final
     parts = [f"{name(layers)} ({S.n_params(layers):,} params): test accuracy "
              f"{S.mean_ci_text(S.per_seed(f, 'test_acc', {'layers': tuple(layers)}))}, disagreement "

@@ -1,0 +1,24 @@
+"""What atomlab knows about its metrics by their names: the range each can take.
+
+A leaf module (no atomlab imports), so the statistics' callers and the figures agree on it: an interval
+or band of an accuracy never leaves [0, 1], one of an error or a loss never goes below 0.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def metric_bounds(metric: str) -> tuple[float, float] | None:
+    """The range a metric can take, which its intervals must respect: accuracies in [0, 1], errors >= 0.
+
+    Examples
+    --------
+    >>> metric_bounds("test_acc"), metric_bounds("train_mse"), metric_bounds("n_params")
+    ((0.0, 1.0), (0.0, inf), None)
+    """
+    if metric.endswith("_acc") or metric.endswith("accuracy"):
+        return (0.0, 1.0)
+    if metric.endswith("_mse") or metric.endswith("_loss"):
+        return (0.0, math.inf)
+    return None

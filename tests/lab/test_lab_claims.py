@@ -1,0 +1,183 @@
+"""Every claim type of the lab, driven to each of its verdicts on constructed tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from atomlab.errors import ConfigError
+from atomlab.lab.claims import (
+    AllEquivalent,
+    Check,
+    Compare,
+    Equivalent,
+    PerSeed,
+    Reaches,
+    Trend,
+    check_claims,
+    combine,
+)
+
+
+def table(values: dict, seeds=range(8), factor: str = "width", metric: str = "acc") -> pd.DataFrame:
+    """One row per level and seed: ``values[level](seed)``."""
+    return pd.DataFrame([{"seed": s, factor: level, metric: fn(s), "arm": f"{factor}={level}", "diverged": False}
+                         for level, fn in values.items() for s in seeds])
+
+
+def verdict(claim, final) -> str:
+    return check_claims([claim], final)[1][0].verdict
+
+
+# A small, seeded wobble so that no seed count makes a test degenerate.
+def wobble(s: int) -> float:
+    return 0.01 * np.sin(1.7 * s + 0.3)
+
+
+def test_trend_each_verdict():
+    up = table({2: lambda s: 0.5 + wobble(s), 4: lambda s: 0.7 + wobble(s + 1), 8: lambda s: 0.9 + wobble(s + 2)})
+    down = table({2: lambda s: 0.9 + wobble(s), 4: lambda s: 0.7, 8: lambda s: 0.5 + wobble(s + 3)})
+    flat = table({2: lambda s: 0.5 + wobble(s), 4: lambda s: 0.5 + wobble(s + 2), 8: lambda s: 0.5 + wobble(s + 5)})
+    claim = Trend("acc", "width", "increasing")
+    assert verdict(claim, up) == "supported"
+    assert verdict(claim, down) == "refuted"
+    assert verdict(claim, flat) == "inconclusive"
+    assert verdict(Trend("acc", "width", "decreasing"), down) == "supported"
+
+
+def test_trend_all_seeds_in_perfect_order_is_decisive():
+    """Four seeds, four levels, all in order: under no trend that has chance (1/24)^4 (issue 12)."""
+    final = table({k: (lambda s, k=k: k + 0.1 * s) for k in range(4)}, seeds=range(4))
+    assert verdict(Trend("acc", "width", "increasing"), final) == "supported"
+    res = check_claims([Trend("acc", "width", "increasing")], final)[1][0].tests[0]
+    assert res.ci[0] >= -1 and res.ci[1] <= 1
+
+
+def test_compare_each_verdict_and_the_margin():
+    final = table({"a": lambda s: 0.80 + wobble(s), "b": lambda s: 0.70 + wobble(s + 1)}, factor="arm_")
+    assert verdict(Compare("acc", {"arm_": "a"}, {"arm_": "b"}), final) == "supported"
+    assert verdict(Compare("acc", {"arm_": "b"}, {"arm_": "a"}), final) == "refuted"
+    assert verdict(Compare("acc", {"arm_": "a"}, {"arm_": "b"}, direction="smaller"), final) == "refuted"
+    # a lead of 0.1 is not a lead of more than 0.3
+    assert verdict(Compare("acc", {"arm_": "a"}, {"arm_": "b"}, margin=0.3), final) == "refuted"
+    same = table({"a": lambda s: 0.8 + wobble(s), "b": lambda s: 0.8 + wobble(s + 4)}, factor="arm_")
+    assert verdict(Compare("acc", {"arm_": "a"}, {"arm_": "b"}), same) == "inconclusive"
+
+
+def test_compare_interval_of_an_accuracy_stays_in_range():
+    final = table({"a": lambda s: 1.0 if s % 2 else 0.5, "b": lambda s: 0.0 if s % 3 else 0.5}, seeds=range(3),
+                  factor="arm_", metric="test_acc")
+    test = check_claims([Compare("test_acc", {"arm_": "a"}, {"arm_": "b"})], final)[1][0].tests[0]
+    assert -1.0 <= test.ci[0] <= test.ci[1] <= 1.0
+
+
+def test_equivalent_each_verdict():
+    close = table({"a": lambda s: 0.80 + wobble(s), "b": lambda s: 0.801 + wobble(s + 1)}, factor="arm_")
+    far = table({"a": lambda s: 0.80 + wobble(s), "b": lambda s: 0.60 + wobble(s + 1)}, factor="arm_")
+    noisy = table({"a": lambda s: 0.8 + 0.2 * np.sin(s), "b": lambda s: 0.8 + 0.2 * np.cos(3 * s)}, factor="arm_")
+    claim = Equivalent("acc", {"arm_": "a"}, {"arm_": "b"}, margin=0.05)
+    assert verdict(claim, close) == "supported"
+    assert verdict(claim, far) == "refuted"
+    assert verdict(claim, noisy) == "inconclusive"
+
+
+def test_all_equivalent_tests_every_pair():
+    final = table({k: (lambda s, k=k: 0.8 + 0.001 * k + wobble(s + k)) for k in range(3)}, factor="loss")
+    res = check_claims([AllEquivalent("acc", "loss", [0, 1, 2], margin=0.05)], final)[1][0]
+    assert res.verdict == "supported" and len(res.tests) == 3
+    spread = table({0: lambda s: 0.8 + wobble(s), 1: lambda s: 0.8 + wobble(s + 1), 2: lambda s: 0.5 + wobble(s)},
+                   factor="loss")
+    assert verdict(AllEquivalent("acc", "loss", [0, 1, 2], margin=0.05), spread) == "refuted"
+
+
+def test_reaches_each_verdict():
+    final = table({"x": lambda s: 0.97 + wobble(s)}, factor="arm_", metric="test_acc")
+    assert verdict(Reaches("test_acc", 0.90), final) == "supported"
+    assert verdict(Reaches("test_acc", 0.99), final) == "refuted"
+    assert verdict(Reaches("test_acc", 0.97), final) == "inconclusive"
+    assert verdict(Reaches("test_acc", 0.99, direction="at_most"), final) == "supported"
+
+
+def test_per_seed_each_verdict():
+    final = table({"n": lambda s: 0.1 + wobble(s)}, factor="arm_", metric="lead")
+    lead = lambda rows: rows.set_index("seed")["lead"]  # noqa: E731
+    assert verdict(PerSeed(lead, "lead"), final) == "supported"
+    assert verdict(PerSeed(lead, "lead", direction=-1), final) == "refuted"
+    assert verdict(PerSeed(lead, "lead", null=0.1), final) == "inconclusive"
+
+
+def test_check_each_verdict_and_never_corrected():
+    final = table({"a": lambda s: 0.0, "b": lambda s: 1e-3 * (s + 1)}, factor="arm_", metric="moved")
+    assert verdict(Check("moved", 0.0, where={"arm_": "a"}), final) == "supported"
+    assert verdict(Check("moved", 0.0, where={"arm_": "b"}), final) == "refuted"
+    # in the zone between the bound and the refuting value: not decided
+    assert verdict(Check("moved", 1e-4, refute=1.0, where={"arm_": "b"}), final) == "inconclusive"
+    assert verdict(Check("moved", 1e-4, direction="at_least", where={"arm_": "b"}), final) == "supported"
+    # a check is not a statistical test: it takes no share of Holm's error rate
+    _, results = check_claims([Check("moved", 0.0, where={"arm_": "a"}),
+                               Compare("moved", {"arm_": "b"}, {"arm_": "a"})], final)
+    assert results[0].check and not results[0].tests[0].adjusted
+    assert results[1].tests[0].adjusted == ""
+
+
+def test_check_needs_three_seeds_unless_deterministic():
+    final = table({"a": lambda s: 0.0}, seeds=range(2), factor="arm_", metric="moved")
+    assert verdict(Check("moved", 0.0), final) == "inconclusive"
+    assert verdict(Check("moved", 0.0, deterministic=True), final) == "supported"
+
+
+def test_a_diverged_trial_fails_a_check_and_is_named_in_a_comparison():
+    final = table({"a": lambda s: 0.9 + wobble(s), "b": lambda s: 0.5 + wobble(s)}, factor="arm_")
+    final.loc[(final["arm_"] == "b") & (final["seed"] < 2), ["acc", "diverged"]] = [np.nan, True]
+    res = check_claims([Compare("acc", {"arm_": "a"}, {"arm_": "b"})], final)[1][0]
+    assert res.tests[0].n_seeds == 6 and "arm_=b diverged in 2 of 8 seeds" in res.tests[0].detail
+    assert verdict(Check("acc", 0.99, where={"arm_": "b"}), final) == "refuted"
+
+
+@pytest.mark.parametrize("seeds", [1, 2])
+def test_fewer_than_three_seeds_are_never_decisive(seeds):
+    final = table({"a": lambda s: 0.9 + wobble(s), "b": lambda s: 0.1 + wobble(s)}, seeds=range(seeds), factor="arm_")
+    for claim in (Compare("acc", {"arm_": "a"}, {"arm_": "b"}), Trend("acc", "arm_", levels=["b", "a"]),
+                  Reaches("acc", 0.0), Equivalent("acc", {"arm_": "a"}, {"arm_": "a"}, margin=0.1)):
+        assert verdict(claim, final) == "inconclusive", claim
+
+
+def test_holm_corrects_over_all_tests_of_an_experiment():
+    """One test alone at p ~ 0.03 is decisive; as one of many weak tests, Holm keeps it undecided."""
+    rng = np.random.default_rng(3)
+    deltas = rng.normal(0.0, 1.0, 12)
+    deltas = deltas - deltas.mean() + 0.7 * deltas.std(ddof=1)  # t ~ 2.4 on 11 degrees of freedom
+    final = table({"a": lambda s: deltas[s], "b": lambda s: 0.0}, seeds=range(12), factor="arm_")
+    alone = check_claims([Compare("acc", {"arm_": "a"}, {"arm_": "b"})], final)[1][0].tests[0]
+    assert alone.verdict == "supported" and 0.01 < alone.p_value < 0.05
+    many = [Compare("acc", {"arm_": "a"}, {"arm_": "b"}, text=str(i)) for i in range(5)]
+    results = check_claims(many, final)[1]
+    assert all(r.verdict == "inconclusive" for r in results)
+    assert all("Holm" in t.adjusted for r in results for t in r.tests)
+    # Holm's levels: the tests are judged at alpha/5 ... alpha/1, so intervals are wider than alone
+    assert results[0].tests[0].level > alone.level
+
+
+def test_claims_by_group_and_where():
+    final = pd.concat([table({2: lambda s: 0.5, 4: lambda s: 0.7 + wobble(s)}).assign(fn="sine"),
+                       table({2: lambda s: 0.7, 4: lambda s: 0.5 + wobble(s)}).assign(fn="line")])
+    res = check_claims([Trend("acc", "width", by=["fn"])], final)[1][0]
+    assert [t.group for t in res.tests] == ["fn=sine", "fn=line"]
+    assert [t.verdict for t in res.tests] == ["supported", "refuted"] and res.verdict == "refuted"
+    only = check_claims([Trend("acc", "width", where={"fn": "sine"})], final)[1][0]
+    assert only.verdict == "supported"
+
+
+def test_combine():
+    assert combine(["supported", "supported"]) == "supported"
+    assert combine(["supported", "inconclusive"]) == "inconclusive"
+    assert combine(["inconclusive", "refuted"]) == "refuted"
+    assert combine([]) == "inconclusive"
+
+
+def test_bad_claim_arguments_are_named():
+    with pytest.raises(ConfigError, match="direction"):
+        Trend("acc", "width", "upwards")
+    with pytest.raises(ConfigError, match="direction"):
+        Compare("acc", {}, {}, direction="bigger")
