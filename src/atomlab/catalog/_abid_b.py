@@ -29,11 +29,11 @@ import torch.nn.functional as F
 from atomlab.engine.outcome import Outcome
 from atomlab.engine.population import Member, PopulationTrainer
 from atomlab.lab import DataSpec
-from atomlab.lab.cache import TrialCache
 from atomlab.lab.claims import MIN_SEEDS, Claim, ClaimResult, current_outcome
 from atomlab.lab.claims import TestResult as ClaimTest  # (a name pytest does not try to collect)
 from atomlab.lab.runner import trial_kinds
 from atomlab.lab.stats import effect_size, mean_ci, seeds_needed, summarize
+from atomlab.lab.store import TrialStore
 from atomlab.nn.losses import losses
 
 SOURCE = "000"
@@ -140,12 +140,12 @@ if "solo" not in trial_kinds:
 
 # ----- derived per-trial columns --------------------------------------------------------------
 def cached_outcomes(final: pd.DataFrame) -> list[Outcome | None]:
-    """The outcome of every row of ``final``: the checked run's own (cache or not), else the trial cache's."""
+    """The outcome of every row of ``final``: the checked run's own (stored or not), else the trial store's."""
     outcomes = [current_outcome(k) for k in final["trial"]]
     if all(o is not None for o in outcomes):
         return outcomes
-    cache = TrialCache()  # claims checked outside a run (a test on a saved table)
-    return [o if o is not None else cache.get(str(k)) for o, k in zip(outcomes, final["trial"])]
+    with TrialStore() as store:  # claims checked outside a run (a test on a saved table)
+        return [o if o is not None else store.get(str(k)) for o, k in zip(outcomes, final["trial"])]
 
 
 def add_columns(final: pd.DataFrame, derive: Callable[[Outcome], dict[str, float]],
@@ -194,7 +194,7 @@ class WithColumns(Claim):
         except KeyError as exc:  # no outcome could be read back: nothing to test
             test = ClaimTest("", "derived per-trial quantity", math.nan, (math.nan, math.nan), level, 0,
                               "inconclusive", detail=f"derived column missing ({exc.args[0]}): the trials' "
-                                                     "outcomes were not found in the default trial cache")
+                                                     "outcomes were not found in the default trial store")
             return ClaimResult(self.text, "inconclusive", [test], "not tested")
 
 

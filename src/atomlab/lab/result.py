@@ -32,7 +32,7 @@ def tidy_table(trials: list[Trial], outcomes: list[Outcome]) -> pd.DataFrame:
 
 
 def final_table(trials: list[Trial], outcomes: list[Outcome]) -> pd.DataFrame:
-    """One row per trial: its last recorded metrics (NaN where the trial diverged)."""
+    """One row per trial: its last recorded metrics (NaN where the trial diverged or failed)."""
     rows = []
     for t, o in zip(trials, outcomes):
         row = {"trial": t.key, "arm": t.arm, "seed": t.seed, **{k: _cell(v) for k, v in t.levels.items()}}
@@ -41,8 +41,11 @@ def final_table(trials: list[Trial], outcomes: list[Outcome]) -> pd.DataFrame:
             if k in ("step", "epoch"):
                 row[k] = v
             else:
-                row[k] = math.nan if o.diverged else v
-        row.update({"diverged": o.diverged, "diverged_step": o.diverged_step, "wall_time": o.wall_time})
+                row[k] = math.nan if o.diverged or o.failed else v
+        row.update({"diverged": o.diverged, "diverged_step": o.diverged_step, "wall_time": o.wall_time,
+                    "failed": o.failed})
+        if o.failed:
+            row["error"] = o.error
         row.update({k: v for k, v in o.info.get("extra", {}).items()})
         rows.append(row)
     return pd.DataFrame(rows)
@@ -188,6 +191,7 @@ class Result:
                                    "seeds_needed": t.seeds_needed, "detail": t.detail} for t in c.tests]}
                        for c in self.claims],
             "diverged_trials": int(self.final["diverged"].sum()) if "diverged" in self.final else 0,
+            "failed_trials": int(self.final["failed"].sum()) if "failed" in self.final else 0,
             "title": self.experiment.title, "question": self.experiment.question,
             "agreement": agreement_text(self), "agrees": {"supported": True, "refuted": False}.get(self.verdict),
             "figures": [{"name": f.name, "path": _rel(f.path, self.out_dir), "caption": f.caption, "main": f.main}
