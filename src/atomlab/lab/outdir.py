@@ -35,7 +35,7 @@ def check_out_dir(path: str | os.PathLike) -> Path:
     >>> check_out_dir("x" * 300)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    atomlab.errors.ConfigError: cannot write results to 'xxx...x': the name 'xxx...x' is 300 bytes long; this ...
+    atomlab.errors.ConfigError: cannot write results to 'xxx...x': the name 'xxx...x' is 300 bytes long; this file ...
     """
     text = os.fspath(path)
     if isinstance(text, bytes):
@@ -71,7 +71,7 @@ def _is_dir(path: Path) -> bool:
 
 
 def _short(text: str) -> str:
-    return repr(text if len(text) <= 80 else text[:3] + "..." + text[-1])
+    return repr(text if len(text) <= 160 else text[:100] + "..." + text[-40:])
 
 
 def _name_max(path: Path) -> int:

@@ -104,14 +104,14 @@ def _hashable(key: Any) -> Any:
 
 
 def dumps(obj: Any, where: str = "value") -> str:
-    """``obj`` as canonical tagged JSON (ASCII, sorted keys).
+    """``obj`` as tagged JSON (ASCII; dict keys keep their order, which becomes the order of table columns).
 
     Examples
     --------
     >>> loads(dumps({"a": (1, 2.5), 3: np.float32(0.5), "nan": float("nan")}))
     {'a': (1, 2.5), 3: np.float32(0.5), 'nan': nan}
     """
-    return json.dumps(_encode(obj, where), sort_keys=True, allow_nan=False, separators=(",", ":"))
+    return json.dumps(_encode(obj, where), allow_nan=False, separators=(",", ":"))
 
 
 def loads(text: str | bytes) -> Any:

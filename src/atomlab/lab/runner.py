@@ -310,24 +310,36 @@ def _failed(error: str) -> Outcome:
 
 
 def _run_in_pool(jobs: list[tuple[str, list[int]]], trials: Sequence[Trial], data: dict[int, Dataset], device: str,
-                 workers: int, modules: Sequence[str], finish: Callable[[list[int], list[Outcome]], None]
-                 ) -> list[tuple[str, list[int]]]:
-    """Run ``jobs`` on ``workers`` spawned processes; return the jobs whose process died under them."""
+                 workers: int, modules: Sequence[str], finish: Callable[[list[int], list[Outcome]], None],
+                 *, alone: bool = False) -> list[tuple[str, list[int]]]:
+    """Run ``jobs`` on ``workers`` spawned processes; return the jobs whose process died under them.
+
+    With ``alone``, each job gets a fresh process of its own (``workers`` at a time), so a job that
+    kills its process takes no other job down with it.
+    """
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")  # fork is unsafe after torch's thread pools start
     broken = []
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx,
-                             initializer=_init_worker, initargs=(sorted(modules),)) as pool:
-        futures = {pool.submit(_run_job, kind, [trials[i] for i in idx], device,
-                               _shippable([data[i] for i in idx])): (kind, idx) for kind, idx in jobs}
-        for fut in as_completed(futures):
-            try:
-                outs = fut.result()
-            except BrokenProcessPool:  # a worker was killed: every job not yet finished lands here
-                broken.append(futures[fut])
-                continue
-            finish(futures[fut][1], outs)
+    batches = [jobs[s:s + workers] for s in range(0, len(jobs), workers)] if alone else [jobs]
+    for batch in batches:
+        pools = [ProcessPoolExecutor(max_workers=1 if alone else min(workers, len(batch)), mp_context=ctx,
+                                     initializer=_init_worker, initargs=(sorted(modules),))
+                 for _ in (batch if alone else [None])]
+        try:
+            futures = {pools[n % len(pools)].submit(_run_job, kind, [trials[i] for i in idx], device,
+                                                    _shippable([data[i] for i in idx])): (kind, idx)
+                       for n, (kind, idx) in enumerate(batch)}
+            for fut in as_completed(futures):
+                try:
+                    outs = fut.result()
+                except BrokenProcessPool:  # a worker was killed: every job not yet finished lands here
+                    broken.append(futures[fut])
+                    continue
+                finish(futures[fut][1], outs)
+        finally:
+            for pool in pools:
+                pool.shutdown(cancel_futures=True)
     return broken
 
 
@@ -363,12 +375,11 @@ def _train(idx_all: list[int], trials: Sequence[Trial], *, device: str, workers:
     broken = _run_in_pool(jobs, trials, data, device, workers, modules, finish)
     # Each broken job once more, alone in a fresh process, so that a job that kills its worker cannot
     # take the others down with it a second time.
-    for job in broken:
-        for kind, idx in _run_in_pool([job], trials, data, device, 1, modules, finish):
-            error = f"its worker process was killed twice (BrokenProcessPool), in a {kind} job of {len(idx)} trial(s)"
-            if log:
-                log(f"{kind} job of {len(idx)} failed: {error}")
-            finish(idx, [_failed(error) for _ in idx])
+    for kind, idx in _run_in_pool(broken, trials, data, device, workers, modules, finish, alone=True):
+        error = f"its worker process was killed twice (BrokenProcessPool), in a {kind} job of {len(idx)} trial(s)"
+        if log:
+            log(f"{kind} job of {len(idx)} failed: {error}")
+        finish(idx, [_failed(error) for _ in idx])
 
 
 def run_trials(trials: Sequence[Trial], *, store: TrialStore, device: str = "auto", progress: bool = False,

@@ -606,7 +606,7 @@ class TrialStore:
                     else:
                         kept += 1
             runs = conn.execute("SELECT id, version, fingerprint FROM runs").fetchall()
-            old_runs = [r[0] for r in runs if r[1] != version or r[2] != fp]
+            old_runs = [_text(r[0]) for r in runs if r[1] != version or r[2] != fp]
             return {"drop": drop, "kept": kept, "old_runs": old_runs, "runs": len(runs)}
 
         found = self._guarded(collect, None)
