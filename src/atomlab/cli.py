@@ -1,4 +1,4 @@
-"""The command line: ``atomlab list | show | run | report | data``.
+"""The command line: ``atomlab list | show | run | report | runs | store | data | bench``.
 
 Every user error (unknown name, bad key or value) prints one line naming the bad value and the
 allowed ones, and exits with status 2.
@@ -219,9 +219,101 @@ def _atlas_job(name: str, arg_dict: dict, out: str) -> tuple[str | None, str | N
 def cmd_report(args: argparse.Namespace) -> int:
     from atomlab.lab.atlas import write_atlas
 
+    if (rebuilt := _report_run(args)) is not None:
+        return rebuilt
     index = write_atlas(Path(args.dir))
     print(f"atlas: {index}")
     return 0
+
+
+def _report_run(args: argparse.Namespace) -> int | None:
+    """``atomlab report RUN``: rebuild a recorded run from the trial store; None if ``RUN`` names no run."""
+    from atomlab.lab.store import TrialStore
+
+    store = TrialStore(args.store)
+    if not store.path.is_file():
+        return None  # never create a store just to look in it
+    with store:
+        run = store.find_run(args.dir)
+    if run is None:
+        return None
+    import atomlab
+    from atomlab.lab.api import rebuild_run
+
+    atomlab._load_catalog()
+    result = rebuild_run(run["id"], cache_dir=args.store, out=args.out)
+    print(result.verdict_line())
+    print(f"rebuilt run {run['id']} without training: {result.report_path or result.out_dir}")
+    return 0
+
+
+def _when(t: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t else "-"
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    """``atomlab runs``: the runs recorded in the trial store, newest first."""
+    from atomlab.lab.store import TrialStore
+
+    with TrialStore(args.store) as store:
+        runs = store.runs(experiment=args.experiment, limit=args.limit or None)
+    if args.format == "json":
+        print(json.dumps([{**{k: v for k, v in r.items() if k != "trial_keys"},
+                           "trials": len(r.get("trial_keys") or [])} for r in runs], indent=2, default=str))
+        return 0
+    if not runs:
+        print(f"no runs recorded in {store.path}")
+        return 0
+    header = ("run", "experiment", "scale", "seeds", "verdict", "started", "wall", "trained", "reused", "failed",
+              "out")
+    table = [header]
+    for r in runs:
+        wall = f"{r['finished'] - r['started']:.0f} s" if r.get("finished") and r.get("started") else "-"
+        verdict = r["verdict"] if r["status"] == "finished" else r["status"]
+        table.append(tuple("-" if v is None else str(v) for v in (
+            r["id"], r["experiment"], r["scale"], r["seeds"], verdict, _when(r["started"]), wall, r["trained"],
+            r["reused"], r["failed"], r["out_dir"])))
+    widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
+    for row in table:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[-1])
+    return 0
+
+
+def cmd_store_gc(args: argparse.Namespace) -> int:
+    """``atomlab store gc``: remove the records this atomlab can never serve."""
+    from atomlab.lab.store import TrialStore
+
+    with TrialStore(args.store) as store:
+        summary = store.gc(dry_run=args.dry_run)
+    if args.format == "json":
+        print(json.dumps(summary, indent=2))
+        return 0
+    verb = "would remove" if args.dry_run else "removed"
+    removed = summary["trials_removed"]
+    print(f"{summary['store']}: {verb} {sum(removed.values())} trial records "
+          f"({removed.get('other_version', 0)} of other versions or training code, {removed.get('damaged', 0)} "
+          f"damaged, {removed.get('stale_claims', 0)} claims of runs that are gone) and {summary['runs_removed']} "
+          f"runs of other versions; kept {summary['trials_kept']} trials and {summary['runs_kept']} runs "
+          f"({summary['bytes_before'] / 2**20:.1f} MB -> {summary['bytes_after'] / 2**20:.1f} MB)")
+    return 0
+
+
+def _add_store_commands(sub: argparse._SubParsersAction) -> None:
+    """The subcommands that read or tidy the trial store: ``runs`` and ``store gc``."""
+    p = sub.add_parser("runs", help="list the runs recorded in the trial store")
+    p.add_argument("--experiment", help="only the runs of this experiment")
+    p.add_argument("--limit", type=int, default=20, help="at most this many, newest first (0: all)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--store", help="folder of the trial store (default $ATOMLAB_CACHE or ~/.cache/atomlab)")
+    p.set_defaults(func=cmd_runs)
+
+    p = sub.add_parser("store", help="maintain the trial store")
+    ssub = p.add_subparsers(dest="action", required=True)
+    g = ssub.add_parser("gc", help="remove records of other atomlab versions, damaged records and stale claims")
+    g.add_argument("--dry-run", action="store_true", help="only say what would be removed")
+    g.add_argument("--format", choices=("text", "json"), default="text")
+    g.add_argument("--store", help="folder of the trial store (default $ATOMLAB_CACHE or ~/.cache/atomlab)")
+    g.set_defaults(func=cmd_store_gc)
 
 
 def cmd_data(args: argparse.Namespace) -> int:
@@ -278,7 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "scale's seeds, or MAX), spending the error rate across the looks")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a setting (repeatable)")
     p.add_argument("--out", help="output directory (default runs/NAME-SCALE)")
-    p.add_argument("--no-cache", action="store_true", help="train every trial even if cached")
+    p.add_argument("--no-cache", action="store_true", help="train every trial even if the store has it")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--workers", type=int, help="worker processes (default: the number of cores)")
     p.add_argument("--svg", action="store_true", help="also write figures as SVG")
@@ -286,9 +378,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("report", help="rebuild the atlas of a run directory without training")
-    p.add_argument("dir")
+    p = sub.add_parser("report", help="rebuild a recorded run (RUN: its id or output folder), or the atlas of a "
+                                      "run --all folder, without training")
+    p.add_argument("dir", metavar="RUN|DIR")
+    p.add_argument("--out", help="with a recorded run: write here instead of the run's own folder")
+    p.add_argument("--store", help="folder of the trial store (default $ATOMLAB_CACHE or ~/.cache/atomlab)")
     p.set_defaults(func=cmd_report)
+    _add_store_commands(sub)
 
     p = sub.add_parser("bench", help="time the engine against the alternatives (see docs/benchmarks.md)")
     p.add_argument("--workload", action="append",
@@ -324,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"atomlab: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("atomlab: interrupted; finished trials are kept in the cache", file=sys.stderr)
+        print("atomlab: interrupted; finished trials are kept in the trial store", file=sys.stderr)
         return 130
 
 

@@ -84,14 +84,14 @@ def test_playground_circle():
 
 
 def test_probed_trials_train_as_one_population_per_activation_and_as_they_would_alone():
-    from atomlab.lab.cache import TrialCache
     from atomlab.lab.data import materialize
     from atomlab.lab.runner import run_trials
+    from atomlab.lab.store import TrialStore
 
     cfg = {**P.PLAYGROUND_SETTINGS, "n_train": 40, "n_test": 20, "records": 4, "grid": 8}
     trials = [P.playground_trial(cfg, {"activation": act}, s, activation=act, init=init, epochs=3)
               for act in ("relu", "tanh") for init in list(P.INITS)[:2] for s in range(2)]
-    outs, _ = run_trials(trials, cache=TrialCache(enabled=False), workers=1)
+    outs, _ = run_trials(trials, store=TrialStore(enabled=False), workers=1)
     # one population per activation: both initialisations and both seeds
     assert [o.info["population_size"] for o in outs] == [4] * len(trials)
     for t, out in zip(trials, outs):

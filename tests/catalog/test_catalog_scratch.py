@@ -101,15 +101,15 @@ def test_engines_agree_on_the_grid(tmp_path):
 
 
 def test_scratch_trials_train_in_stacks_as_they_would_alone():
-    from atomlab.lab.cache import TrialCache
     from atomlab.lab.runner import run_trials
+    from atomlab.lab.store import TrialStore
 
     cfg = dict(SETTINGS_003)
     trials = [scratch_trial({}, s, moons_data(cfg, s), [3, 3], act, passes=40, lr=2.0, reg_lambda=5e-5,
                             record_every=20, grid=6, engine=engine)
               for act in ("tanh", "relu") for engine in ("scratch", "scratch0") for s in range(3)
               if not (engine == "scratch0" and act == "tanh")]
-    outs, trained = run_trials(trials, cache=TrialCache(enabled=False), workers=1)
+    outs, trained = run_trials(trials, store=TrialStore(enabled=False), workers=1)
     assert trained == len(trials) and {o.info["population_size"] for o in outs} == {3}
     for trial, out in zip(trials, outs):  # the trial alone: a stack of one
         relu0 = 0.0 if trial.kind == "scratch_relu0" else 1.0

@@ -157,8 +157,8 @@ def test_fastpath_regression_matches_autograd(backend):
 def test_sweep_larger_than_memory_budget_is_split(monkeypatch):
     from atomlab.engine.population import member_bytes
     from atomlab.lab import DataSpec, Trial
-    from atomlab.lab.cache import TrialCache
     from atomlab.lab.runner import run_trials
+    from atomlab.lab.store import TrialStore
 
     spec = MLPSpec(layers=(8,))
     train = TrainSpec(steps=5, lr=0.01)
@@ -167,7 +167,7 @@ def test_sweep_larger_than_memory_budget_is_split(monkeypatch):
 
     each = member_bytes(Member(spec, train, 0, materialize(trials[0].data)))
     monkeypatch.setenv("ATOMLAB_MEMORY_GB", str(3.5 * each / 2**30))  # room for 3 members
-    outs, trained = run_trials(trials, cache=TrialCache(enabled=False), workers=1)
+    outs, trained = run_trials(trials, store=TrialStore(enabled=False), workers=1)
     assert trained == 10 and all(o.rows for o in outs)
     assert max(o.info["population_size"] for o in outs) == 3
     assert all(o.info["population_memory_bytes"] > 0 for o in outs)

@@ -69,18 +69,18 @@ def test_worker_processes_give_the_outcomes_of_one_process(monkeypatch):
 
     from atomlab.engine import TrainSpec
     from atomlab.lab import DataSpec, Trial, runner
-    from atomlab.lab.cache import TrialCache
+    from atomlab.lab.store import TrialStore
     from atomlab.nn import MLPSpec
 
     trials = [Trial({"w": w}, s, DataSpec("moons", {"n_train": 40, "n_test": 20}, seed=s),
                     MLPSpec(layers=(w,), activation="tanh"), TrainSpec(steps=20, lr=0.1, batch_size=8))
               for w in (3, 5) for s in range(3)]
-    serial, _ = runner.run_trials(trials, cache=TrialCache(enabled=False), workers=1)
+    serial, _ = runner.run_trials(trials, store=TrialStore(enabled=False), workers=1)
     shipped = []
     monkeypatch.setattr(runner, "PARALLEL_MIN_SECONDS", 0.0)
     original = runner._shippable
     monkeypatch.setattr(runner, "_shippable", lambda data: shipped.append(len(data)) or original(data))
-    parallel, trained = runner.run_trials(trials, cache=TrialCache(enabled=False), workers=2)
+    parallel, trained = runner.run_trials(trials, store=TrialStore(enabled=False), workers=2)
     assert trained == len(trials) and sum(shipped) == len(trials)  # every job took its data along
     for a, b in zip(serial, parallel):
         assert [r["train_loss"] for r in a.rows] == [r["train_loss"] for r in b.rows]

@@ -165,12 +165,12 @@ def jax_groups(trials: Sequence[Trial], datasets: Sequence[Dataset]) -> float | 
 
 
 def atomlab_runner(trials: Sequence[Trial], *, workers: int) -> float:
-    """Seconds for atomlab's runner to train ``trials`` (populations; cache off; its own choice of processes)."""
-    from atomlab.lab.cache import TrialCache
+    """Seconds for atomlab's runner to train ``trials`` (populations; store lookups off; its own processes)."""
     from atomlab.lab.runner import run_trials
+    from atomlab.lab.store import TrialStore
 
     start = time.perf_counter()
-    run_trials(list(trials), cache=TrialCache(enabled=False), device="cpu", workers=workers)
+    run_trials(list(trials), store=TrialStore(enabled=False), device="cpu", workers=workers)
     return time.perf_counter() - start
 
 

@@ -29,6 +29,9 @@ class Outcome:
         Seconds of training attributed to this model (its population's time divided by its size).
     info : dict
         Anything else worth keeping (population size, device).
+    error : str or None
+        Why the trial has no result (its worker process was killed twice); None when it trained.
+        A failed trial is left out of the statistics, as a diverged one is, and named in the report.
     """
 
     rows: list[dict[str, Any]] = field(default_factory=list)
@@ -37,11 +40,17 @@ class Outcome:
     artefacts: dict[str, np.ndarray] = field(default_factory=dict)
     wall_time: float = 0.0
     info: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
 
     @property
     def diverged(self) -> bool:
         """Whether the loss became NaN or infinite."""
         return self.diverged_step is not None
+
+    @property
+    def failed(self) -> bool:
+        """Whether training failed to produce a result (see ``error``)."""
+        return self.error is not None
 
     @property
     def final(self) -> dict[str, Any]:

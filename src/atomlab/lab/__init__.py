@@ -1,4 +1,4 @@
-"""The lab: experiments, plans, the runner and its cache, statistics and verdicts."""
+"""The lab: experiments, plans, the runner and its trial store, statistics and verdicts."""
 
 from atomlab.lab.claims import (
     AllEquivalent,

@@ -7,18 +7,22 @@ import os
 import platform
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from atomlab import __version__, stats
+from atomlab.engine.outcome import Outcome
 from atomlab.errors import ConfigError
-from atomlab.lab.cache import TrialCache, atomic_write_bytes
 from atomlab.lab.claims import check_claims
 from atomlab.lab.experiment import Experiment, experiments
+from atomlab.lab.outdir import OutDirLock, atomic_write_bytes
 from atomlab.lab.result import Result, final_table, tidy_table
 from atomlab.lab.runner import run_trials
+from atomlab.lab.store import TrialStore
+from atomlab.lab.trial import Trial, canonical_json
 
 #: The error rate of one experiment's claims (Holm keeps it over the claims; rounds of seeds spend it).
 ALPHA = 0.05
@@ -36,7 +40,7 @@ def provenance(wall: float, trained: int, total: int, cfg: dict[str, Any]) -> di
         "threads": torch.get_num_threads(), "device": "cuda" if torch.cuda.is_available() else "cpu",
         "wall_time_s": round(wall, 3), "trials": total, "trials_trained": trained,
         "trials_from_cache": total - trained, "seeds": [cfg["seed"], cfg["seed"] + cfg["seeds"] - 1],
-        "command": " ".join(sys.argv) if sys.argv and sys.argv[0] else "",
+        "command": _command(),
         "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"),  # written when the trials are done
     }
 
@@ -108,12 +112,14 @@ def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds:
         Settings to change (``{"steps": 500}``); unknown keys raise a ConfigError listing the known.
     out : path, optional
         Directory for ``report.html``, ``results.csv``, ``verdict.json`` and the figures; nothing
-        is written when None and ``report`` is False.
+        is written when None and ``report`` is False. It is checked (a ConfigError names a path
+        that cannot hold results) and locked against other runs before any training.
     cache : bool
-        Reuse finished trials from the on-disk cache (``--no-cache`` sets False; results are still
+        Reuse finished trials from the trial store (``--no-cache`` sets False; results are still
         written to it).
     cache_dir : path, optional
-        Cache location (default ``$ATOMLAB_CACHE`` or ``~/.cache/atomlab/trials``).
+        Folder of the trial store (default ``$ATOMLAB_CACHE`` or ``~/.cache/atomlab``); the run is
+        recorded there too (``atomlab runs``).
     device : str
         ``"auto"``, ``"cpu"`` or ``"cuda"``.
     progress : bool
@@ -129,42 +135,166 @@ def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds:
     Returns
     -------
     Result
+        Its ``provenance`` holds the run's id in the store (``run_id``).
     """
     exp = experiments.get(experiment) if isinstance(experiment, str) else experiment
     rounds = seed_rounds(seeds, int(exp.config(scale, overrides)["seeds"]))
     cfg = exp.config(scale, overrides, seeds if rounds is None else rounds[0])
-    start = time.perf_counter()
-    store = TrialCache(cache_dir, enabled=cache)
-    known: dict[str, Any] = {}  # outcomes of earlier rounds, so --no-cache does not retrain them
-    trained_total = 0
-    looks = rounds or [int(cfg["seeds"])]
-    for look, n_seeds in enumerate(looks, start=1):
-        cfg = {**cfg, "seeds": n_seeds}
-        trials = exp.plan(cfg)
-        todo = [t for t in trials if t.key not in known]
-        outcomes, trained = run_trials(todo, cache=store, device=device, progress=progress, workers=workers)
-        known.update({t.key: o for t, o in zip(todo, outcomes)})
-        trained_total += trained
-        outcomes = [known[t.key] for t in trials]
-        final = final_table(trials, outcomes, derive=exp.derive_for(cfg))
-        alpha = stats.alpha_spending(look, len(looks)) if rounds else ALPHA
-        verdict, claim_results = check_claims(exp.claims_for(cfg), final, alpha=alpha)
-        if all(c.verdict != "inconclusive" for c in claim_results if not c.check):
-            break
-    if rounds:
-        cfg["seeds_rule"] = (f"auto: rounds of {', '.join(map(str, looks))} seeds; stopped after {n_seeds} "
-                             f"(look {look} of {len(looks)}, alpha {alpha:.3g} at this look)")
-    result = Result(exp, cfg, trials, outcomes, tidy_table(trials, outcomes), final)
-    result.verdict, result.claims = verdict, claim_results
-    trained = trained_total
-    result.provenance = provenance(time.perf_counter() - start, trained, len(trials), cfg)
     if out is None and report:
         out = Path("runs") / f"{exp.name}-{scale}"
-    if out is not None:
-        write_outputs(result, Path(out), report=report, formats=formats)
-    result.provenance["wall_time_s"] = round(time.perf_counter() - start, 3)
-    if out is not None:
-        _write_json(Path(out) / "verdict.json", result.verdict_dict())
+    # The output folder is checked and locked before any training: a bad --out costs nothing, and a
+    # second run writing the same folder is refused instead of overwriting the first one's files.
+    lock = OutDirLock(out).acquire() if out is not None else None
+    store = TrialStore(cache_dir, enabled=cache)
+    try:
+        start = time.perf_counter()
+        looks = rounds or [int(cfg["seeds"])]
+        trials = exp.plan(cfg)
+        run_id = store.start_run(experiment=exp.name, scale=scale, seeds=cfg.get("seeds", 0), config=cfg,
+                                 trial_keys=[t.key for t in trials], out_dir=lock.path if lock else None,
+                                 command=_command())
+        try:
+            known: dict[str, Outcome] = {}  # outcomes of earlier rounds: --no-cache does not retrain them
+            trained = 0
+            for look, n_seeds in enumerate(looks, start=1):
+                cfg = {**cfg, "seeds": n_seeds}
+                trials = exp.plan(cfg)
+                todo = [t for t in trials if t.key not in known]
+                done, fresh = run_trials(todo, store=store, device=device, progress=progress, workers=workers,
+                                         run_id=run_id)
+                known.update({t.key: o for t, o in zip(todo, done)})
+                trained += fresh
+                outcomes = [known[t.key] for t in trials]
+                alpha = stats.alpha_spending(look, len(looks)) if rounds else ALPHA
+                result = _judge(exp, cfg, trials, outcomes, alpha=alpha)
+                if all(c.verdict != "inconclusive" for c in result.claims if not c.check):
+                    break
+            if rounds:
+                cfg["seeds_rule"] = (f"auto: rounds of {', '.join(map(str, looks))} seeds; stopped after "
+                                     f"{n_seeds} (look {look} of {len(looks)}, alpha {alpha:.3g} at this look)")
+                cfg["seeds_alpha"] = alpha  # what the verdict was decided at (a rebuild decides at it again)
+                result.config = cfg
+            result.provenance = provenance(time.perf_counter() - start, trained, len(trials), cfg)
+            result.provenance.update(_store_provenance(store, run_id, trials, outcomes))
+            if out is not None:
+                write_outputs(result, lock.path, report=report, formats=formats)
+            result.provenance["wall_time_s"] = round(time.perf_counter() - start, 3)
+            if out is not None:
+                _write_json(lock.path / "verdict.json", result.verdict_dict())
+        except BaseException:
+            store.finish_run(run_id, status="failed")
+            raise
+        store.finish_run(run_id, status="finished", verdict=result.verdict,
+                         statistic=" | ".join(c.summary() for c in result.claims), trained=trained,
+                         reused=len(trials) - trained, failed=sum(o.failed for o in outcomes),
+                         provenance=result.provenance,
+                         **({"seeds": cfg["seeds"], "config": cfg, "trial_keys": [t.key for t in trials]}
+                            if rounds else {}))
+    finally:
+        store.close()
+        if lock is not None:
+            lock.release()
+    return result
+
+
+def _judge(exp: Experiment, cfg: dict[str, Any], trials: list[Trial], outcomes: list[Outcome], *,
+           alpha: float = ALPHA) -> Result:
+    """Tables and verdict of trained (or stored) outcomes; failed trials are named in a warning."""
+    failed = [(t, o) for t, o in zip(trials, outcomes) if o.failed]
+    if failed:
+        names = "; ".join(f"{t.arm or 'trial'} seed {t.seed}" for t, _ in failed[:10])
+        warnings.warn(f"{len(failed)} trial(s) failed and are left out of the statistics ({failed[0][1].error}): "
+                      f"{names}{' ...' if len(failed) > 10 else ''}", RuntimeWarning, stacklevel=3)
+    final = final_table(trials, outcomes, derive=exp.derive_for(cfg))
+    result = Result(exp, cfg, trials, outcomes, tidy_table(trials, outcomes), final)
+    result.verdict, result.claims = check_claims(exp.claims_for(cfg), final, alpha=alpha)
+    return result
+
+
+def _store_provenance(store: TrialStore, run_id: str | None, trials: list[Trial], outcomes: list[Outcome]
+                      ) -> dict[str, Any]:
+    failed = [{"trial": t.key, "arm": t.arm, "seed": t.seed, "error": o.error}
+              for t, o in zip(trials, outcomes) if o.failed]
+    return {"run_id": run_id, "store": str(store.path) if store.available else f"none ({store.problem})",
+            "trials_failed": len(failed), **({"failed_trials": failed} if failed else {})}
+
+
+def _command() -> str:
+    return " ".join(sys.argv) if sys.argv and sys.argv[0] else ""
+
+
+def rebuild_run(run: str | os.PathLike, *, cache_dir: str | Path | None = None, out: str | Path | None = None,
+                report: bool = True, formats: tuple[str, ...] = ("png",),
+                experiment: Experiment | None = None) -> Result:
+    """Rebuild a recorded run's tables, verdict, figures and report from the trial store, without training.
+
+    Parameters
+    ----------
+    run : str or path
+        The run's id (or a unique prefix of it, as ``atomlab runs`` lists them), or its output folder.
+    cache_dir : path, optional
+        The store's folder (default ``$ATOMLAB_CACHE`` or ``~/.cache/atomlab``).
+    out : path, optional
+        Where to write (default: the run's own output folder, else ``runs/NAME-SCALE``).
+    report, formats
+        As for :func:`run_experiment`.
+    experiment : Experiment, optional
+        The experiment, for one that is not in the catalog (a comparison built in Python).
+
+    Returns
+    -------
+    Result
+        With the provenance of the original run, plus ``rebuilt_from_run``.
+
+    Raises
+    ------
+    ConfigError
+        No such run, an experiment that is no longer in the catalog or whose plan changed, or trials
+        no longer in the store (removed by ``atomlab store gc``, or damaged).
+    """
+    store = TrialStore(cache_dir)
+    if not store.path.is_file():
+        raise ConfigError(f"no trial store at {store.path}; nothing to rebuild {str(run)!r} from")
+    with store:
+        rec = store.find_run(os.fspath(run))
+        if rec is None or rec["status"] == "damaged":
+            what = "is damaged" if rec else "is not recorded"
+            raise ConfigError(f"run {os.fspath(run)!r} {what} in the trial store {store.path}; `atomlab runs` "
+                              "lists the runs it holds")
+        exp = experiment if experiment is not None else experiments.get(rec["experiment"])
+        if rec["config"] is None:
+            raise ConfigError(f"run {rec['id']} recorded no configuration (it held a value the store does not "
+                              "write, such as a function); run it again instead")
+        cfg = rec["config"]
+        trials = exp.plan(cfg)
+        keys = rec["trial_keys"]
+        if len(trials) != len(keys):
+            raise ConfigError(f"experiment {exp.name!r} now plans {len(trials)} trials for run {rec['id']}'s "
+                              f"settings, where the run had {len(keys)}: its declaration changed; run it again")
+        found = store.read_records(keys)
+        outcomes: list[Outcome] = []
+        gone = changed = 0
+        for t, k in zip(trials, keys):
+            got = found[k]
+            if got is None:
+                gone += 1
+            elif got[1] != canonical_json(t.to_dict()):
+                changed += 1
+            else:
+                outcomes.append(got[0])
+        if gone or changed:
+            why = (f"{gone} of its {len(keys)} trials are no longer in the store (removed by `atomlab store gc`, "
+                   "never finished, or damaged)" if gone else
+                   f"{changed} of its trials no longer match what {exp.name!r} plans (its declaration changed)")
+            raise ConfigError(f"cannot rebuild run {rec['id']}: {why}; run it again with "
+                              f"`atomlab run {exp.name} --scale {rec['scale']}`")
+    result = _judge(exp, cfg, trials, outcomes, alpha=float(cfg.get("seeds_alpha", ALPHA)))
+    result.provenance = {**(rec["provenance"] or {}), "rebuilt_from_run": rec["id"],
+                         "rebuilt": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+    target = out if out is not None else (rec["out_dir"] or Path("runs") / f"{exp.name}-{rec['scale']}")
+    if report or out is not None:
+        with OutDirLock(target) as lock:
+            write_outputs(result, lock.path, report=report, formats=formats)
     return result
 
 

@@ -38,7 +38,7 @@ def final_table(trials: list[Trial], outcomes: list[Outcome],
 
     ``derive(trial, outcome) -> {column: value}`` is the experiment's one hook for per-trial quantities
     computed from what training produced (a settling step, a surface's disagreement with the truth); it is
-    not called for diverged trials, whose derived columns are NaN. The derived column names are kept in
+    not called for diverged or failed trials, whose derived columns are NaN. The derived column names are kept in
     ``final.attrs["derived"]``.
 
     Examples
@@ -60,9 +60,12 @@ def final_table(trials: list[Trial], outcomes: list[Outcome],
             if k in ("step", "epoch"):
                 row[k] = v
             else:
-                row[k] = math.nan if o.diverged else v
-        row.update({"diverged": o.diverged, "diverged_step": o.diverged_step, "wall_time": o.wall_time})
-        if derive is not None and not o.diverged:
+                row[k] = math.nan if o.diverged or o.failed else v
+        row.update({"diverged": o.diverged, "diverged_step": o.diverged_step, "wall_time": o.wall_time,
+                    "failed": o.failed})
+        if o.failed:
+            row["error"] = o.error
+        if derive is not None and not (o.diverged or o.failed):
             extra = derive(t, o)
             derived.update(dict.fromkeys(extra))
             row.update(extra)
@@ -233,6 +236,7 @@ class Result:
                                   for t in c.tests]}
                        for c in self.claims],
             "diverged_trials": int(self.final["diverged"].sum()) if "diverged" in self.final else 0,
+            "failed_trials": int(self.final["failed"].sum()) if "failed" in self.final else 0,
             "title": self.experiment.title, "question": self.experiment.question,
             "agreement": agreement_text(self), "agrees": {"supported": True, "refuted": False}.get(self.verdict),
             "figures": [{"name": f.name, "path": _rel(f.path, self.out_dir), "caption": f.caption, "main": f.main}

@@ -1,9 +1,13 @@
-"""Running trials: check the cache, group what is missing into populations, train, store.
+"""Running trials: look them up in the store, claim what is missing, group it into jobs, train, store.
 
 Population trials (MLPs) that share layer shapes and a recipe train together in one vectorised
 program; other kinds (a CNN, a scikit-learn estimator, the NumPy network) run through their
-registered trial kind. Every finished job is written to the cache at once, so an interrupted
-run keeps all finished trials.
+registered trial kind. Every finished job is written to the store at once, and no job is planned
+to train longer than :data:`JOB_SECONDS`, so an interrupted run keeps all finished trials and
+loses about a minute of work at most. Trials another run has claimed are waited for, not trained
+twice (see :mod:`atomlab.lab.store`). A worker process killed by the system (out of memory, a
+signal) costs its job one retry in a fresh process; a job that kills its worker twice is recorded
+as failed and the run goes on.
 
 With ``workers > 1`` independent jobs run in worker processes with one intra-op thread each:
 for networks this small that beats one process with two threads (docs/benchmarks.md). Workers
@@ -14,19 +18,21 @@ trials name is importable in a fresh process (not defined in ``__main__`` or a n
 from __future__ import annotations
 
 import importlib
+import math
 import os
 import pickle
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from atomlab.data.dataset import Dataset, datasets
 from atomlab.engine.outcome import Outcome
 from atomlab.engine.population import Member, PopulationTrainer, member_bytes, population_key
 from atomlab.engine.threads import set_threads
-from atomlab.lab.cache import TrialCache
 from atomlab.lab.data import materialize, transforms
+from atomlab.lab.store import TrialStore
 from atomlab.lab.trial import Trial
 from atomlab.registry import Registry
 
@@ -50,6 +56,17 @@ CACHE_ELEMENTS = 2**19
 SHIP_DATA_BYTES = 64 * 2**20
 #: Estimated seconds of training below which a run stays in one process (a worker takes ~2 s to start).
 PARALLEL_MIN_SECONDS = 8.0
+#: Estimated seconds one job may train before it is split (``$ATOMLAB_JOB_SECONDS`` overrides): a job's
+#: trials reach the store when it ends, so this bounds the work a kill loses. Half a minute, because the
+#: estimate can be twice too low. Only members are split, not steps: a population whose per-step overhead
+#: alone exceeds it is split only while that adds at most a quarter to its time (a single trial longer
+#: than this loses its progress when killed).
+JOB_SECONDS = 30.0
+#: Seconds per multiply-add of a member's forward pass, backward pass included, in a job's estimate
+#: (measured 1.1e-10 to 1.8e-10 on 784x100 and 100x100 layers on the 2-core machine, loaded).
+SECONDS_PER_MAC = 1.5e-10
+#: Seconds between looks at the store while another run trains trials this run needs.
+POLL_SECONDS = 0.5
 
 
 def estimated_seconds(jobs: Sequence[tuple[str, list[int]]], work: dict[int, int]) -> float:
@@ -199,7 +216,7 @@ def exit_with_parent(poll_seconds: float = 1.0) -> None:
 
     A pool's workers outlive a parent killed by a signal (``kill``, a closed terminal, a CI timeout)
     and would go on training for nobody; a daemon thread watching the parent's pid stops them.
-    Finished trials are already in the cache, so nothing computed is lost.
+    Finished trials are already in the store, so nothing computed is lost.
     """
     import threading
 
@@ -251,67 +268,194 @@ def _shippable(data: list[Dataset]) -> list[Dataset] | None:
     return data
 
 
-def run_trials(trials: Sequence[Trial], *, cache: TrialCache, device: str = "auto", progress: bool = False,
-               workers: int | None = None, log: Callable[[str], None] | None = None) -> tuple[list[Outcome], int]:
-    """Outcomes for ``trials`` (same order), training only what the cache lacks.
+def job_seconds() -> float:
+    """Seconds one job may train: ``$ATOMLAB_JOB_SECONDS``, else :data:`JOB_SECONDS`."""
+    env = os.environ.get("ATOMLAB_JOB_SECONDS")
+    return float(env) if env else JOB_SECONDS
 
-    Returns the outcomes and how many trials were trained (not served from the cache).
+
+def _member_step_seconds(trial: Trial, data: Dataset) -> float:
+    """Estimated seconds of one member's share of a population step: a constant plus its multiply-adds."""
+    dims = [data.input_dim, *trial.model.layers, data.output_dim]
+    rows = data.n_train if trial.train.full_batch(data.n_train) else trial.train.batch_size
+    return 3e-6 + rows * sum(a * b for a, b in zip(dims[:-1], dims[1:])) * SECONDS_PER_MAC
+
+
+def _split_long_jobs(jobs: list[tuple[str, list[int]]], trials: Sequence[Trial], data: dict[int, Dataset],
+                     work: dict[int, int], limit: float) -> list[tuple[str, list[int]]]:
+    """Split each job estimated to train longer than ``limit`` seconds into near-equal parts."""
+    out = []
+    for kind, idx in jobs:
+        if len(idx) < 2:
+            out.append((kind, idx))
+            continue
+        if kind == "population":
+            steps = max(work[i] for i in idx)
+            overhead = max(steps, 1) * 1e-4  # per step, whatever the size (see estimated_seconds)
+            members = steps * max(_member_step_seconds(trials[i], data[i]) for i in idx) * len(idx)
+            estimate = overhead + members
+            needed = math.ceil(members / (limit - overhead)) if limit > overhead else len(idx)
+            parts = min(needed, 1 + int(0.25 * estimate / overhead))
+        else:
+            estimate = sum(work[i] for i in idx) * 1e-3
+            parts = math.ceil(estimate / limit)
+        parts = max(1, min(len(idx), parts)) if estimate > limit else 1
+        size = math.ceil(len(idx) / parts)
+        out += [(kind, idx[s:s + size]) for s in range(0, len(idx), size)]
+    return out
+
+
+def _failed(error: str) -> Outcome:
+    return Outcome(error=error, info={"error": error})
+
+
+def _run_in_pool(jobs: list[tuple[str, list[int]]], trials: Sequence[Trial], data: dict[int, Dataset], device: str,
+                 workers: int, modules: Sequence[str], finish: Callable[[list[int], list[Outcome]], None],
+                 *, alone: bool = False) -> list[tuple[str, list[int]]]:
+    """Run ``jobs`` on ``workers`` spawned processes; return the jobs whose process died under them.
+
+    With ``alone``, each job gets a fresh process of its own (``workers`` at a time), so a job that
+    kills its process takes no other job down with it.
     """
-    outcomes: list[Outcome | None] = [cache.get(t.key) for t in trials]
-    missing = [i for i, o in enumerate(outcomes) if o is None]
-    if not missing:
-        return outcomes, 0  # type: ignore[return-value]
-    data = {i: materialize(trials[i].data) for i in missing}
-    work = {i: _work(trials[i], data[i]) for i in missing}
-    workers = default_workers() if workers is None else max(1, workers)
-    pop = [i for i in missing if trials[i].kind == "population"]
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")  # fork is unsafe after torch's thread pools start
+    broken = []
+    batches = [jobs[s:s + workers] for s in range(0, len(jobs), workers)] if alone else [jobs]
+    for batch in batches:
+        pools = [ProcessPoolExecutor(max_workers=1 if alone else min(workers, len(batch)), mp_context=ctx,
+                                     initializer=_init_worker, initargs=(sorted(modules),))
+                 for _ in (batch if alone else [None])]
+        try:
+            futures = {pools[n % len(pools)].submit(_run_job, kind, [trials[i] for i in idx], device,
+                                                    _shippable([data[i] for i in idx])): (kind, idx)
+                       for n, (kind, idx) in enumerate(batch)}
+            for fut in as_completed(futures):
+                try:
+                    outs = fut.result()
+                except BrokenProcessPool:  # a worker was killed: every job not yet finished lands here
+                    broken.append(futures[fut])
+                    continue
+                finish(futures[fut][1], outs)
+        finally:
+            for pool in pools:
+                pool.shutdown(cancel_futures=True)
+    return broken
+
+
+def _train(idx_all: list[int], trials: Sequence[Trial], *, device: str, workers: int,
+           finish: Callable[[list[int], list[Outcome]], None], log: Callable[[str], None] | None) -> None:
+    """Train the trials ``idx_all`` in jobs and hand each job's outcomes to ``finish`` as it ends."""
+    data = {i: materialize(trials[i].data) for i in idx_all}
+    work = {i: _work(trials[i], data[i]) for i in idx_all}
+    pop = [i for i in idx_all if trials[i].kind == "population"]
 
     def make_jobs(split_into: int) -> list[tuple[str, list[int]]]:
         jobs = [("population", [pop[j] for j in batch]) for batch in
                 _population_batches([trials[i] for i in pop], [data[i] for i in pop], split_into)] if pop else []
-        others = [i for i in missing if trials[i].kind != "population"]
-        return jobs + [(kind, [others[j] for j in idx]) for kind, idx in
-                       _kind_batches([trials[i] for i in others], [data[i] for i in others], split_into)]
+        others = [i for i in idx_all if trials[i].kind != "population"]
+        jobs += [(kind, [others[j] for j in idx]) for kind, idx in
+                 _kind_batches([trials[i] for i in others], [data[i] for i in others], split_into)]
+        return _split_long_jobs(jobs, trials, data, work, job_seconds())
 
     jobs = make_jobs(1)
     modules = None
     if workers > 1 and device != "cuda" and estimated_seconds(jobs, work) >= PARALLEL_MIN_SECONDS:
-        modules = _modules_of([trials[i] for i in missing])
-    parallel = modules is not None
-    if parallel:
+        modules = _modules_of([trials[i] for i in idx_all])
+    if modules is not None:
         jobs = make_jobs(workers)
-
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=sum(work[i] for i in missing), unit="step", desc="training", leave=False,
-                   mininterval=0.5)
-
-    def finish(idx: list[int], outs: list[Outcome]) -> None:
-        for i, out in zip(idx, outs):
-            outcomes[i] = out
-            cache.put(trials[i].key, out)
-        if bar is not None:
-            bar.update(sum(work[i] for i in idx))
-
-    if parallel and len(jobs) > 1:
-        if log:
-            log(f"{len(jobs)} jobs on {workers} worker processes")
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("spawn")  # fork is unsafe after torch's thread pools start
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx,
-                                 initializer=_init_worker, initargs=(sorted(modules),)) as pool:
-            futures = {pool.submit(_run_job, kind, [trials[i] for i in idx], device,
-                                   _shippable([data[i] for i in idx])): idx for kind, idx in jobs}
-            for fut in as_completed(futures):
-                finish(futures[fut], fut.result())
-    else:
+    if modules is None or len(jobs) == 1:
         for kind, idx in jobs:
             if log:
                 log(f"{kind} job of {len(idx)}")
             finish(idx, _run_job(kind, [trials[i] for i in idx], device, [data[i] for i in idx]))
+        return
+    if log:
+        log(f"{len(jobs)} jobs on {workers} worker processes")
+    broken = _run_in_pool(jobs, trials, data, device, workers, modules, finish)
+    # Each broken job once more, alone in a fresh process, so that a job that kills its worker cannot
+    # take the others down with it a second time.
+    for kind, idx in _run_in_pool(broken, trials, data, device, workers, modules, finish, alone=True):
+        error = f"its worker process was killed twice (BrokenProcessPool), in a {kind} job of {len(idx)} trial(s)"
+        if log:
+            log(f"{kind} job of {len(idx)} failed: {error}")
+        finish(idx, [_failed(error) for _ in idx])
+
+
+def run_trials(trials: Sequence[Trial], *, store: TrialStore, device: str = "auto", progress: bool = False,
+               workers: int | None = None, log: Callable[[str], None] | None = None,
+               run_id: str | None = None) -> tuple[list[Outcome], int]:
+    """Outcomes for ``trials`` (same order), training only what the store lacks.
+
+    The missing trials are claimed in the store first; those another live run has claimed are
+    waited for and read, not trained again. Each finished job is written to the store at once.
+
+    Parameters
+    ----------
+    trials : sequence of Trial
+        What to run.
+    store : TrialStore
+        Where finished trials are looked up and written (``TrialStore(enabled=False)`` retrains all).
+    device : str
+        ``"auto"``, ``"cpu"`` or ``"cuda"``.
+    progress : bool
+        Show a progress bar on stderr.
+    workers : int, optional
+        Worker processes (default :func:`default_workers`).
+    log : callable, optional
+        Called with a line on each job and on waiting for another run.
+    run_id : str, optional
+        The run recorded in the store, written beside each trial it trains.
+
+    Returns
+    -------
+    outcomes : list of Outcome
+        One per trial; a trial whose worker was killed twice has ``outcome.failed`` set.
+    trained : int
+        How many trials this call trained (not served from the store, not trained by another run).
+    """
+    found = store.get_many([t.key for t in trials])
+    outcomes: list[Outcome | None] = [found[t.key] for t in trials]
+    missing = [i for i, o in enumerate(outcomes) if o is None]
+    if not missing:
+        return outcomes, 0  # type: ignore[return-value]
+    workers = default_workers() if workers is None else max(1, workers)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(missing), unit="trial", desc="training", leave=False, mininterval=0.5)
+
+    def finish(idx: list[int], outs: list[Outcome]) -> None:
+        for i, out in zip(idx, outs):
+            outcomes[i] = out
+        store.put_many([(trials[i].key, out, trials[i]) for i, out in zip(idx, outs)], run_id=run_id)
+        if bar is not None:
+            bar.update(len(idx))
+
+    trained = 0
+    told: set[str] = set()
+    with store.holding():
+        while missing:
+            claims = store.claim([trials[i].key for i in missing])
+            mine = [i for i in missing if trials[i].key in claims.granted]
+            if mine:
+                trained += len(mine)
+                _train(mine, trials, device=device, workers=workers, finish=finish, log=log)
+            rest = [i for i in missing if trials[i].key not in claims.granted]
+            done = store.get_many([trials[i].key for i in rest])
+            for i in rest:
+                if done[trials[i].key] is not None:
+                    outcomes[i] = done[trials[i].key]
+                    if bar is not None:
+                        bar.update(1)
+            missing = [i for i in rest if outcomes[i] is None]
+            owners = {o.describe() for k, o in claims.waiting.items()} - told
+            if missing and owners and log:
+                log(f"waiting for {len(missing)} trial(s) that another run is training ({', '.join(sorted(owners))})")
+                told |= owners
+            if missing and not mine:
+                time.sleep(POLL_SECONDS)
     if bar is not None:
         bar.close()
-    return outcomes, len(missing)  # type: ignore[return-value]
+    return outcomes, trained  # type: ignore[return-value]

@@ -30,6 +30,17 @@ def _jsonable(obj: Any) -> Any:
     return obj
 
 
+def canonical_json(obj: Any) -> str:
+    """``obj`` as canonical JSON: sorted keys, tuples as lists, specs through their ``to_dict``.
+
+    Examples
+    --------
+    >>> canonical_json({"b": (1, 2), "a": float("nan")})
+    '{"a": "nan", "b": [1, 2]}'
+    """
+    return json.dumps(_jsonable(obj), sort_keys=True, default=str)
+
+
 def stable_hash(obj: Any, length: int = 16) -> str:
     """A hex digest of ``obj``'s canonical JSON form.
 
@@ -38,8 +49,7 @@ def stable_hash(obj: Any, length: int = 16) -> str:
     >>> stable_hash({"b": 1, "a": [1, 2]}) == stable_hash({"a": (1, 2), "b": 1})
     True
     """
-    text = json.dumps(_jsonable(obj), sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:length]
+    return hashlib.sha256(canonical_json(obj).encode()).hexdigest()[:length]
 
 
 @dataclass(frozen=True)
