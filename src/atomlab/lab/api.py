@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from atomlab import __version__
+from atomlab._version import __version__
 from atomlab.lab.cache import TrialCache, atomic_write_bytes
 from atomlab.lab.claims import check_claims
 from atomlab.lab.experiment import Experiment, experiments
