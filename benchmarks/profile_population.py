@@ -15,14 +15,14 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 
 from atomlab.bench import contenders as C
-from atomlab.bench import suite
+from atomlab.bench import workloads
 from atomlab.engine import Member, PopulationTrainer, TrainSpec
 from atomlab.nn import MLPSpec
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workload", default="W2", choices=list(suite.WORKLOADS))
+    parser.add_argument("--workload", default="W2", choices=list(workloads.WORKLOADS))
     parser.add_argument("--scale", type=float, default=0.2, help="fraction of the workload's epochs")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--backend", default="auto", choices=("auto", "torch", "numpy"))
@@ -31,7 +31,7 @@ def main() -> None:
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
-    task, P = suite.WORKLOADS[args.workload](args.scale)
+    task, P = workloads.WORKLOADS[args.workload](args.scale)
     peak = C.matmul_peak_gflops()
     spec = MLPSpec(layers=task.layers, activation=task.activation, init="he_uniform")
     train = TrainSpec(optimizer=task.optimizer, lr=task.lr, batch_size=task.batch_size, epochs=task.epochs,

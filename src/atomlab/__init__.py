@@ -12,8 +12,7 @@ True
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from atomlab._version import __version__  # noqa: E402
 from atomlab.data.dataset import Dataset, make_dataset, register_dataset  # noqa: E402
 from atomlab.errors import ConfigError  # noqa: E402
 from atomlab.nn import (  # noqa: E402

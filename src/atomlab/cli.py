@@ -342,7 +342,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from atomlab import __version__
+    from atomlab._version import __version__
 
     parser = argparse.ArgumentParser(prog="atomlab", description="Atomic deep-learning experiments.")
     parser.add_argument("--version", action="version", version=f"atomlab {__version__}")

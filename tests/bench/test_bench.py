@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from atomlab.bench import suite
+from atomlab.bench import suite, workloads
 
 
 def test_suite_runs_every_in_process_contender_tiny():
@@ -23,7 +23,7 @@ def test_suite_runs_every_in_process_contender_tiny():
 
 
 def test_flop_count_of_workload():
-    task, P = suite.workload_w(0.01)
+    task, P = workloads.workload_w(0.01)
     # 2-10-10-10-10-2: 340 multiply-adds forward; backward twice that except the input gradient (320)
     assert task.flops_per_model() == 2 * (2 * 340 + 320) * 1000 * task.epochs
     assert P == 64

@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 import atomlab
-from atomlab.catalog.atomic_experiments._data_studies import subsample
 from atomlab.lab.data import materialize
 
 
@@ -43,12 +42,6 @@ def test_dataset_size_vs_classifier(smoke):
     # the MLPClassifier's recipe is declared and honoured (max_iter caps its epochs)
     mlps = final[final["classifier"].isin(["mlp", "mlp_deep"])]
     assert (mlps["n_iter"] <= result.config["mlp_max_iter"]).all()
-
-
-def test_subsample_is_nested_and_seeded():
-    a, b = subsample(1000, 50, seed=1), subsample(1000, 400, seed=1)
-    assert np.array_equal(a, b[:50]) and len(set(b)) == 400
-    assert not np.array_equal(a, subsample(1000, 50, seed=2))
 
 
 def test_class_imbalance(smoke):

@@ -7,7 +7,6 @@ import pytest
 
 from atomlab.catalog.principles import _playground as P
 from atomlab.catalog.principles.xor_depth import minimal_network
-from atomlab.data import make_dataset
 
 ENTRIES = {
     # name: (expected arms, figure names)
@@ -76,14 +75,8 @@ def test_xor_minimal_network_and_linear_bound(runs):
     assert result.claims[0].verdict == "supported"  # 3 seeds at smoke scale: the bound holds on every one
 
 
-def test_playground_circle():
-    ds = make_dataset("playground_circle", random_state=1, n_train=200, n_test=100, noise=0.0)
-    assert np.bincount(ds.y_train).tolist() == [100, 100]
-    assert np.all((ds.target_fn(ds.X_train) > 0) == ds.y_train)
-    assert np.abs(ds.X_train).max() <= 5.0 and ds.domain == P.PLAYGROUND_BOX
-
-
 def test_probed_trials_train_as_one_population_per_activation_and_as_they_would_alone():
+    from atomlab.engine.kinds.probed_population import run_probed
     from atomlab.lab.data import materialize
     from atomlab.lab.runner import run_trials
     from atomlab.lab.store import TrialStore
@@ -95,7 +88,7 @@ def test_probed_trials_train_as_one_population_per_activation_and_as_they_would_
     # one population per activation: both initialisations and both seeds
     assert [o.info["population_size"] for o in outs] == [4] * len(trials)
     for t, out in zip(trials, outs):
-        alone = P.run_probed([t], [materialize(t.data)], device="cpu")[0]
+        alone = run_probed([t], [materialize(t.data)], device="cpu")[0]
         assert alone.info["population_size"] == 1
         assert [r["step"] for r in out.rows] == [r["step"] for r in alone.rows]
         for a, b in zip(out.rows, alone.rows):

@@ -7,14 +7,8 @@ import pytest
 
 import atomlab
 from atomlab.catalog.from_scratch import scratch_engines
-from atomlab.catalog.from_scratch._scratch_trials import (
-    SETTINGS_003,
-    initial_params,
-    moons_data,
-    scratch_trial,
-    train_scratch,
-)
-from atomlab.engine.population import Member, PopulationTrainer
+from atomlab.catalog.from_scratch._recipe import SETTINGS_003, moons_data, scratch_trial
+from atomlab.engine.kinds.scratch_net import train_scratch
 from atomlab.lab import experiments
 from atomlab.lab.data import materialize
 
@@ -66,22 +60,6 @@ def test_engine_flag_runs_the_same_networks_on_the_population_engine(tmp_path):
     a = scratch.final.set_index(["depth", "seed"])["train_loss"]
     b = torch_run.final.set_index(["depth", "seed"])["train_loss"]
     assert np.abs(a - b.reindex(a.index)).loc[1].max() < 1e-12
-
-
-def test_scratch_matches_autograd_step_for_step():
-    """The hand-derived NumPy backprop and PyTorch autograd take the same steps from the same weights."""
-    cfg = dict(SETTINGS_003)
-    ds = moons_data(cfg, 3)
-    data = materialize(ds)
-    trial = scratch_trial({}, 3, ds, [3, 3], "tanh", passes=60, lr=2.0, reg_lambda=5e-5, record_every=20)
-    w0, _ = initial_params(trial.model, 2, 2, 3)
-    assert np.array_equal(w0[0], trial.model.init_params(2, 2, 3)[0][0].numpy())
-    numpy_out = train_scratch(trial, data)
-    torch_out = PopulationTrainer([Member(trial.model, trial.train, 3, data)], device="cpu",
-                                  use_fastpath=False).run()[0]
-    for k in ("W0", "W1", "W2", "b0", "b1", "b2"):
-        np.testing.assert_allclose(numpy_out.state[k], torch_out.state[k], rtol=0, atol=1e-12)
-    assert [r["step"] for r in numpy_out.rows] == [r["step"] for r in torch_out.rows] == [0, 20, 40, 60]
 
 
 def test_engines_agree_on_the_grid(tmp_path):

@@ -336,3 +336,14 @@ def test_alternating_points_of_000():
     np.testing.assert_array_equal(ds.X_train, ds.X_test)
     np.testing.assert_array_equal(ds.y_train, ds.y_test)
     assert np.all((ds.target_fn(ds.X_train) > 0) == ds.y_train)
+
+
+def test_playground_circle_is_a_disc_inside_a_ring():
+    ds = make_dataset("playground_circle", random_state=1, n_train=200, n_test=100, noise=0.0)
+    assert np.bincount(ds.y_train).tolist() == [100, 100]
+    assert np.all((ds.target_fn(ds.X_train) > 0) == ds.y_train)
+    r = np.hypot(ds.X_train[:, 0], ds.X_train[:, 1])
+    assert r[ds.y_train == 1].max() <= 2.5 and r[ds.y_train == 0].min() >= 3.5 and r.max() <= 5.0
+    assert ds.domain == ((-6.0, 6.0), (-6.0, 6.0))
+    noisy = make_dataset("playground_circle", random_state=1, n_train=200, n_test=100, noise=0.5)
+    assert np.any((noisy.target_fn(noisy.X_train) > 0) != noisy.y_train)  # noise flips labels near the gap

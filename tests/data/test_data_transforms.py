@@ -293,7 +293,6 @@ def test_materialize_builds_a_shared_prefix_once(monkeypatch):
     from atomlab.lab import DataSpec
     from atomlab.lab import data as lab_data
 
-    lab_data._register_builtin_transforms()
     calls = []
     original = lab_data.transforms.get("add_dummy_dimensions")
 

@@ -39,11 +39,13 @@ def test_mean_band_t_matches_scipy():
     assert (lo, hi) == pytest.approx(ref)
 
 
-def test_mean_band_bootstrap_sd_and_edge_cases():
-    v = np.array([1.0, 2.0, 3.0, 4.0])
-    m, lo, hi = mean_band(v, band="bootstrap")
-    assert lo < m < hi and 1.0 <= lo and hi <= 4.0
-    assert mean_band(v, band="bootstrap") == (m, lo, hi), "bootstrap is seeded"
+def test_mean_band_is_the_statistics_interval_inside_bounds_sd_and_edge_cases():
+    from atomlab import stats
+
+    v = np.array([0.91, 0.97, 0.99, 1.0])
+    m, lo, hi = mean_band(v, bounds=(0.0, 1.0))
+    assert (m, lo, hi) == pytest.approx(stats.mean_interval(v, bounds=(0.0, 1.0)))
+    assert lo < m < hi <= 1.0, "the band of an accuracy never passes 1"
     assert mean_band(v, band="sd")[1] == pytest.approx(m - v.std(ddof=1))
     m1, lo1, hi1 = mean_band(np.array([3.0, np.nan]))
     assert m1 == 3.0 and np.isnan(lo1) and np.isnan(hi1)
@@ -78,7 +80,7 @@ def test_metric_by_level_numbers_and_diverged_trial_left_out(tmp_path):
 def test_metric_by_level_categorical_x():
     df = tidy()
     fig, ax = plt.subplots()
-    summary = plot_metric_by_level(ax, df, x="activation", y="test_acc", hue="hidden_units", band="bootstrap")
+    summary = plot_metric_by_level(ax, df, x="activation", y="test_acc", hue="hidden_units", band="ci")
     assert [t.get_text() for t in ax.get_xticklabels()] == ["relu", "tanh"]
     assert len(summary) == 6
     assert ax.get_xlabel() == "Activation" and ax.get_ylabel() == "Test accuracy"

@@ -16,7 +16,7 @@ def _init() -> None:
 def _train(name: str, epochs: int, seeds) -> float:
     import dataclasses
 
-    from atomlab.bench.suite import WORKLOADS
+    from atomlab.bench.workloads import WORKLOADS
     from atomlab.engine import Member, PopulationTrainer, TrainSpec
     from atomlab.nn import MLPSpec
 

@@ -40,7 +40,7 @@ def catalog_trials(name: str, scale: str = "paper") -> list[Trial]:
 
 def trial_flops(trial: Trial, data: Dataset) -> float:
     """Multiply-adds x 2 of the trial's forward and backward passes over its whole training."""
-    from atomlab.bench.contenders import mlp_flops_per_example
+    from atomlab.bench.workloads import mlp_flops_per_example
 
     batch = data.n_train if trial.train.full_batch(data.n_train) else trial.train.batch_size
     dims = [data.input_dim, *trial.model.layers, data.output_dim]

@@ -8,50 +8,12 @@ optimiser; only the way the work is organised differs.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from atomlab.bench.workloads import Task
 from atomlab.data.dataset import Dataset
-
-
-@dataclass
-class Task:
-    """One benchmark workload: an MLP recipe on a data set."""
-
-    name: str
-    data: Dataset
-    layers: tuple[int, ...]
-    activation: str
-    optimizer: str  # "sgd" or "adam"
-    lr: float
-    batch_size: int
-    epochs: int
-
-    @property
-    def steps(self) -> int:
-        return self.epochs * -(-self.data.n_train // self.batch_size)
-
-    def flops_per_model(self) -> float:
-        """Multiply-adds x 2 of forward and backward (weights and inputs) over the whole run."""
-        dims = [self.data.input_dim, *self.layers, self.data.output_dim]
-        return mlp_flops_per_example(dims) * self.data.n_train * self.epochs
-
-
-def mlp_flops_per_example(dims: list[int]) -> float:
-    """Flops (multiply-adds x 2) of one example's forward and backward pass through an MLP of ``dims``.
-
-    Forward and weight gradients cost one multiply-add per weight each; input gradients skip the first layer.
-
-    Examples
-    --------
-    >>> mlp_flops_per_example([2, 10, 2])  # 40 weights: 2 x (2 x 40 + 20)
-    200.0
-    """
-    macs = sum(a * b for a, b in zip(dims[:-1], dims[1:]))
-    input_grad = sum(a * b for a, b in zip(dims[1:-1], dims[2:]))  # no gradient for the input
-    return 2.0 * (2 * macs + input_grad)
 
 
 def _act(name: str) -> torch.nn.Module:

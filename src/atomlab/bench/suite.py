@@ -16,34 +16,9 @@ import numpy as np
 import torch
 
 from atomlab.bench import contenders as C
-from atomlab.data.dataset import Dataset
+from atomlab.bench.workloads import WORKLOADS
 from atomlab.engine.threads import set_threads
 from atomlab.errors import ConfigError, unknown_choice
-
-
-def _surface_task(n: int = 1000) -> Dataset:
-    from atomlab.data import make_dataset
-
-    return make_dataset("surface2d", function="sine", n_train=n, n_test=200, random_state=0)
-
-
-def _mnist_task(n: int = 5000) -> Dataset:
-    from atomlab.data import load_mnist
-
-    return load_mnist(source="subset", subset=(n, 1000), flatten=True)
-
-
-def workload_w(scale: float = 1.0) -> tuple[C.Task, int]:
-    """W: 64 MLPs 2-10-10-10-10-2 (ReLU), 1,000 points, SGD lr 0.01, batch 10, 100 epochs."""
-    return C.Task("W", _surface_task(), (10, 10, 10, 10), "relu", "sgd", 0.01, 10, max(1, int(100 * scale))), 64
-
-
-def workload_w2(scale: float = 1.0) -> tuple[C.Task, int]:
-    """W2: MLP 784-100-100-10 on 5,000 MNIST images, Adam, batch 64, 5 epochs; 8 models."""
-    return C.Task("W2", _mnist_task(), (100, 100), "relu", "adam", 0.001, 64, max(1, int(5 * scale))), 8
-
-
-WORKLOADS: dict[str, Callable[..., tuple[C.Task, int]]] = {"W": workload_w, "W2": workload_w2}
 
 # (name, function, how many of the P models it trains per repeat: slow ones are measured on a few)
 CONTENDERS: list[tuple[str, Callable[..., float | None], Callable[[int], int]]] = [

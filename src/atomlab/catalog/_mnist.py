@@ -1,20 +1,13 @@
-"""Shared by the MNIST entries (003 part II, 004 parts 2 and 3): the data spec, the ``"module"``
-trial kind that trains a CNN through the general engine with the statistics probe, claim helpers
-and small figure utilities.
+"""What the MNIST entries (003 part II, 004 parts 2 and 3) declare in common: the data spec, claim
+helpers and small figure utilities.
 
-The trial kind ``"module"``: a trial whose ``model`` is a CNN spec dict (see
-:func:`atomlab.nn.cnn.build_cnn`) is built with its initial weights drawn from the
-trial seed's ``init`` stream and trained by :func:`atomlab.engine.general.train_module`; dropout
-masks come from the seed's ``dropout`` stream (seeded inside ``torch.random.fork_rng``, so the
-caller's global generator is left as it was). With ``model["probe"]`` set, a
-:class:`~atomlab.engine.probes.TrainingStatsProbe` records 003's statistics into the
-outcome's artefacts (``probe/...``).
+Their CNNs are built by :mod:`atomlab.nn.cnn` and trained by the ``module`` trial kind
+(:mod:`atomlab.engine.kinds.cnn_module`), which records 003's training statistics with
+:class:`~atomlab.engine.probes.TrainingStatsProbe`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import time
 from pathlib import Path
 from typing import Any
 
@@ -23,18 +16,12 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
 
 from atomlab import stats  # noqa: E402
-from atomlab.engine.device import resolve_device  # noqa: E402
-from atomlab.engine.general import train_module  # noqa: E402
-from atomlab.engine.outcome import Outcome  # noqa: E402
-from atomlab.engine.probes import TrainingStatsProbe, fixed_samples, write_tensorboard  # noqa: E402
+from atomlab.engine.probes import write_tensorboard  # noqa: E402
 from atomlab.errors import ConfigError  # noqa: E402
-from atomlab.lab import DataSpec, register_trial_kind, trial_kinds  # noqa: E402
+from atomlab.lab import DataSpec  # noqa: E402
 from atomlab.lab.data import materialize  # noqa: E402
-from atomlab.nn.cnn import build_cnn, n_params, normalize_cnn_spec  # noqa: E402
-from atomlab.nn.seeding import stream_seed, torch_generator  # noqa: E402
 
 MNIST_SOURCES = ("full", "subset", "auto", "digits")
 
@@ -86,78 +73,6 @@ def ensure_data_notes(result) -> None:
 # -------------------------------------------------------------------------------------------
 # The "module" trial kind
 # -------------------------------------------------------------------------------------------
-
-#: The probe's defaults: 003 recorded "every 100 iterations".
-PROBE_DEFAULTS = {"every": 100, "stats_batch": 256, "eval_size": 1000, "bins": 30}
-
-
-def train_cnn_trial(trial, data, *, device: str = "auto", log_dir: str | Path | None = None) -> Outcome:
-    """Train the CNN of ``trial`` on ``data`` (one trial of kind ``"module"``).
-
-    Parameters
-    ----------
-    trial : Trial
-        ``trial.model`` is a CNN spec dict; ``trial.model["probe"]`` (a dict, or None for no
-        probe) overrides :data:`PROBE_DEFAULTS`.
-    data : Dataset
-        MNIST images ``(n, 1, 28, 28)``.
-    device : str
-        ``"auto"``, ``"cpu"`` or ``"cuda"``.
-    log_dir : path, optional
-        Write the probe's records live to TensorBoard event files here as well.
-
-    Returns
-    -------
-    Outcome
-        The trainer's rows, the probe's arrays in ``artefacts`` and ``info["data_note"]``.
-    """
-    spec = normalize_cnn_spec(trial.model)
-    dev = resolve_device(device)
-    fork_devices = [dev.index or 0] if dev.type == "cuda" else []
-    start = time.perf_counter()
-    threads_before = torch.get_num_threads()
-    if spec["threads"] and dev.type == "cpu":
-        # Measured on 2 cores: this small CNN runs faster on 1 intra-op thread than on 2 (see docs/mnist.md).
-        torch.set_num_threads(int(spec["threads"]))
-    with contextlib.ExitStack() as stack, torch.random.fork_rng(devices=fork_devices):
-        stack.callback(torch.set_num_threads, threads_before)
-        # torch's default init draws from the global generator: seed it from the trial's init stream
-        torch.manual_seed(stream_seed(trial.seed, "init"))
-        net = build_cnn(spec, generator=torch_generator(trial.seed, "init"))
-        # nn.Dropout draws its masks from the global generator: give them the dropout stream
-        torch.manual_seed(stream_seed(trial.seed, "dropout"))
-        probe = None
-        if spec["probe"] is not None:
-            p = {**PROBE_DEFAULTS, **(spec["probe"] or {})}
-            probe = TrainingStatsProbe(
-                net, fixed_samples(data.X_train, data.y_train, int(p["stats_batch"]), seed=1)[0],
-                fixed_samples(data.X_train, data.y_train, int(p["eval_size"]), seed=2),
-                fixed_samples(data.X_test, data.y_test, int(p["eval_size"]), seed=3),
-                every=int(p["every"]), total_steps=trial.train.total_steps(data.n_train), loss=trial.train.loss,
-                bins=int(p["bins"]), log_dir=log_dir)
-            probe.observe(0, net)
-        try:
-            out = train_module(net, data, trial.train, seed=trial.seed, device=device,
-                               callbacks=[probe] if probe is not None else ())
-        finally:
-            if probe is not None:
-                probe.close()
-    if probe is not None:
-        out.artefacts.update(probe.artefacts())
-    out.wall_time = time.perf_counter() - start
-    out.info.update({"data_note": data.note, "model": spec["name"]})
-    if out.rows:  # a measurement of the trial, so a column of its final row
-        out.rows[-1]["n_params"] = n_params(net)
-    return out
-
-
-def _run_module_trials(trials, datasets, *, device: str = "auto") -> list[Outcome]:
-    return [train_cnn_trial(t, d, device=device) for t, d in zip(trials, datasets)]
-
-
-if "module" not in trial_kinds:
-    register_trial_kind("module")(_run_module_trials)
-
 
 # -------------------------------------------------------------------------------------------
 # Figures

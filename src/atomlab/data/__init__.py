@@ -21,10 +21,12 @@ xor                    the four corners, or clouds around them          004
 spirals                interleaved spirals
 alternating_points     n points on [0, 1), labels 0, 1, 0, 1, ...       000 depth
 mnist                  MNIST (full, offline subset, or 8x8 digits)      003, 004
+playground_circle      the TensorFlow playground's disc inside a ring   004 initialisation
 =====================  ===============================================  ==========================
 
 Transforms (``Dataset -> Dataset``): :func:`imbalance`, :func:`oversample_minority`,
-:func:`random_labels`, :func:`add_dummy_dimensions`, :func:`pca`, :func:`standardize`.
+:func:`random_labels`, :func:`add_dummy_dimensions`, :func:`pca`, :func:`standardize`,
+:func:`with_domain`; each is registered by name in :data:`transforms` for use in a data spec.
 
 Examples
 --------
@@ -64,6 +66,7 @@ from atomlab.data.mnist import (
     verify_mnist,
     write_idx,
 )
+from atomlab.data.playground import make_playground_circle
 from atomlab.data.surfaces import SURFACES, make_surface2d
 from atomlab.data.toys import (
     make_alternating_points,
@@ -81,6 +84,8 @@ from atomlab.data.transforms import (
     random_labels,
     random_rotation,
     standardize,
+    transforms,
+    with_domain,
 )
 
 __all__ = [
@@ -103,6 +108,7 @@ __all__ = [
     "make_xor",
     "make_spirals",
     "make_alternating_points",
+    "make_playground_circle",
     "imbalance",
     "oversample_minority",
     "random_labels",
@@ -110,6 +116,8 @@ __all__ = [
     "random_rotation",
     "pca",
     "standardize",
+    "with_domain",
+    "transforms",
     "load_mnist",
     "download_mnist",
     "read_idx",

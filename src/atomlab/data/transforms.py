@@ -9,7 +9,7 @@ and then applied to both sets, so no test information leaks into training.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,7 @@ from atomlab.data._validation import (
 )
 from atomlab.data.dataset import Dataset
 from atomlab.errors import ConfigError
+from atomlab.registry import Registry
 
 __all__ = [
     "imbalance",
@@ -34,6 +35,8 @@ __all__ = [
     "random_rotation",
     "pca",
     "standardize",
+    "with_domain",
+    "transforms",
 ]
 
 
@@ -443,3 +446,38 @@ def standardize(ds: Dataset, *, with_mean: bool = True, with_std: bool = True) -
                    X_test=X_test.reshape(shape_test).astype(dtype, copy=False),
                    target_fn=target_fn, domain=domain)
 
+
+def with_domain(data: Dataset, *, box: Sequence[Sequence[float]]) -> Dataset:
+    """The same data with a fixed drawing box ``[[x0, x1], [y0, y1]]``.
+
+    The population engine predicts every member's grid on the first member's domain, and a
+    generator such as make_moons derives the domain from the points drawn: with the data redrawn
+    per seed, one fixed box keeps every grid (and every figure) on the same mesh.
+
+    Parameters
+    ----------
+    data : Dataset
+        Any data set.
+    box : sequence of (low, high) pairs
+        One pair per input dimension.
+
+    Returns
+    -------
+    Dataset
+        ``data`` with ``domain`` replaced (the arrays are shared, not copied).
+
+    Examples
+    --------
+    >>> from atomlab.data import make_dataset
+    >>> ds = with_domain(make_dataset("moons", n_train=20, random_state=0), box=[[-2, 3], [-1.5, 2]])
+    >>> ds.domain
+    ((-2.0, 3.0), (-1.5, 2.0))
+    """
+    return dataclasses.replace(data, domain=tuple((float(a), float(b)) for a, b in box))
+
+
+#: Transforms usable by name in a data spec (``atomlab.lab.DataSpec(..., transforms=(("pca", {...}),))``):
+#: ``f(dataset, **params) -> dataset``. A user's own joins with ``@transforms.register("name")``.
+transforms: Registry[Callable[..., Dataset]] = Registry("transform")
+for _fn in (imbalance, oversample_minority, random_labels, add_dummy_dimensions, pca, standardize, with_domain):
+    transforms.add(_fn.__name__, _fn)

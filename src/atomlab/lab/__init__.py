@@ -1,5 +1,6 @@
 """The lab: experiments, plans, the runner and its trial store, statistics and verdicts."""
 
+from atomlab.engine.trial_kinds import register_trial_kind, trial_kinds
 from atomlab.lab.claims import (
     AllEquivalent,
     Check,
@@ -15,7 +16,6 @@ from atomlab.lab.claims import (
 )
 from atomlab.lab.experiment import SCALES, Experiment, experiments, register_experiment
 from atomlab.lab.result import Result
-from atomlab.lab.runner import register_trial_kind, trial_kinds
 from atomlab.lab.trial import DataSpec, Trial
 
 __all__ = [

@@ -13,7 +13,8 @@ from typing import Any
 
 import torch
 
-from atomlab import __version__, stats
+from atomlab import stats
+from atomlab._version import __version__
 from atomlab.engine.outcome import Outcome
 from atomlab.errors import ConfigError
 from atomlab.lab.claims import check_claims

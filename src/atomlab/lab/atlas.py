@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from atomlab import __version__
+from atomlab._version import __version__
 
 SOURCES = {
     "000": "000 — Atomic Experiments in Deep Learning (Abid, 2018)",

@@ -18,7 +18,7 @@ Examples
 --------
 >>> import pandas as pd
 >>> final = pd.DataFrame({"seed": [0, 1, 2, 3] * 2, "width": [1] * 4 + [8] * 4,
-...                       "test_acc": [.61, .64, .60, .63, .91, .93, .90, .94]})
+...                       "test_acc": [.61, .64, .60, .63, .913, .936, .921, .952]})
 >>> verdict, results = check_claims([Compare("test_acc", {"width": 8}, {"width": 1})], final)
 >>> verdict
 'supported'

@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any
 
 from atomlab.data import dataset as _ds
+from atomlab.data.transforms import transforms  # the registry, re-exported: DataSpecs name its entries
 from atomlab.lab.trial import DataSpec
 from atomlab.nn.seeding import stream_seed
-from atomlab.registry import Registry
 
-#: Transforms usable in a :class:`DataSpec`: ``f(dataset, **params) -> dataset``.
-transforms: Registry[Callable[..., Any]] = Registry("transform")
-
-
-def _register_builtin_transforms() -> None:
-    from atomlab.data import transforms as t
-
-    for name in ("imbalance", "oversample_minority", "random_labels", "add_dummy_dimensions", "pca",
-                 "standardize"):
-        if hasattr(t, name) and name not in transforms:
-            transforms.add(name, getattr(t, name))
-
+__all__ = ["materialize", "transforms"]
 
 #: Materialised data sets by spec key, least recently used first. Prefixes are kept too (the spec with its
 #: first k transforms), so arms that share a generator and its first transforms build them once:
@@ -66,7 +53,6 @@ def materialize(spec: DataSpec) -> _ds.Dataset:
     if key in _cache:
         _cache.move_to_end(key)
         return _cache[key]
-    _register_builtin_transforms()
     if spec.transforms:
         i = len(spec.transforms) - 1
         name, params = spec.transforms[i]

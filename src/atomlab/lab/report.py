@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from atomlab.lab.result import Result
-from atomlab.lab.result import agreement_text as _agreement
+if TYPE_CHECKING:  # annotations only: lab.result imports this module to show a Result in a notebook
+    from atomlab.lab.result import Result
 
 
 def report_content(result: Result):
@@ -35,7 +36,7 @@ def report_content(result: Result):
         hypothesis=exp.hypothesis, method=exp.method, parameters=params, scale=result.config.get("scale", ""),
         seeds=int(result.config.get("seeds", 0)), verdict=result.verdict,
         verdict_text=result.verdict_line(), claims=claims, source_conclusion=exp.source_conclusion,
-        agreement=_agreement(result), discussion=discussion, figures=list(result.figures),
+        agreement=result.agreement(), discussion=discussion, figures=list(result.figures),
         summary_table=result.summary_table(), provenance=result.provenance,
         data_note="; ".join(data_notes),
     )

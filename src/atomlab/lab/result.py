@@ -246,7 +246,12 @@ class Result:
             "provenance": self.provenance,
         })
 
+    def agreement(self) -> str:
+        """Whether our verdict agrees with the source's claim, in one sentence (see :func:`agreement_text`)."""
+        return agreement_text(self)
+
     def _repr_html_(self) -> str:
+        # the report reads results, never the reverse at import time: this is the one way back, for notebooks
         from atomlab.lab.report import result_fragment
 
         return result_fragment(self)

@@ -31,17 +31,13 @@ from atomlab.data.dataset import Dataset, datasets
 from atomlab.engine.outcome import Outcome
 from atomlab.engine.population import Member, PopulationTrainer, member_bytes, population_key
 from atomlab.engine.threads import set_threads
+from atomlab.engine.trial_kinds import load_builtin_kinds, register_trial_kind, trial_kind_groups, trial_kinds
 from atomlab.lab.data import materialize, transforms
 from atomlab.lab.store import TrialStore
 from atomlab.lab.trial import Trial
-from atomlab.registry import Registry
 
-#: ``run(trials, datasets, *, device) -> list[Outcome]`` for trials of a non-population kind.
-TrialKind = Callable[..., list[Outcome]]
-trial_kinds: Registry[TrialKind] = Registry("trial kind")
-#: ``group_by(trial, data) -> key`` of the kinds that train several trials in one call: the runner hands
-#: trials with equal keys to one call (one job), as it does a population's members.
-trial_kind_groups: dict[str, Callable[[Trial, Dataset], Any]] = {}
+# The trial-kind registry is the engine's; the runner consumes it (re-exported for older imports).
+__all__ = ["register_trial_kind", "run_trials", "trial_kinds"]
 
 MAX_POPULATION = 1024
 #: Most elements in a population's widest activation ([members, batch rows, width]). Past a few MB the
@@ -80,28 +76,6 @@ def estimated_seconds(jobs: Sequence[tuple[str, list[int]]], work: dict[int, int
         steps = max(work[i] for i in idx)
         total += steps * (1e-4 + 3e-6 * len(idx)) if kind == "population" else sum(work[i] for i in idx) * 1e-3
     return total
-
-
-def register_trial_kind(name: str, *, overwrite: bool = False,
-                        group_by: Callable[[Trial, Dataset], Any] | None = None):
-    """Register a function that trains trials of kind ``name``.
-
-    It is called as ``fn(trials, datasets, device=...)`` with lists of equal length and returns
-    one :class:`~atomlab.engine.Outcome` per trial. By default the runner calls it with one trial at
-    a time; with ``group_by``, with every trial whose ``group_by(trial, data)`` is equal (a kind that
-    vectorises over seeds, as the scratch network's stacks do).
-    """
-    register = trial_kinds.register(name, overwrite=overwrite)
-
-    def decorator(fn: TrialKind) -> TrialKind:
-        register(fn)
-        if group_by is None:
-            trial_kind_groups.pop(name, None)
-        else:
-            trial_kind_groups[name] = group_by
-        return fn
-
-    return decorator
 
 
 def memory_budget() -> int:
@@ -235,9 +209,11 @@ def _init_worker(modules: Sequence[str]) -> None:
 
     exit_with_parent()
     set_threads(1)  # torch's and NumPy's BLAS: one core per worker
+    # The modules that define what the trials name (their data sets, transforms, trial kinds, losses...):
+    # importing them registers those objects in this fresh process, as they were in the parent. The
+    # built-in trial kinds register themselves on first lookup (atomlab.engine.trial_kinds).
     for mod in modules:
         importlib.import_module(mod)
-    importlib.import_module("atomlab.catalog")
 
 
 def _run_job(kind: str, trials: list[Trial], device: str, data: list[Dataset] | None = None) -> list[Outcome]:
@@ -346,6 +322,7 @@ def _run_in_pool(jobs: list[tuple[str, list[int]]], trials: Sequence[Trial], dat
 def _train(idx_all: list[int], trials: Sequence[Trial], *, device: str, workers: int,
            finish: Callable[[list[int], list[Outcome]], None], log: Callable[[str], None] | None) -> None:
     """Train the trials ``idx_all`` in jobs and hand each job's outcomes to ``finish`` as it ends."""
+    load_builtin_kinds()  # their group_by decides the jobs
     data = {i: materialize(trials[i].data) for i in idx_all}
     work = {i: _work(trials[i], data[i]) for i in idx_all}
     pop = [i for i in idx_all if trials[i].kind == "population"]

@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from atomlab import __version__
+from atomlab._version import __version__
 from atomlab.engine.outcome import Outcome
 from atomlab.lab import records
 from atomlab.lab.leases import Heartbeat, Owner

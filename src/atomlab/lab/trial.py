@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from atomlab import __version__
+from atomlab._version import __version__
 from atomlab.engine.spec import TrainSpec
 from atomlab.nn.spec import MLPSpec
 
@@ -125,18 +125,81 @@ class Trial:
         return ", ".join(f"{k}={_fmt(v)}" for k, v in self.levels.items())
 
 
-#: Parts of the package whose code decides what a trial computes; figures, reports, claims and the CLI
-#: are left out so that redrawing or re-judging a run still reuses its trained trials.
-TRAINING_CODE = ("nn", "engine", "data", "scratch", "lab/trial.py", "lab/data.py",
-                 # the catalog's trial kinds and the models they build (a test checks every kind is covered)
-                 "catalog/atomic_experiments/_data_studies.py", "catalog/atomic_experiments/_training_studies.py",
-                 "catalog/_mnist.py", "catalog/principles/_playground.py", "catalog/principles/_ordered_sgd.py",
-                 "catalog/from_scratch/_scratch_trials.py", "catalog/principles/mnist_padding_pooling.py")
+#: The modules the runner itself trains with (the ``population`` kind, materialising data specs, this
+#: module's specs). Everything else that decides what a trial computes is found from the registries.
+RUNNER_MODULES = ("atomlab.engine.population", "atomlab.lab.data", __name__)
+
+
+def training_modules() -> list[str]:
+    """The atomlab modules whose code decides what a trial computes, found without a hand-kept list.
+
+    They are the modules that define a registered built-in (a trial kind, data set, transform,
+    activation, initialiser, loss, optimiser or regulariser: those named ``atomlab.*``), the
+    :data:`RUNNER_MODULES`, and every atomlab module these import, followed through the source (so a
+    helper a trial kind calls is covered too). Figures, reports, claims and the CLI are not reached,
+    so redrawing or re-judging a run still reuses its trained trials.
+
+    Examples
+    --------
+    >>> mods = training_modules()
+    >>> {"atomlab.nn.optimizers", "atomlab.engine.kinds.scratch_net", "atomlab.scratch.deep"} <= set(mods)
+    True
+    >>> any(m.startswith(("atomlab.catalog", "atomlab.viz", "atomlab.cli")) for m in mods)
+    False
+    """
+    from atomlab.data.dataset import datasets
+    from atomlab.data.transforms import transforms
+    from atomlab.engine.trial_kinds import trial_kinds
+    from atomlab.nn import activations, initializers, losses, optimizers, regularizers
+
+    roots = set(RUNNER_MODULES)
+    for registry in (trial_kinds, datasets, transforms, activations, initializers, losses, optimizers, regularizers):
+        for name in registry.names():
+            module = getattr(registry.get(name), "__module__", None) or ""
+            if module.startswith("atomlab."):
+                roots.add(module)
+    return sorted(_import_closure(roots))
+
+
+def _module_file(name: str) -> Path | None:
+    root = Path(__file__).resolve().parents[2]  # the directory holding the atomlab package
+    path = root.joinpath(*name.split("."))
+    if path.is_dir() and (path / "__init__.py").exists():
+        return path / "__init__.py"
+    return path.with_suffix(".py") if path.with_suffix(".py").exists() else None
+
+
+def _import_closure(roots: set[str]) -> set[str]:
+    """``roots`` and every atomlab module they import (at any depth; imports inside functions too)."""
+    import ast
+
+    seen: set[str] = set()
+    todo = [r for r in roots if _module_file(r) is not None]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        path = _module_file(name)
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text())):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:  # a relative import: up ``level - 1`` packages from this one
+                    parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*parts, base] if base else parts)
+                # ``from pkg import name``: name is a submodule, or an attribute of pkg
+                targets = [f"{base}.{a.name}" if _module_file(f"{base}.{a.name}") else base for a in node.names]
+            todo += [t for t in targets if t.startswith("atomlab.") and _module_file(t) is not None]
+    return seen
 
 
 @functools.cache
 def engine_fingerprint() -> str:
-    """A hash of the source of atomlab's training code (:data:`TRAINING_CODE`), read once per process.
+    """A hash of the source of atomlab's training code (:func:`training_modules`), read once per process.
 
     Examples
     --------
@@ -144,11 +207,9 @@ def engine_fingerprint() -> str:
     16
     """
     root = Path(__file__).resolve().parents[1]
-    files: set[Path] = set()
-    for part in TRAINING_CODE:
-        files |= set((root / part).rglob("*.py")) if (root / part).is_dir() else set(root.glob(part))
     digest = hashlib.sha256()
-    for path in sorted(files):
+    for name in training_modules():
+        path = _module_file(name)
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -168,11 +229,16 @@ def _code_fingerprint(obj: Any) -> str:
 def _user_code(trial: Trial) -> dict[str, str]:
     """Fingerprints of the registered objects the trial names that do not come with atomlab."""
     from atomlab.data.dataset import datasets
+    from atomlab.data.transforms import transforms
+    from atomlab.engine.trial_kinds import trial_kinds
     from atomlab.nn import activations, initializers, losses, optimizers, parse_initializer, regularizers
 
     named: list[tuple[str, Any]] = []
     if trial.data.name in datasets:
         named.append((f"dataset:{trial.data.name}", datasets.get(trial.data.name)))
+    named += [(f"transform:{name}", transforms.get(name)) for name, _ in trial.data.transforms if name in transforms]
+    if trial.kind != "population" and trial.kind in trial_kinds:
+        named.append((f"trial kind:{trial.kind}", trial_kinds.get(trial.kind)))
     m = trial.model
     if isinstance(m, MLPSpec):
         named.append((f"activation:{m.activation}", activations.get(m.activation)))

@@ -102,3 +102,48 @@ def constant(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     gradient is exactly zero.
     """
     return (output * 0).sum(-1)
+
+
+# 000's classification losses are computed on the network's *linear outputs* against one-hot
+# targets (its code feeds the logits to mean_squared_error etc.); the built-ins above compare
+# softmax probabilities instead, so 000's own definitions are registered beside them.
+def _onehot(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    if torch.is_floating_point(target):
+        return target.reshape(output.shape)
+    return F.one_hot(target, output.shape[-1]).to(output.dtype)
+
+
+@register_loss("logit_mse")
+def logit_mse(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """000's ``mean_squared_error``: mean of ``(output - onehot)^2`` on the raw linear outputs.
+
+    Examples
+    --------
+    >>> logit_mse(torch.tensor([[2.0, 0.0]]), torch.tensor([0])).tolist()
+    [0.5]
+    """
+    return (output - _onehot(output, target)).square().mean(-1)
+
+
+@register_loss("logit_mae")
+def logit_mae(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """000's ``mean_abs_error``: mean of ``|output - onehot|`` on the raw linear outputs.
+
+    Examples
+    --------
+    >>> logit_mae(torch.tensor([[2.0, 0.0]]), torch.tensor([0])).tolist()
+    [0.5]
+    """
+    return (output - _onehot(output, target)).abs().mean(-1)
+
+
+@register_loss("logit_fourth_power")
+def logit_fourth_power(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """000's ``mean_fourth_pow_error``: mean of ``(output - onehot)^4`` on the raw linear outputs.
+
+    Examples
+    --------
+    >>> logit_fourth_power(torch.tensor([[2.0, 0.0]]), torch.tensor([0])).tolist()
+    [0.5]
+    """
+    return (output - _onehot(output, target)).pow(4).mean(-1)

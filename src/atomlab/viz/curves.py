@@ -77,7 +77,7 @@ def mean_band(
         s = float(v.std(ddof=1))
         lo, hi = m - s, m + s
         return (m, lo, hi) if bounds is None else (m, max(lo, bounds[0]), min(hi, bounds[1]))
-    from atomlab import stats  # deferred: scipy.stats costs a second at import
+    import atomlab.stats as stats  # deferred: scipy.stats costs a second at import
 
     _, lo, hi = stats.mean_interval(v, level=ci, bounds=bounds)
     return m, float(lo), float(hi)

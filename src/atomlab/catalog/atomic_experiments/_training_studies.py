@@ -1,15 +1,13 @@
-"""Shared pieces of 000's experiments 7-12 (activation functions to regularisation).
+"""What 000's experiments 7-12 (activation functions to regularisation) declare in common.
 
 000 is "Atomic Experiments in Deep Learning" (Abid, 2018); its code lives in ``experiments.py`` of
 the AtomsOfDeepLearning repository. Every one of these experiments trains a sigmoid MLP with
 Glorot-uniform weights *and biases*, linear outputs, Adam (lr 0.003) and a fresh random minibatch
 of 64 each step, mostly on the two-Gaussian mixture. This module holds what they share:
 
-- the losses of 000's loss and initialiser experiments computed, as 000 computes them, on the
-  network's *linear outputs* against one-hot targets (atomlab's own ``mse``/``mae`` compare softmax
-  probabilities instead);
-- a ``solo`` trial kind that trains one model alone, to time it without a population around it;
-- small figure helpers.
+- the names of 000's losses, computed as 000 computes them on the network's *linear outputs*
+  (``logit_mse`` ... in :mod:`atomlab.nn.losses`) or on softmax probabilities (the built-ins);
+- small figure helpers. (Models timed alone use the ``solo`` trial kind, :mod:`atomlab.engine.kinds.solo`.)
 """
 
 from __future__ import annotations
@@ -20,46 +18,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
-import torch.nn.functional as F
 
 from atomlab import stats
-from atomlab.engine.outcome import Outcome
-from atomlab.engine.population import Member, PopulationTrainer
 from atomlab.lab import DataSpec
-from atomlab.lab.runner import trial_kinds
-from atomlab.nn.losses import losses
 
 SOURCE = "000"
 SECTION = "Atomic Experiments in Deep Learning (Abid, 2018), experiment {n}: {title}"
 
-
-# ----- losses on the linear outputs (000's definitions) ---------------------------------------
-def _onehot(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    if torch.is_floating_point(target):
-        return target.reshape(output.shape)
-    return F.one_hot(target, output.shape[-1]).to(output.dtype)
-
-
-def logit_mse(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """000's ``mean_squared_error``: mean of ``(output - onehot)^2`` on the raw linear outputs."""
-    return (output - _onehot(output, target)).square().mean(-1)
-
-
-def logit_mae(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """000's ``mean_abs_error``: mean of ``|output - onehot|`` on the raw linear outputs."""
-    return (output - _onehot(output, target)).abs().mean(-1)
-
-
-def logit_fourth_power(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """000's ``mean_fourth_pow_error``: mean of ``(output - onehot)^4`` on the raw linear outputs."""
-    return (output - _onehot(output, target)).pow(4).mean(-1)
-
-
-for _name, _fn in (("logit_mse", logit_mse), ("logit_mae", logit_mae),
-                   ("logit_fourth_power", logit_fourth_power)):
-    if _name not in losses:  # idempotent: a reload of the catalog must not fail
-        losses.add(_name, _fn)
 
 #: The loss names of 000 -> registered names, for losses on the linear outputs (000's code) or on
 #: softmax probabilities (atomlab's built-ins). Cross-entropy, hinge and the constant control
@@ -99,37 +64,6 @@ def mixture(cfg: dict[str, Any], seed: int) -> DataSpec:
     return DataSpec("gaussian_mixture", {"n_features": int(cfg["d"]), "class_sep": class_sep(cfg["class_sep"]),
                                          "n_train": int(cfg["n_train"]), "n_test": int(cfg["n_test"])},
                     seed=seed)
-
-
-# ----- the solo trial kind --------------------------------------------------------------------
-def run_solo(trials, datasets, *, device: str = "auto") -> list[Outcome]:
-    """Train each trial alone (a population of one), so that its wall time is one model's time.
-
-    A short untimed warm-up run of the same model comes first: a fresh worker process spends
-    seconds on one-time set-up (libraries, kernels) that would otherwise be charged to the trial.
-    The timed run uses one intra-op thread: a model this small cannot use more, and on a busy
-    machine a second spinning thread makes it several times slower.
-    """
-    from dataclasses import replace
-
-    outs = []
-    threads = torch.get_num_threads()
-    try:
-        torch.set_num_threads(1)
-        for t, d in zip(trials, datasets):
-            warm = replace(t.train, steps=min(20, t.train.total_steps(d.n_train)), epochs=None,
-                           record_every=None)
-            PopulationTrainer([Member(t.model, warm, t.seed, d)], device=device).run()
-            outs.append(PopulationTrainer([Member(t.model, t.train, t.seed, d)], device=device).run()[0])
-    finally:
-        torch.set_num_threads(threads)
-    for out in outs:
-        out.info["solo"] = True
-    return outs
-
-
-if "solo" not in trial_kinds:
-    trial_kinds.add("solo", run_solo)
 
 
 # ----- numbers in words --------------------------------------------------------------------------

@@ -19,12 +19,11 @@ import pandas as pd  # noqa: E402
 from atomlab.catalog import _figures as F  # noqa: E402
 from atomlab.catalog.atomic_experiments._data_studies import (  # noqa: E402
     SOURCE,
-    mlp_classifier_recipe,
     pivot,
     save,
     section,
-    sklearn_model,
 )
+from atomlab.engine.kinds.sklearn_estimators import mlp_classifier_recipe, sklearn_model  # noqa: E402
 from atomlab.lab import DataSpec, Experiment, PerSeed, Trend, Trial, register_experiment  # noqa: E402
 
 #: Classifier levels -> (estimator, parameters, legend name as in the source).

@@ -2,7 +2,7 @@
 
 003 writes its network in NumPy with hand-derived backpropagation. Every atomlab entry of 003's
 part I can run it on :mod:`atomlab.scratch` or, with ``--set engine=torch``, on the population
-engine, starting from the same initial weights (see :mod:`atomlab.catalog.from_scratch._scratch_trials`). This entry
+engine, starting from the same initial weights (see :mod:`atomlab.catalog.from_scratch._recipe`). This entry
 trains each of 003's networks on every engine and measures how far they end apart, with two
 controls that say why they differ when they do: the NumPy engine restarted from weights that differ
 by one part in 10^15 (how much the training dynamics amplify a rounding-sized change), and the NumPy
@@ -20,8 +20,9 @@ import pandas as pd  # noqa: E402
 
 from atomlab.catalog import _boundary_figures as SF  # noqa: E402
 from atomlab.catalog import _figures as F  # noqa: E402
-from atomlab.catalog.from_scratch._scratch_trials import ENGINES, NUDGE, SETTINGS_003, moons_data, trial_003  # noqa: E402
+from atomlab.catalog.from_scratch._recipe import ENGINES, SETTINGS_003, moons_data, trial_003  # noqa: E402
 from atomlab.engine import grid_axes  # noqa: E402
+from atomlab.engine.kinds.scratch_net import NUDGE  # noqa: E402
 from atomlab.lab import Check, Compare, Experiment, register_experiment  # noqa: E402
 from atomlab.lab.data import materialize  # noqa: E402
 

@@ -18,9 +18,10 @@ import numpy as np  # noqa: E402
 from atomlab.catalog import _figures as F  # noqa: E402
 from atomlab.catalog._boundary_figures import acc_text, seed0_pair  # noqa: E402
 from atomlab.catalog.principles import _playground as P  # noqa: E402
-from atomlab.catalog.principles._ordered_sgd import SWING_EPOCHS, ordered_trial  # noqa: E402
 from atomlab.engine import grid_axes  # noqa: E402
-from atomlab.lab import Compare, DataSpec, Experiment, register_experiment  # noqa: E402
+from atomlab.engine.kinds.ordered_sgd import ORDERS, SWING_EPOCHS  # noqa: E402
+from atomlab.errors import unknown_choice  # noqa: E402
+from atomlab.lab import Compare, DataSpec, Experiment, Trial, register_experiment  # noqa: E402
 from atomlab.lab.data import materialize  # noqa: E402
 from atomlab.nn import MLPSpec  # noqa: E402
 
@@ -33,8 +34,12 @@ def make_trial(cfg, levels, seed):
                     seed=seed)
     model = MLPSpec(layers=tuple(cfg["layers"]), activation=cfg["activation"], init=P.INITS["random"],
                     bias_init="zeros")
-    return ordered_trial(levels, seed, data, model, order=levels["order"], lr=levels["lr"],
-                         batch_size=cfg["batch_size"], epochs=cfg["epochs"], grid=cfg["grid"])
+    if levels["order"] not in ORDERS:
+        raise unknown_choice("order", levels["order"], ORDERS)
+    # the ordered_sgd kind (atomlab.engine.kinds.ordered_sgd) takes the network and its recipe together
+    recipe = {"order": levels["order"], "lr": float(levels["lr"]), "batch_size": int(cfg["batch_size"]),
+              "epochs": int(cfg["epochs"]), "grid": cfg["grid"]}
+    return Trial(levels, seed, data, {"model": model, "recipe": recipe}, None, kind="ordered_sgd")
 
 
 def _phased(result):

@@ -14,9 +14,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from atomlab.catalog import _mnist as M
-from atomlab.engine.outcome import Outcome
 from atomlab.errors import ConfigError
-from atomlab.lab import Check, DataSpec, Experiment, Trial, register_experiment, register_trial_kind, trial_kinds
+from atomlab.lab import Check, DataSpec, Experiment, Trial, register_experiment
 from atomlab.nn.cnn import (
     conv_layer_facts,
     conv_output_size,
@@ -48,53 +47,29 @@ CASE_TEXT = {
 }
 
 
-def _compute(case: str) -> dict:
-    """The library's numbers for one case, and whether they match the source's."""
-    if case == "conv_params":
-        f = conv_layer_facts((32, 32, 3), filters=8, kernel=5)
-        return {"value": f["n_params"], "match": float(f["n_params"] == SOURCE["conv_params"]),
-                "n_weights": f["n_weights"], "n_biases": f["n_biases"]}
-    if case in ("no_padding", "same_padding"):
-        f = conv_layer_facts((32, 32, 3), filters=8, kernel=5, padding=0 if case == "no_padding" else 2)
-        h, w, c = f["out_shape"]
-        return {"value": h, "match": float((h, w) == SOURCE[case] and f["formula_size"] == h),
-                "out_h": h, "out_w": w, "out_channels": c}
-    if case in ("avg_pool", "max_pool"):
-        kind = case.split("_")[0]
-        source = SOURCE_AVG if kind == "avg" else SOURCE_MAX
-        outs = [pool2x2(img, kind) for img in IMAGES]
-        err = max(float(np.abs(o - s).max()) for o, s in zip(outs, source))
-        return {"value": err, "match": float(err < 1e-12), "max_abs_error": err,
-                "pooled": np.stack(outs)}
-    if case == "max_pool_shift":
-        mx = [pool2x2(img, "max") for img in IMAGES]
-        av = [pool2x2(img, "avg") for img in IMAGES]
-        same_max = all(np.array_equal(mx[0], m) for m in mx)
-        same_avg = all(np.array_equal(av[0], a) for a in av)
-        return {"value": float(same_max and not same_avg), "match": float(same_max and not same_avg)}
-    raise ConfigError(f"unknown case {case!r}; known: {', '.join(CASES)}")
-
-
-def _run_conv_arithmetic(trials, datasets, *, device: str = "auto") -> list[Outcome]:
-    outs = []
-    for trial, data in zip(trials, datasets):
-        res = _compute(trial.model["case"])
-        arrays = {k: v for k, v in res.items() if isinstance(v, np.ndarray)}
-        row = {"step": 0, "epoch": 0.0, **{k: float(v) for k, v in res.items() if k not in arrays}}
-        # the same layer applied to a real MNIST batch: 28x28 -> 24x24 without padding
-        f = conv_layer_facts(data.X_train.shape[2:] + (1,), filters=8, kernel=5)
-        row["mnist_out_h"] = float(f["out_shape"][0])
-        outs.append(Outcome(rows=[row], artefacts=arrays, info={"data_note": data.note, "path": "conv_arithmetic"}))
-    return outs
-
-
-if "conv_arithmetic" not in trial_kinds:
-    register_trial_kind("conv_arithmetic")(_run_conv_arithmetic)
+#: Each case as a computation of the ``conv_arithmetic`` trial kind (:mod:`atomlab.engine.kinds.conv_arithmetic`),
+#: with the source's answer to compare with.
+CASE_MODELS = {
+    "conv_params": {"op": "conv_params", "in_shape": [32, 32, 3], "filters": 8, "kernel": 5,
+                    "expected": SOURCE["conv_params"]},
+    "no_padding": {"op": "conv_size", "in_shape": [32, 32, 3], "filters": 8, "kernel": 5, "padding": 0,
+                   "expected": list(SOURCE["no_padding"])},
+    "same_padding": {"op": "conv_size", "in_shape": [32, 32, 3], "filters": 8, "kernel": 5, "padding": 2,
+                     "expected": list(SOURCE["same_padding"])},
+    "avg_pool": {"op": "pool", "pool": "avg", "images": [i.tolist() for i in IMAGES],
+                 "expected": [s.tolist() for s in SOURCE_AVG]},
+    "max_pool": {"op": "pool", "pool": "max", "images": [i.tolist() for i in IMAGES],
+                 "expected": [s.tolist() for s in SOURCE_MAX]},
+    "max_pool_shift": {"op": "pool_shift", "images": [i.tolist() for i in IMAGES]},
+}
 
 
 def make_trial(cfg, levels, seed):
     data = DataSpec("mnist", {"source": cfg["mnist_source"], "subset": [10, 10], "normalize": False}, seed=0)
-    return Trial(levels, seed, data, {"case": levels["case"]}, None, kind="conv_arithmetic")
+    case = levels["case"]
+    if case not in CASE_MODELS:
+        raise ConfigError(f"unknown case {case!r}; known: {', '.join(CASES)}")
+    return Trial(levels, seed, data, {"case": case, **CASE_MODELS[case]}, None, kind="conv_arithmetic")
 
 
 def _frac(x: float) -> str:

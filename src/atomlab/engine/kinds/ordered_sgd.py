@@ -1,4 +1,4 @@
-"""The trial kind ``ordered_sgd``: plain SGD that visits the examples in a chosen order (004, part 1, problem B).
+"""The ``ordered_sgd`` trial kind: plain SGD that visits the examples in a chosen order (004, part 1, problem B).
 
 The population engine draws its batches itself (shuffled or at random), so an ordered schedule gets its
 own small loop here: every epoch visits each training example once, either in a fresh random order
@@ -6,9 +6,9 @@ own small loop here: every epoch visits each training example once, either in a 
 random order (``ordered``). The metrics are recorded after each *phase*: after the negatives and after
 the positives of every epoch (for the shuffled schedule, after the same numbers of examples).
 
-A trial's model is an :class:`~atomlab.nn.MLPSpec` (built with :meth:`MLPSpec.build_module`, so it starts
-from the weights the population engine would give it) and its recipe a dict:
-``{"order": "ordered" | "shuffled", "lr": float, "batch_size": int, "epochs": int, "grid": int}``.
+A trial's model is a dict ``{"model": MLPSpec, "recipe": {...}}``: the network (built with
+:meth:`MLPSpec.build_module`, so it starts from the weights the population engine would give it) and
+its recipe ``{"order": "ordered" | "shuffled", "lr": float, "batch_size": int, "epochs": int, "grid": int}``.
 """
 
 from __future__ import annotations
@@ -20,26 +20,21 @@ from typing import Any
 import numpy as np
 import torch
 
-from atomlab.catalog.from_scratch._scratch_trials import single_thread
 from atomlab.data.dataset import Dataset
-from atomlab.engine import Outcome, grid_axes
+from atomlab.engine.outcome import Outcome
+from atomlab.engine.population import grid_axes
+from atomlab.engine.threads import threads
+from atomlab.engine.trial_kinds import TrialLike, register_trial_kind
 from atomlab.errors import ConfigError, unknown_choice
-from atomlab.lab import DataSpec, Trial, register_trial_kind
 from atomlab.nn import MLPSpec
 from atomlab.nn.seeding import torch_generator
 
+#: The orders an ``ordered_sgd`` recipe may ask for.
 ORDERS = ("shuffled", "ordered")
+
+
 #: Epochs at the end over which the swing of the predictions between phases is averaged.
 SWING_EPOCHS = 10
-
-
-def ordered_trial(levels: dict[str, Any], seed: int, data: DataSpec, model: MLPSpec, *, order: str, lr: float,
-                  batch_size: int, epochs: int, grid: int | None = None) -> Trial:
-    """A trial of kind ``ordered_sgd``."""
-    if order not in ORDERS:
-        raise unknown_choice("order", order, ORDERS)
-    recipe = {"order": order, "lr": float(lr), "batch_size": int(batch_size), "epochs": int(epochs), "grid": grid}
-    return Trial(levels, seed, data, {"model": model, "recipe": recipe}, None, kind="ordered_sgd")
 
 
 def epoch_order(y: torch.Tensor, order: str, gen: torch.Generator) -> torch.Tensor:
@@ -95,11 +90,13 @@ def _grid(model: torch.nn.Module, dataset: Dataset, G: int) -> np.ndarray:
         return model(pts).softmax(-1)[:, 1].reshape(G, G).numpy()
 
 
-def train_ordered(trial: Trial, dataset: Dataset) -> Outcome:
+def train_ordered(trial: TrialLike, dataset: Dataset) -> Outcome:
     """Train one ``ordered_sgd`` trial and record its metrics after every phase."""
     start = time.perf_counter()
     spec: MLPSpec = trial.model["model"]
     r = trial.model["recipe"]
+    if r["order"] not in ORDERS:
+        raise unknown_choice("order", r["order"], ORDERS)
     if dataset.task != "classification" or dataset.n_classes != 2:
         raise ConfigError("ordered SGD needs a two-class data set (class 0 = negatives, class 1 = positives)")
     if spec.batchnorm or spec.residual or spec.dropout:
@@ -159,8 +156,8 @@ def train_ordered(trial: Trial, dataset: Dataset) -> Outcome:
                    info={"path": "ordered_sgd", "steps": step})
 
 
-@register_trial_kind("ordered_sgd", overwrite=True)
-def run_ordered(trials: Sequence[Trial], datasets: Sequence[Dataset], *, device: str = "cpu") -> list[Outcome]:
+@register_trial_kind("ordered_sgd")
+def run_ordered(trials: Sequence[TrialLike], datasets: Sequence[Dataset], *, device: str = "cpu") -> list[Outcome]:
     """Trial kind ``ordered_sgd``: one trial at a time, plain torch on the CPU."""
-    with single_thread():
+    with threads(1):  # matrices this small gain nothing from intra-op threads (see scratch_net)
         return [train_ordered(t, d) for t, d in zip(trials, datasets)]

@@ -1,41 +1,28 @@
-"""The trial kinds behind problem set 003's network from scratch (003, part I).
+"""The trial kinds of problem set 003's network from scratch (``atomlab.scratch``), and an autograd control.
 
 A scratch trial is declared exactly like a population trial: an :class:`~atomlab.nn.MLPSpec`
 (widths, activation, LeCun-normal weights = 003's ``randn / sqrt(fan_in)``, zero biases) and a
 :class:`~atomlab.engine.TrainSpec` (full-batch ``sgd``, mean cross-entropy, ``l2_sum`` penalty,
-float64). Only :attr:`Trial.kind` says which engine trains it, so the "one flag" of the catalog
-entries (``--set engine=...``) changes nothing else:
+float64). Only the trial's ``kind`` says which engine trains it:
 
 ``scratch``
-    :class:`atomlab.scratch.DeepNet`, NumPy with hand-derived backpropagation.
-``torch``
-    the population engine (members of one shape train together; on the CPU it runs its
-    hand-derived NumPy fast path, which ``tests/engine`` checks against autograd).
-``autograd``
+    :class:`atomlab.scratch.DeepNet`, NumPy with hand-derived backpropagation (equal networks
+    trained side by side in a :class:`~atomlab.scratch.DeepNetStack`).
+``scratch_autograd``
     one plain ``torch.nn.Module`` (:meth:`MLPSpec.build_module`) trained by
     :func:`atomlab.engine.train_module`, i.e. PyTorch autograd and nothing hand-written.
-``nudged``, ``scratch0``
-    two controls for ``scratch-engines``: the scratch engine with one initial weight multiplied by
-    ``1 + 1e-15``, and the scratch engine with PyTorch's ReLU'(0) = 0 instead of 003's 1.
+``scratch_nudged``, ``scratch_relu0``
+    two controls: the scratch engine with one initial weight multiplied by ``1 + 1e-15``, and the
+    scratch engine with PyTorch's ReLU'(0) = 0 instead of 003's 1.
 
-All start from the same initial weights: those :meth:`MLPSpec.init_params` draws from the
-trial's seed. DeepNet draws its own weights from ``np.random.RandomState(seed)``; the scratch
-kind overwrites them with :meth:`DeepNet.set_params`, so a seed means the same network in every
-engine (same distribution as 003's code, different stream).
-
-003's step is ``epsilon = 0.01`` on the *summed* loss with ``reg_lambda = 0.01``; on 200 points
-this is ``lr = 2.0`` on the mean loss with ``lambda = 5e-5`` in ``lambda/2 ||W||^2``
-(:func:`atomlab.scratch.problem_set_hyperparameters`). ``l2_sum`` penalises ``reg_lambda * ||W||^2``,
-so the TrainSpec carries ``lambda / 2``.
-
-Also here: the data of the 003 entries (make_moons, make_blobs) on fixed drawing boxes (the
-``with_domain`` transform), and :func:`single_thread` for the torch-based kinds.
+(``population``, the vectorised engine, trains the same declaration too.) All start from the same
+initial weights: those :meth:`MLPSpec.init_params` draws from the trial's seed. DeepNet draws its own
+weights from ``np.random.RandomState(seed)``; these kinds overwrite them with
+:meth:`DeepNet.set_params`, so a seed means the same network in every engine.
 """
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -43,122 +30,24 @@ from typing import Any
 import numpy as np
 
 from atomlab.data.dataset import Dataset
-from atomlab.engine import Outcome, TrainSpec, train_module
+from atomlab.engine.general import train_module
+from atomlab.engine.outcome import Outcome
 from atomlab.engine.population import DIVERGENCE_FACTOR, grid_points
 from atomlab.engine.threads import threads
+from atomlab.engine.trial_kinds import TrialLike, register_trial_kind
 from atomlab.errors import ConfigError, unknown_choice
-from atomlab.lab import DataSpec, Trial, register_trial_kind
-from atomlab.lab.data import transforms
 from atomlab.nn import MLPSpec
-from atomlab.scratch import ACTIVATIONS, Activation, DeepNet, cross_entropy, problem_set_hyperparameters
+from atomlab.scratch import ACTIVATIONS, Activation, DeepNet, cross_entropy
 from atomlab.scratch.stack import DeepNetStack
 
-#: ``engine`` setting -> trial kind. ``nudged`` is the scratch engine started from the same weights
-#: but one: ``W1[0, 0]`` is multiplied by ``1 + NUDGE``, a change of a few units in the last place.
-#: ``scratch0`` is the scratch engine with PyTorch's ReLU'(0) = 0 instead of 003's ReLU'(0) = 1.
-ENGINES = {"scratch": "scratch", "torch": "population", "autograd": "scratch_autograd",
-           "nudged": "scratch_nudged", "scratch0": "scratch_relu0"}
+#: The factor by which ``scratch_nudged`` multiplies the first initial weight, minus one: a change of a
+#: few units in the last place.
 NUDGE = 1e-15
-#: 003's (epsilon, reg_lambda) on its 200-point data sets, as mean-loss (lr, lambda).
-HYPER_003 = problem_set_hyperparameters(200)
-#: Fixed drawing boxes (see :func:`with_domain`): 003's plots pad the data by 0.5 on every side.
-MOONS_BOX = ((-2.0, 3.0), (-1.5, 2.0))
-BLOBS_BOX = ((-14.0, 14.0), (-14.0, 14.0))
-#: 003's settings (the ``paper`` scale) shared by the scratch entries, and the smaller scales.
-SETTINGS_003 = {"n_train": 200, "n_test": 200, "noise": 0.2, "lr": HYPER_003["lr"],
-                "reg_lambda": HYPER_003["reg_lambda"], "passes": 20000, "grid": 200, "engine": "scratch",
-                "seeds": 10}
 #: Most elements in a stack's widest activation (members x points x widest layer): measured on 003's
 #: networks, a pass costs per member 85 us alone and 29-38 us in stacks of 10 to 40 three-unit networks,
 #: but past about 10^5 elements (10 networks of 50 units on 200 points) a stack was 2x slower than one at a
 #: time, its arrays no longer in the cache.
 STACK_ELEMENTS = 2**16
-SCALES_003 = {"smoke": {"passes": 300, "grid": 40, "seeds": 2},
-              "quick": {"passes": 3000, "grid": 120, "seeds": 6}}
-
-
-@transforms.register("with_domain", overwrite=True)
-def with_domain(data: Dataset, *, box: Sequence[Sequence[float]]) -> Dataset:
-    """The same data with a fixed drawing box ``[[x0, x1], [y0, y1]]``.
-
-    The population engine predicts every member's grid on the first member's domain, and a
-    generator such as make_moons derives the domain from the points drawn: with the data redrawn
-    per seed, one fixed box keeps every grid (and every figure) on the same mesh.
-    """
-    return dataclasses.replace(data, domain=tuple((float(a), float(b)) for a, b in box))
-
-
-@contextlib.contextmanager
-def single_thread():
-    """Run torch with one intra-op thread inside the block (restored afterwards).
-
-    Matrices of a few hundred by a few units gain nothing from intra-op threads, and on a busy machine
-    the threads' waiting made a step 10 to 50 times slower (measured: 200 autograd steps of a 2-3-2
-    network in 4 to 18 s with 2 threads, 0.33 s with 1).
-    """
-    with threads(1):
-        yield
-
-
-def scratch_trial(levels: dict[str, Any], seed: int, data: DataSpec, layers: Sequence[int], activation: str, *,
-                  passes: int, lr: float, reg_lambda: float, grid: int | None = None,
-                  record_every: int | None = None, engine: str = "scratch") -> Trial:
-    """A trial of 003's network: full-batch gradient descent on mean cross-entropy + L2.
-
-    Parameters
-    ----------
-    levels : dict
-        The arm's factor values.
-    seed : int
-        Initial weights (the data seed is ``data.seed``).
-    data : DataSpec
-        A 2-D classification set.
-    layers : sequence of int
-        Hidden widths (``[3]`` is 003's 3-layer network, ``[3, 3, 3, 3]`` its deep one).
-    activation : {"tanh", "sigmoid", "relu"}
-        Hidden activation.
-    passes : int
-        Gradient steps over the whole training set (003's ``num_passes``).
-    lr, reg_lambda : float
-        Step on the mean loss and L2 strength in ``reg_lambda / 2 * sum ||W||^2`` (DeepNet's convention).
-    grid : int, optional
-        Predict class probabilities on a ``grid x grid`` mesh (:func:`atomlab.engine.grid_axes`).
-    record_every : int, optional
-        Record metrics every this many passes (default: about 20 times).
-    engine : {"scratch", "torch", "autograd"}
-        Which engine trains it (see the module docstring).
-
-    Returns
-    -------
-    Trial
-    """
-    if engine not in ENGINES:
-        raise unknown_choice("engine", engine, ENGINES)
-    model = MLPSpec(layers=tuple(int(w) for w in layers), activation=activation, init="lecun_normal",
-                    bias_init="zeros")
-    train = TrainSpec(optimizer="sgd", lr=float(lr), batch_size=None, steps=int(passes), loss="cross_entropy",
-                      regularizer="l2_sum", reg_lambda=float(reg_lambda) / 2, grid=grid,
-                      record_every=record_every, dtype="float64")
-    return Trial(levels, seed, data, model, train, kind=ENGINES[engine])
-
-
-def moons_data(cfg: dict[str, Any], seed: int) -> DataSpec:
-    """003's make_moons (200 points, noise 0.2) drawn from ``seed``, plus a test set, on a fixed box."""
-    return DataSpec("moons", {"n_train": cfg["n_train"], "n_test": cfg["n_test"], "noise": cfg["noise"]},
-                    seed=seed, transforms=(("with_domain", {"box": MOONS_BOX}),))
-
-
-def blobs_data(cfg: dict[str, Any], seed: int) -> DataSpec:
-    """make_blobs with 4 classes and scikit-learn's defaults (centres in [-10, 10]^2, std 1) from ``seed``."""
-    return DataSpec("blobs", {"n_train": cfg["n_train"], "n_test": cfg["n_test"], "centers": 4},
-                    seed=seed, transforms=(("with_domain", {"box": BLOBS_BOX}),))
-
-
-def trial_003(cfg: dict[str, Any], levels: dict[str, Any], seed: int, data: DataSpec, layers: Sequence[int],
-              activation: str) -> Trial:
-    """:func:`scratch_trial` with the entry's settings (``passes``, ``lr``, ``reg_lambda``, ``grid``, ``engine``)."""
-    return scratch_trial(levels, seed, data, layers, activation, passes=cfg["passes"], lr=cfg["lr"],
-                         reg_lambda=cfg["reg_lambda"], grid=cfg["grid"], engine=levels.get("engine", cfg["engine"]))
 
 
 def initial_params(model: MLPSpec, input_dim: int, output_dim: int, seed: int
@@ -168,7 +57,7 @@ def initial_params(model: MLPSpec, input_dim: int, output_dim: int, seed: int
     return [w.numpy().copy() for w, _ in params], [b.numpy().copy() for _, b in params]
 
 
-def _check_recipe(trial: Trial) -> None:
+def _check_recipe(trial: TrialLike) -> None:
     """The scratch network does one thing: full-batch gradient descent on CE + L2; refuse the rest."""
     m, t = trial.model, trial.train
     if not isinstance(m, MLPSpec) or t is None:
@@ -219,7 +108,7 @@ def _drelu_torch(z: np.ndarray) -> np.ndarray:
 RELU_TORCH = Activation("relu", ACTIVATIONS["relu"].f, _drelu_torch)
 
 
-def _initial_net(trial: Trial, data: Dataset, nudge: float, relu_grad_at_zero: float) -> DeepNet:
+def _initial_net(trial: TrialLike, data: Dataset, nudge: float, relu_grad_at_zero: float) -> DeepNet:
     """The trial's DeepNet from the initial weights every engine shares."""
     m, t = trial.model, trial.train
     sizes = [data.input_dim, *m.layers, data.output_dim]
@@ -244,7 +133,7 @@ def stack_size(n_train: int, widths: Sequence[int]) -> int:
     return max(1, STACK_ELEMENTS // max(1, n_train * max(widths, default=1)))
 
 
-def train_scratch_group(trials: Sequence[Trial], datasets: Sequence[Dataset], *, nudge: float = 0.0,
+def train_scratch_group(trials: Sequence[TrialLike], datasets: Sequence[Dataset], *, nudge: float = 0.0,
                         relu_grad_at_zero: float = 1.0) -> list[Outcome]:
     """Train trials that differ only in seed and data with :class:`atomlab.scratch.DeepNetStack`.
 
@@ -300,17 +189,17 @@ def train_scratch_group(trials: Sequence[Trial], datasets: Sequence[Dataset], *,
     return outcomes
 
 
-def train_scratch(trial: Trial, data: Dataset, *, nudge: float = 0.0, relu_grad_at_zero: float = 1.0) -> Outcome:
+def train_scratch(trial: TrialLike, data: Dataset, *, nudge: float = 0.0, relu_grad_at_zero: float = 1.0) -> Outcome:
     """Train one trial with :class:`atomlab.scratch.DeepNet` (a group of one; see :func:`train_scratch_group`)."""
     return train_scratch_group([trial], [data], nudge=nudge, relu_grad_at_zero=relu_grad_at_zero)[0]
 
 
-def scratch_group_key(trial: Trial, data: Dataset) -> Any:
+def scratch_group_key(trial: TrialLike, data: Dataset) -> Any:
     """Scratch trials with equal keys (same network, recipe and data sizes) may train in one stack."""
     return (repr(trial.model), repr(trial.train), data.n_train, data.input_dim, data.output_dim)
 
 
-def _in_stacks(trials: Sequence[Trial], datasets: Sequence[Dataset], **engine: float) -> list[Outcome]:
+def _in_stacks(trials: Sequence[TrialLike], datasets: Sequence[Dataset], **engine: float) -> list[Outcome]:
     """Train ``trials`` in stacks of equal networks, at most :func:`stack_size` members each."""
     groups: dict[Any, list[int]] = {}
     for i, (t, d) in enumerate(zip(trials, datasets)):
@@ -326,7 +215,7 @@ def _in_stacks(trials: Sequence[Trial], datasets: Sequence[Dataset], **engine: f
     return outcomes  # type: ignore[return-value]
 
 
-def train_autograd(trial: Trial, data: Dataset, *, device: str = "cpu") -> Outcome:
+def train_autograd(trial: TrialLike, data: Dataset, *, device: str = "cpu") -> Outcome:
     """Train one trial as a plain ``torch.nn.Module`` with autograd (:func:`atomlab.engine.train_module`)."""
     _check_recipe(trial)
     m, t = trial.model, trial.train
@@ -336,27 +225,30 @@ def train_autograd(trial: Trial, data: Dataset, *, device: str = "cpu") -> Outco
     return out
 
 
-@register_trial_kind("scratch", overwrite=True, group_by=scratch_group_key)
-def run_scratch(trials: Sequence[Trial], datasets: Sequence[Dataset], *, device: str = "cpu") -> list[Outcome]:
+@register_trial_kind("scratch", group_by=scratch_group_key)
+def run_scratch(trials: Sequence[TrialLike], datasets: Sequence[Dataset], *, device: str = "cpu") -> list[Outcome]:
     """Trial kind ``scratch``: :class:`atomlab.scratch.DeepNet` (NumPy, CPU), equal networks stacked."""
     return _in_stacks(trials, datasets)
 
 
-@register_trial_kind("scratch_nudged", overwrite=True, group_by=scratch_group_key)
-def run_nudged(trials: Sequence[Trial], datasets: Sequence[Dataset], *, device: str = "cpu") -> list[Outcome]:
+@register_trial_kind("scratch_nudged", group_by=scratch_group_key)
+def run_nudged(trials: Sequence[TrialLike], datasets: Sequence[Dataset], *, device: str = "cpu") -> list[Outcome]:
     """Trial kind ``scratch_nudged``: the scratch engine from the trial's weights with ``W1[0, 0] * (1 + 1e-15)``."""
     return _in_stacks(trials, datasets, nudge=NUDGE)
 
 
-@register_trial_kind("scratch_relu0", overwrite=True, group_by=scratch_group_key)
-def run_relu0(trials: Sequence[Trial], datasets: Sequence[Dataset], *, device: str = "cpu") -> list[Outcome]:
+@register_trial_kind("scratch_relu0", group_by=scratch_group_key)
+def run_relu0(trials: Sequence[TrialLike], datasets: Sequence[Dataset], *, device: str = "cpu") -> list[Outcome]:
     """Trial kind ``scratch_relu0``: the scratch engine with PyTorch's ReLU'(0) = 0."""
     return _in_stacks(trials, datasets, relu_grad_at_zero=0.0)
 
 
-@register_trial_kind("scratch_autograd", overwrite=True)
-def run_autograd(trials: Sequence[Trial], datasets: Sequence[Dataset], *, device: str = "cpu") -> list[Outcome]:
+@register_trial_kind("scratch_autograd")
+def run_autograd(trials: Sequence[TrialLike], datasets: Sequence[Dataset], *, device: str = "cpu") -> list[Outcome]:
     """Trial kind ``scratch_autograd``: each trial trained as one ``torch.nn.Module`` with autograd."""
     dev = "cpu" if device == "auto" else device
-    with single_thread():
+    # Matrices of a few hundred by a few units gain nothing from intra-op threads, and on a busy machine
+    # the threads' waiting made a step 10 to 50 times slower (measured: 200 autograd steps of a 2-3-2
+    # network in 4 to 18 s with 2 threads, 0.33 s with 1).
+    with threads(1):
         return [train_autograd(t, d, device=dev) for t, d in zip(trials, datasets)]

@@ -1,0 +1,36 @@
+"""The ``solo`` trial kind: a population trial trained alone, to time one model without a population around it."""
+
+from __future__ import annotations
+
+import torch
+
+from atomlab.engine.outcome import Outcome
+from atomlab.engine.population import Member, PopulationTrainer
+from atomlab.engine.trial_kinds import register_trial_kind
+
+
+@register_trial_kind("solo")
+def run_solo(trials, datasets, *, device: str = "auto") -> list[Outcome]:
+    """Train each trial alone (a population of one), so that its wall time is one model's time.
+
+    A short untimed warm-up run of the same model comes first: a fresh worker process spends
+    seconds on one-time set-up (libraries, kernels) that would otherwise be charged to the trial.
+    The timed run uses one intra-op thread: a model this small cannot use more, and on a busy
+    machine a second spinning thread makes it several times slower.
+    """
+    from dataclasses import replace
+
+    outs = []
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        for t, d in zip(trials, datasets):
+            warm = replace(t.train, steps=min(20, t.train.total_steps(d.n_train)), epochs=None,
+                           record_every=None)
+            PopulationTrainer([Member(t.model, warm, t.seed, d)], device=device).run()
+            outs.append(PopulationTrainer([Member(t.model, t.train, t.seed, d)], device=device).run()[0])
+    finally:
+        torch.set_num_threads(threads)
+    for out in outs:
+        out.info["solo"] = True
+    return outs
