@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import io
 import html
+import io
 import json
 import re
 import shlex
