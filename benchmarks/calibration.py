@@ -109,6 +109,7 @@ def draw_arms(shape: str, rng: np.random.Generator, sims: int, n: int, *, effect
 
 
 LOCATION_SHAPES = ("normal", "skewed", "accuracy", "bimodal")
+TESTS = ("paired", "one", "unpaired")
 TREND_SHAPES = ("normal levels", "accuracy levels", "AR(1) levels")
 LEVELS = 4
 
@@ -182,36 +183,41 @@ def _cell(value: float, nominal: float, sims: int, kind: str) -> str:
 
 # --- the experiments ------------------------------------------------------------------------------------------------
 
+def location_rates(test: str, shape: str, n: int, sims: int, level: float, seed: int,
+                   method: str = "auto") -> dict[str, float]:
+    """FPR, coverage without / with an effect, and power of one location test on one shape at n seeds."""
+    rng = np.random.default_rng([seed, n, LOCATION_SHAPES.index(shape), TESTS.index(test)])
+    null, alt = Tally(), Tally()
+    for effect, tally in ((False, null), (True, alt)):
+        arms = draw_arms(shape, rng, sims, n, effect=effect, paired=test != "unpaired")
+        box = None if arms.bounds is None else (arms.bounds[0] - arms.bounds[1], arms.bounds[1] - arms.bounds[0])
+        for i in range(sims):
+            if test == "paired":
+                r = stats.paired_difference(arms.a[i], arms.b[i], level=level, direction=+1, bounds=box, method=method)
+                truth = arms.mean_a - arms.mean_b
+            elif test == "unpaired":
+                r = stats.difference(arms.a[i], arms.b[i], level=level, direction=+1, bounds=box, method=method)
+                truth = arms.mean_a - arms.mean_b
+            else:  # one sample: arm b against its true mean (null), or against a value below it (effect)
+                gap = 0.5 * float(np.std(arms.b)) if effect else 0.0
+                r = stats.one_sample(arms.b[i], null=arms.mean_b - gap, level=level, direction=+1,
+                                     bounds=arms.bounds, method=method)
+                truth = arms.mean_b
+            tally.add(r, truth, want=+1)
+    return {"FPR": null.rate("decisive"), "coverage, no effect": null.rate("covered"),
+            "coverage, effect": alt.rate("covered"), "power": alt.rate("supported")}
+
+
 def location_rows(test: str, shape: str, sims: int, level: float, seed: int, method: str = "auto") -> list[list[str]]:
-    """FPR, coverage (null / effect) and power of one location test on one shape, per seed count."""
-    alpha = 1 - level
-    rows = {k: [] for k in ("FPR", "coverage, no effect", "coverage, effect", "power")}
-    for n in SEEDS:
-        rng = np.random.default_rng([seed, n, LOCATION_SHAPES.index(shape), ("paired", "one", "unpaired").index(test)])
-        null, alt = Tally(), Tally()
-        for effect, tally in ((False, null), (True, alt)):
-            arms = draw_arms(shape, rng, sims, n, effect=effect, paired=test != "unpaired")
-            for i in range(sims):
-                if test == "paired":
-                    box = None if arms.bounds is None else (arms.bounds[0] - arms.bounds[1], arms.bounds[1] - arms.bounds[0])
-                    r = stats.paired_difference(arms.a[i], arms.b[i], level=level, direction=+1, bounds=box,
-                                                method=method)
-                    truth = arms.mean_a - arms.mean_b
-                elif test == "unpaired":
-                    box = None if arms.bounds is None else (arms.bounds[0] - arms.bounds[1], arms.bounds[1] - arms.bounds[0])
-                    r = stats.difference(arms.a[i], arms.b[i], level=level, direction=+1, bounds=box, method=method)
-                    truth = arms.mean_a - arms.mean_b
-                else:  # one sample: arm b against its true mean (null), or against a value below it (effect)
-                    gap = 0.5 * float(np.std(arms.b)) if effect else 0.0
-                    r = stats.one_sample(arms.b[i], null=arms.mean_b - gap, level=level, direction=+1,
-                                         bounds=arms.bounds, method=method)
-                    truth = arms.mean_b
-                tally.add(r, truth, want=+1)
-        rows["FPR"].append(_cell(null.rate("decisive"), alpha, sims, "fpr"))
-        rows["coverage, no effect"].append(_cell(null.rate("covered"), level, sims, "cov"))
-        rows["coverage, effect"].append(_cell(alt.rate("covered"), level, sims, "cov"))
-        rows["power"].append(_cell(alt.rate("supported"), 0, sims, "power"))
-    return [[k, *v] for k, v in rows.items()]
+    """The rates of :func:`location_rates` per seed count, as table rows with the bar marked."""
+    rates = [location_rates(test, shape, n, sims, level, seed, method) for n in SEEDS]
+    return _rows(rates, level, sims)
+
+
+def _rows(rates: list[dict[str, float]], level: float, sims: int) -> list[list[str]]:
+    kinds = {"FPR": ("fpr", 1 - level), "coverage, no effect": ("cov", level), "coverage, effect": ("cov", level)}
+    return [[key, *(_cell(r[key], kinds.get(key, ("power", 0))[1], sims, kinds.get(key, ("power", 0))[0])
+                    for r in rates)] for key in rates[0]]
 
 
 def bca_rows(test: str, shape: str, sims: int, level: float, seed: int) -> list[list[str]]:
@@ -221,7 +227,7 @@ def bca_rows(test: str, shape: str, sims: int, level: float, seed: int) -> list[
         row = []
         for n in SEEDS:
             # The same generator and order of draws as location_rows: null first, then effect.
-            rng = np.random.default_rng([seed, n, LOCATION_SHAPES.index(shape), ("paired", "one", "unpaired").index(test)])
+            rng = np.random.default_rng([seed, n, LOCATION_SHAPES.index(shape), TESTS.index(test)])
             draws = [draw_arms(shape, rng, sims, n, effect=e, paired=True) for e in (False, True)]
             arms = draws[effect]
             x = arms.a - arms.b if test == "paired" else arms.b
@@ -242,29 +248,32 @@ def bca_rows(test: str, shape: str, sims: int, level: float, seed: int) -> list[
     return out
 
 
+def trend_rates(shape: str, n: int, sims: int, level: float, seed: int,
+                truth: dict[bool, float] | None = None) -> dict[str, float]:
+    """FPR, coverage without / with a trend, and power of :func:`atomlab.stats.trend` on one shape at n seeds."""
+    truth = truth or {e: true_mean_rho(shape, effect=e) for e in (False, True)}
+    rng = np.random.default_rng([seed, n, 7, TREND_SHAPES.index(shape)])
+    null, alt = Tally(), Tally()
+    for effect, tally in ((False, null), (True, alt)):
+        x = draw_levels(shape, rng, sims, n, effect=effect)
+        for i in range(sims):
+            tally.add(stats.trend(x[i], level=level, direction=+1), truth[effect], want=+1)
+    return {"FPR": null.rate("decisive"), "coverage, no effect": null.rate("covered"),
+            "coverage, effect": alt.rate("covered"), "power": alt.rate("supported")}
+
+
 def trend_rows(shape: str, sims: int, level: float, seed: int) -> list[list[str]]:
-    alpha = 1 - level
     truth = {e: true_mean_rho(shape, effect=e) for e in (False, True)}
-    rows = {k: [] for k in ("FPR", "coverage, no effect", "coverage, effect", "power")}
-    for n in SEEDS:
-        rng = np.random.default_rng([seed, n, 7, TREND_SHAPES.index(shape)])
-        null, alt = Tally(), Tally()
-        for effect, tally in ((False, null), (True, alt)):
-            x = draw_levels(shape, rng, sims, n, effect=effect)
-            for i in range(sims):
-                tally.add(stats.trend(x[i], level=level, direction=+1), truth[effect], want=+1)
-        rows["FPR"].append(_cell(null.rate("decisive"), alpha, sims, "fpr"))
-        rows["coverage, no effect"].append(_cell(null.rate("covered"), level, sims, "cov"))
-        rows["coverage, effect"].append(_cell(alt.rate("covered"), level, sims, "cov"))
-        rows["power"].append(_cell(alt.rate("supported"), 0, sims, "power"))
-    rows[f"true mean rho (effect: {truth[True]:+.3f})"] = rows.pop("power")
-    return [[k, *v] for k, v in rows.items()]
+    rows = _rows([trend_rates(shape, n, sims, level, seed, truth) for n in SEEDS], level, sims)
+    rows[-1][0] = f"power (true mean rho {truth[True]:+.3f})"
+    return rows
 
 
 def equivalence_rows(shape: str, sims: int, level: float, seed: int) -> list[list[str]]:
     """TOST with the margin set to the effect's true size: 'supported' on effect data is a false positive."""
     alpha = 1 - level
-    rows = {k: [] for k in ("FPR (true difference = margin)", "coverage of the 1 - 2 alpha interval", "power (no difference)")}
+    keys = ("FPR (true difference = margin)", "coverage of the 1 - 2 alpha interval", "power (no difference)")
+    rows: dict[str, list[str]] = {k: [] for k in keys}
     for n in SEEDS:
         rng = np.random.default_rng([seed, n, 11, LOCATION_SHAPES.index(shape)])
         boundary, same = Tally(), Tally()
@@ -389,7 +398,8 @@ def main(argv: list[str] | None = None) -> int:
               "unpaired": "difference (unpaired arms)"}
     for test in ("paired", "one", "unpaired"):
         if test in sections:
-            rows = [[shape, *r] for shape in LOCATION_SHAPES for r in location_rows(test, shape, sims, level, args.seed)]
+            rows = [[shape, *r] for shape in LOCATION_SHAPES
+                    for r in location_rows(test, shape, sims, level, args.seed)]
             parts.append(f"### {titles[test]}\n\n" + table(cols, rows))
             print(f"[{test} done, {time.perf_counter() - start:.0f} s]", file=sys.stderr)
     if "methods" in sections:

@@ -3,7 +3,7 @@
 Power comes from statsmodels (noncentral t for the t tests, a normal approximation with separate null
 and alternative spreads for the trend test). The exact tests add a floor of their own: an exact
 sign-flip test on n values cannot give a p-value below ``2 / 2**n`` however large the effect, so at
-least ``log2(2 / alpha)`` values are needed before it can be decisive at all (6 at 5 %, 10 at 0.5 %).
+least ``log2(2 / alpha)`` values are needed before it can be decisive at all (6 at 5 %, 9 at 0.5 %).
 """
 
 from __future__ import annotations
