@@ -310,25 +310,29 @@ def sequential_rows(shape: str, sims: int, seed: int, alpha: float = 0.05) -> li
     rng = np.random.default_rng([seed, 13, LOCATION_SHAPES.index(shape)])
     data = {e: draw_arms(shape, rng, sims, LOOKS[-1], effect=e, paired=True) for e in (False, True)}
     box = (-1.0, 1.0) if data[False].bounds == (0.0, 1.0) else None
+    # The verdict at a look depends on the level only through p < alpha_i, so each look is tested once
+    # (at any level) and every rule is applied to the same p-values and signs.
+    looked = {}
+    for effect, arms in data.items():
+        p = np.empty((sims, looks))
+        side = np.empty((sims, looks))
+        for i in range(sims):
+            for j, n in enumerate(LOOKS):
+                r = stats.paired_difference(arms.a[i, :n], arms.b[i, :n], direction=+1, bounds=box)
+                p[i, j], side[i, j] = r.p_value, np.sign(r.estimate)
+        looked[effect] = (p, side)
     out = []
     for name, spend in rules.items():
         cells = []
         for effect in (False, True):
-            arms = data[effect]
-            decided, seeds_used = 0, 0
-            for i in range(sims):
-                stop = LOOKS[-1]
-                for n, a_i in zip(LOOKS, spend):
-                    r = stats.paired_difference(arms.a[i, :n], arms.b[i, :n], level=1 - a_i, direction=+1, bounds=box)
-                    if r.verdict != "inconclusive" and (effect is False or r.verdict == "supported"):
-                        decided += 1
-                        stop = n
-                        break
-                seeds_used += stop
-            rate = decided / sims
+            p, side = looked[effect]
+            enough = np.asarray(LOOKS) >= stats.MIN_SEEDS
+            hit = (p < np.asarray(spend)) & enough & ((side > 0) if effect else (side != 0))
+            first = np.where(hit.any(axis=1), hit.argmax(axis=1), looks - 1)
+            rate = float(hit.any(axis=1).mean())
             cells.append(_cell(rate, alpha, sims, "fpr") if not effect else f"{rate:.3f}")
             if effect:
-                cells.append(f"{seeds_used / sims:.1f}")
+                cells.append(f"{np.asarray(LOOKS)[first].mean():.1f}")
         out.append([name, " / ".join(f"{a:.4f}" for a in spend), *cells])
     return out
 
