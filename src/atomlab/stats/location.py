@@ -26,7 +26,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats as sps
+from scipy import special
 
 from atomlab.errors import ConfigError
 from atomlab.stats import _checks, permutation
@@ -200,9 +200,9 @@ def difference(a: Sequence[float], b: Sequence[float], *, level: float = 0.95, d
     spread = min(sizes) >= 2 and (np.ptp(av) > 0 or np.ptp(bv) > 0)
     use_t = spread and (method == "t" or (method == "auto" and np.unique(pooled).size == pooled.size))
     if use_t:
-        res = sps.ttest_ind(av, bv, equal_var=False)
-        p = float(res.pvalue)
-        lo, hi = (float(x) for x in res.confidence_interval(level))
+        se, df = _welch(av, bv)
+        p = _t_p(est / se, df)
+        lo, hi = _t_interval(est, se, df, alpha)
         name = "Welch t"
     else:
         th = permutation.two_sample(av, bv)
@@ -279,11 +279,7 @@ def equivalence(a: Sequence[float], b: Sequence[float], *, margin: float, level:
         est = float(d.mean())
         use_t = len(d) >= 2 and np.ptp(d) > 0 and (method == "t" or (method == "auto" and _distinct(d)))
         if use_t:
-            p = max(float(sps.ttest_1samp(d, -margin, alternative="greater").pvalue),
-                    float(sps.ttest_1samp(d, margin, alternative="less").pvalue))
-            p_far = float(sps.ttest_1samp(d, margin, alternative="greater").pvalue if est >= 0
-                          else sps.ttest_1samp(d, -margin, alternative="less").pvalue)
-            lo, hi = (float(x) for x in sps.ttest_1samp(d, 0.0).confidence_interval(1 - 2 * alpha))
+            se, df = _sd(d) / math.sqrt(len(d)), len(d) - 1
             name, test, sd = "TOST paired t", "t", _sd(d)
         else:
             th = permutation.sign_flip(d)
@@ -299,16 +295,18 @@ def equivalence(a: Sequence[float], b: Sequence[float], *, margin: float, level:
         use_t = spread and (method == "t" or (method == "auto" and _distinct(pooled)))
         sd = math.sqrt((_var(av) + _var(bv)) / 2)
         if use_t:
-            p = max(float(sps.ttest_ind(av + margin, bv, equal_var=False, alternative="greater").pvalue),
-                    float(sps.ttest_ind(av - margin, bv, equal_var=False, alternative="less").pvalue))
-            p_far = float(sps.ttest_ind(av - margin, bv, equal_var=False, alternative="greater").pvalue if est >= 0
-                          else sps.ttest_ind(av + margin, bv, equal_var=False, alternative="less").pvalue)
-            lo, hi = (float(x) for x in sps.ttest_ind(av, bv, equal_var=False).confidence_interval(1 - 2 * alpha))
+            se, df = _welch(av, bv)
             name, test = "TOST Welch t", "welch"
         else:
             th = permutation.two_sample(av, bv)
             name, test = "TOST " + _exact_name(th, "permutation"), "permutation"
-    if not use_t:
+    if use_t:
+        # H1 "difference > -margin" and H1 "difference < margin", each one-sided at alpha.
+        p = max(float(special.stdtr(df, -(est + margin) / se)), float(special.stdtr(df, (est - margin) / se)))
+        lo, hi = _t_interval(est, se, df, 2 * alpha)
+        # H1 "the difference lies beyond the margin", on the estimate's side: the p-value of a refutation.
+        p_far = float(special.stdtr(df, -(est - margin) / se) if est >= 0 else special.stdtr(df, (est + margin) / se))
+    else:
         p = max(th.p_greater(-margin), th.p_less(margin))
         p_far = th.p_greater(margin) if est >= 0 else th.p_less(-margin)
         lo, hi = th.interval(alpha, tails=1)
@@ -346,9 +344,9 @@ def _centre(x: np.ndarray, *, null: float, level: float, direction: int | None, 
     alpha = 1.0 - level
     use_t = n >= 2 and np.ptp(x) > 0 and (method == "t" or (method == "auto" and _distinct(x)))
     if use_t:
-        res = sps.ttest_1samp(x, null)
-        p = float(res.pvalue)
-        lo, hi = (float(v) for v in res.confidence_interval(level))
+        se, df = _sd(x) / math.sqrt(n), n - 1
+        p = _t_p((est - null) / se, df)
+        lo, hi = _t_interval(est, se, df, alpha)
         name, test = t_name, "t"
     else:
         th = permutation.sign_flip(x)
@@ -382,6 +380,29 @@ def _cut(lo: float, hi: float, bounds: tuple[float, float] | None) -> tuple[floa
     if bounds is None:
         return (lo, hi)
     return (min(max(lo, bounds[0]), bounds[1]), max(min(hi, bounds[1]), bounds[0]))
+
+
+# Student's t from scipy.special's ufuncs rather than scipy.stats.ttest_*: the p-value and the interval come
+# from the same three numbers (estimate, standard error, degrees of freedom), so they agree by construction,
+# and a call costs microseconds instead of a millisecond (the calibration makes a million of them).
+
+def _t_p(t: float, df: float) -> float:
+    """Two-sided p-value of Student's t."""
+    return float(min(1.0, 2.0 * special.stdtr(df, -abs(t))))
+
+
+def _t_interval(est: float, se: float, df: float, alpha: float) -> tuple[float, float]:
+    """``est -+ t_{1 - alpha/2, df} * se``."""
+    half = float(special.stdtrit(df, 1.0 - alpha / 2.0)) * se
+    return (est - half, est + half)
+
+
+def _welch(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """Standard error of mean(a) - mean(b) and the Welch-Satterthwaite degrees of freedom."""
+    va, vb = _var(a) / len(a), _var(b) / len(b)
+    se = math.sqrt(va + vb)
+    df = (va + vb) ** 2 / ((va**2 / (len(a) - 1) if va else 0.0) + (vb**2 / (len(b) - 1) if vb else 0.0))
+    return se, df
 
 
 def _distinct(x: np.ndarray) -> bool:

@@ -128,6 +128,21 @@ def sign_flip(x: np.ndarray) -> Thresholds:
     return Thresholds(theta, total, 1 + empty, exact)
 
 
+@lru_cache(maxsize=32)
+def _splits(na: int, nb: int) -> tuple[np.ndarray, int, bool]:
+    """Which pooled values each split puts in the first arm (enumerated, or MC_DRAWS seeded draws)."""
+    splits = math.comb(na + nb, na)
+    if splits <= EXACT_SPLITS:
+        member = np.zeros((splits, na + nb), dtype=bool)
+        chosen = np.array(list(itertools.combinations(range(na + nb), na)), dtype=np.intp).reshape(splits, na)
+        np.put_along_axis(member, chosen, True, axis=1)
+        return member, splits, True
+    keys = np.random.default_rng(MC_SEED).random((MC_DRAWS, na + nb))
+    member = np.zeros((MC_DRAWS, na + nb), dtype=bool)
+    np.put_along_axis(member, np.argsort(keys, axis=1)[:, :na], True, axis=1)
+    return member, MC_DRAWS + 1, False
+
+
 def two_sample(a: np.ndarray, b: np.ndarray) -> Thresholds:
     """Thresholds of the two-sample permutation test for the shift ``mean(a) - mean(b)``.
 
@@ -138,18 +153,7 @@ def two_sample(a: np.ndarray, b: np.ndarray) -> Thresholds:
     0.0286
     """
     na, nb = len(a), len(b)
-    splits = math.comb(na + nb, na)
-    if splits <= EXACT_SPLITS:
-        member = np.zeros((splits, na + nb), dtype=bool)
-        for row, chosen in enumerate(itertools.combinations(range(na + nb), na)):
-            member[row, list(chosen)] = True
-        total, exact = splits, True
-    else:
-        keys = np.random.default_rng(MC_SEED).random((MC_DRAWS, na + nb))
-        order = np.argsort(keys, axis=1)[:, :na]
-        member = np.zeros((MC_DRAWS, na + nb), dtype=bool)
-        np.put_along_axis(member, order, True, axis=1)
-        total, exact = MC_DRAWS + 1, False
+    member, total, exact = _splits(na, nb)
     moved_a = ~member[:, :na]  # a's values that the split sends to b
     moved_b = member[:, na:]  # b's values that it sends to a
     k = moved_a.sum(axis=1)

@@ -35,7 +35,9 @@ from atomlab.stats.result import StatResult, decide
 #: Seeds whose number of finite levels exceeds this are not enumerated (8! = 40,320 arrangements).
 EXACT_LEVELS = 8
 #: The exact distribution of the sum of rhos is abandoned beyond this many distinct values.
-MAX_SUPPORT = 200_000
+MAX_SUPPORT = 10_000
+#: ... and no single convolution step may pair more values than this (the sort that merges them dominates).
+MAX_PAIRS = 200_000
 #: Joint arrangements drawn when the exact distribution is out of reach.
 MC_DRAWS = 20_000
 MC_SEED = 12
@@ -76,27 +78,35 @@ def trend(values: Sequence[Sequence[float]], *, level: float = 0.95, direction: 
     level = _checks.level_(level)
     direction = _checks.direction_(direction)
     alpha = 1.0 - level
-    seeds = [row[np.isfinite(row)] for row in table]
-    seeds = [s for s in seeds if len(s) >= 2]  # a seed with one finite level cannot rank anything
+    # Each seed reduces to its midranks in level order (a seed with one finite level cannot rank anything).
+    finite = np.isfinite(table)
+    full = finite.all(axis=1)
+    ranked = sps.rankdata(table[full], axis=1) if full.any() else np.empty((0, table.shape[1]))
+    seeds = [tuple(r) for r in ranked.tolist()] + [  # complete seeds in one call, then seeds with gaps
+        tuple(sps.rankdata(row[ok]).tolist()) for row, ok in zip(table[~full], finite[~full]) if ok.sum() >= 2]
     n = len(seeds)
     statistic = "mean within-seed Spearman rho"
     if n == 0:
         return StatResult(math.nan, math.nan, math.nan, 1.0, "within-seed permutation (exact)", 0,
                           "inconclusive", level, direction, statistic, None, 0.0, (0,))
-    rhos = np.array([_rho(s) for s in seeds])
+    rhos = np.array([_rho(r) for r in seeds])
     total = float(rhos.sum())
-    null = _exact_null(seeds)
+    # Seeds with the same tie pattern (the same multiset of midranks) share one null distribution.
+    patterns: dict[tuple[float, ...], int] = {}
+    for r in seeds:
+        key = tuple(sorted(r))
+        patterns[key] = patterns.get(key, 0) + 1
+    null = _exact_null(patterns)
     if null is not None:
         support, prob = null
         tol = 1e-7
         p = float(prob[np.abs(support) >= abs(total) - tol].sum())
         # The largest |sum| the test does not reject: P(|S| >= c) >= alpha.
-        tail = _upper_tail(np.abs(support), prob)
-        ok = tail[1] >= alpha - 1e-15
-        crit = float(tail[0][ok].max())
+        values_, tail = _upper_tail(np.abs(support), prob)
+        crit = float(values_[tail >= alpha - 1e-15].max())
         name = "within-seed permutation (exact)"
     else:
-        draws = _mc_null(seeds)
+        draws = _mc_null(patterns)
         ref = np.abs(np.append(draws, total))  # the observed arrangement belongs to the reference set
         p = float(np.count_nonzero(ref >= abs(total) - 1e-7) / ref.size)
         srt = np.sort(ref)[::-1]
@@ -110,17 +120,18 @@ def trend(values: Sequence[Sequence[float]], *, level: float = 0.95, direction: 
     verdict = decide(p, side, level=level, direction=direction, n=n)
     needed = None
     if verdict == "inconclusive" and n >= 2:
-        null_sd = math.sqrt(float(np.mean([_null_var(s) for s in seeds])))
+        null_sd = math.sqrt(float(np.mean([_null_var(r) for r in seeds])))
         needed = seeds_needed(est, float(rhos.std(ddof=1)), level=level, test="trend",
-                              levels=int(np.median([len(s) for s in seeds])), null_sd=null_sd)
+                              levels=int(np.median([len(r) for r in seeds])), null_sd=null_sd)
     return StatResult(est, lo, hi, p, name, n, verdict, level, direction, statistic, needed, 0.0, (n,))
 
 
-def _rho(values: np.ndarray) -> float:
-    """Spearman rho of position against value, with midranks; 0 when every value is the same."""
-    if np.ptp(values) == 0:
-        return 0.0
-    return float(sps.spearmanr(np.arange(len(values)), values).statistic)
+def _rho(ranks: tuple[float, ...]) -> float:
+    """Spearman rho of position against value: Pearson's r of the positions and the midranks; 0 if all tie."""
+    r = np.asarray(ranks) - np.mean(ranks)
+    pos = np.arange(len(ranks)) - (len(ranks) - 1) / 2
+    rr = float(r @ r)
+    return 0.0 if rr == 0 else float(r @ pos) / math.sqrt(rr * float(pos @ pos))
 
 
 @lru_cache(maxsize=16)
@@ -128,12 +139,13 @@ def _arrangements(k: int) -> np.ndarray:
     return np.array(list(itertools.permutations(range(k))), dtype=np.intp)
 
 
-def _seed_null(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Exact distribution of one seed's rho over the k! arrangements of its values: (values, probabilities)."""
-    ranks = sps.rankdata(values)
+@lru_cache(maxsize=512)
+def _seed_null(pattern: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Exact distribution of a seed's rho over the k! arrangements of its midranks: (values, probabilities)."""
+    ranks = np.asarray(pattern)
     if np.ptp(ranks) == 0:
         return np.zeros(1), np.ones(1)
-    k = len(values)
+    k = len(ranks)
     pos = np.arange(k) - (k - 1) / 2
     r = ranks - ranks.mean()
     rho = (r[_arrangements(k)] @ pos) / math.sqrt(float(r @ r) * float(pos @ pos))
@@ -141,27 +153,42 @@ def _seed_null(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return support, counts / counts.sum()
 
 
-def _null_var(values: np.ndarray) -> float:
-    """Variance of one seed's rho when its levels are exchangeable (1 / (k - 1) without ties)."""
-    k = len(values)
-    return 0.0 if np.ptp(values) == 0 else 1.0 / (k - 1)
+def _null_var(ranks: tuple[float, ...]) -> float:
+    """Variance of one seed's rho when its levels are exchangeable (1 / (k - 1) for any untied seed)."""
+    return 0.0 if np.ptp(ranks) == 0 else 1.0 / (len(ranks) - 1)
 
 
-def _exact_null(seeds: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
-    """Distribution of the sum of the seeds' rhos under no trend, or None when too large to hold exactly."""
-    if max(len(s) for s in seeds) > EXACT_LEVELS:
+Dist = tuple[np.ndarray, np.ndarray]  # (values, probabilities)
+
+
+def _convolve(a: Dist, b: Dist) -> Dist | None:
+    """Distribution of the sum of two independent discrete variables (values merged after rounding); None if too big."""
+    if a[0].size * b[0].size > MAX_PAIRS:
         return None
-    support, prob = np.zeros(1), np.ones(1)
-    for s in seeds:
-        sv, sp = _seed_null(s)
-        if support.size * sv.size > 50 * MAX_SUPPORT:
+    sums = np.round((a[0][:, None] + b[0][None, :]).ravel(), _DIGITS)
+    support, inverse = np.unique(sums, return_inverse=True)
+    return support, np.bincount(inverse, weights=(a[1][:, None] * b[1][None, :]).ravel())
+
+
+def _exact_null(patterns: dict[tuple[float, ...], int]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Distribution of the sum of the seeds' rhos under no trend, or None when too large to hold exactly."""
+    if max(len(key) for key in patterns) > EXACT_LEVELS:
+        return None
+    out = (np.zeros(1), np.ones(1))
+    for key, count in patterns.items():
+        base, power = _seed_null(key), (np.zeros(1), np.ones(1))
+        while count:  # the count-fold convolution by repeated squaring
+            if count & 1:
+                power = _convolve(power, base)
+            count >>= 1
+            if count and power is not None:
+                base = _convolve(base, base)
+            if base is None or power is None or max(base[0].size, power[0].size) > MAX_SUPPORT:
+                return None
+        out = _convolve(out, power)
+        if out is None or out[0].size > MAX_SUPPORT:
             return None
-        sums = np.round((support[:, None] + sv[None, :]).ravel(), _DIGITS)
-        support, inverse = np.unique(sums, return_inverse=True)
-        prob = np.bincount(inverse, weights=(prob[:, None] * sp[None, :]).ravel())
-        if support.size > MAX_SUPPORT:
-            return None
-    return support, prob
+    return out
 
 
 def _upper_tail(x: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -171,17 +198,26 @@ def _upper_tail(x: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return values, np.cumsum(mass[::-1])[::-1]
 
 
-def _mc_null(seeds: list[np.ndarray]) -> np.ndarray:
-    """Sums of rhos for MC_DRAWS joint arrangements (each seed's levels shuffled independently)."""
+def _mc_null(patterns: dict[tuple[float, ...], int]) -> np.ndarray:
+    """Sums of rhos for MC_DRAWS joint arrangements (each seed's levels shuffled independently).
+
+    A seed with at most EXACT_LEVELS levels is drawn from its exact distribution (the same law as
+    shuffling it, and cheaper); longer seeds are shuffled.
+    """
     rng = np.random.default_rng(MC_SEED)
     total = np.zeros(MC_DRAWS)
-    for s in seeds:
-        ranks = sps.rankdata(s)
+    for key, count in sorted(patterns.items()):
+        ranks = np.asarray(key)
         if np.ptp(ranks) == 0:
             continue
-        k = len(s)
+        k = len(ranks)
+        if k <= EXACT_LEVELS:
+            support, prob = _seed_null(key)
+            total += rng.choice(support, size=(MC_DRAWS, count), p=prob).sum(axis=1)
+            continue
         pos = np.arange(k) - (k - 1) / 2
         r = ranks - ranks.mean()
-        shuffled = rng.permuted(np.broadcast_to(r, (MC_DRAWS, k)), axis=1)
-        total += shuffled @ pos / math.sqrt(float(r @ r) * float(pos @ pos))
+        for _ in range(count):
+            shuffled = rng.permuted(np.broadcast_to(r, (MC_DRAWS, k)), axis=1)
+            total += shuffled @ pos / math.sqrt(float(r @ r) * float(pos @ pos))
     return total
