@@ -7,6 +7,9 @@ from typing import Any
 
 import numpy as np
 
+#: A loss this many times its first value (or 1, if larger) counts as diverged (:attr:`Outcome.diverged_step`).
+DIVERGENCE_FACTOR = 1e4
+
 
 @dataclass
 class Outcome:
@@ -29,6 +32,14 @@ class Outcome:
         Seconds of training attributed to this model (its population's time divided by its size).
     info : dict
         Anything else worth keeping (population size, device).
+
+    Examples
+    --------
+    >>> out = Outcome(rows=[{"step": 0, "train_loss": 0.7}, {"step": 10, "train_loss": 0.3}])
+    >>> out.final["train_loss"], out.diverged
+    (0.3, False)
+    >>> Outcome(diverged_step=4).diverged
+    True
     """
 
     rows: list[dict[str, Any]] = field(default_factory=list)

@@ -15,6 +15,7 @@ and ``pca-dummy-dimensions``. What they share:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -24,8 +25,13 @@ import pandas as pd
 
 from atomlab.engine import TrainSpec
 from atomlab.lab import claims as _claims
-from atomlab.lab.stats import effect_size, mean_ci, seeds_needed, summarize
+from atomlab.lab import figures
+from atomlab.lab.figures import ci_text, pct_text  # noqa: F401 (the entries' helpers)
+from atomlab.lab.stats import effect_size, mean_ci, seeds_needed
 from atomlab.nn import MLPSpec
+
+#: Figures at 100 dpi: sharp on a page, small enough for the docs (< 300 KB).
+save = functools.partial(figures.save, dpi=100)
 
 SOURCE = "000"
 
@@ -94,33 +100,6 @@ def pivot(final: pd.DataFrame, metric: str, columns: str, where: dict[str, Any] 
     for k, v in (where or {}).items():
         df = df[df[k].isin(v) if isinstance(v, list) else df[k] == v]
     return df.pivot_table(index="seed", columns=columns, values=metric, aggfunc="mean")
-
-
-# ----- figures --------------------------------------------------------------------------------------
-#: Resolution of saved figures: sharp on a page, small enough for the docs (< 300 KB).
-DPI = 100
-
-
-def save(fig, out_dir, name: str, caption: str, *, main: bool = False, formats=("png",)):
-    """Save ``fig`` as ``out_dir/name.<format>`` at :data:`DPI` and return its ``FigureRecord``."""
-    from pathlib import Path
-
-    from atomlab.viz import style
-
-    paths = style.save_figure(fig, Path(out_dir) / name, formats=formats, dpi=DPI)
-    return style.FigureRecord(name=name, path=paths[0], caption=caption, main=main)
-
-
-def ci_text(values, fmt: str = ".3g") -> str:
-    """``mean [low, high]`` of the finite ``values`` (a 95% interval over seeds)."""
-    s = summarize(np.asarray(values, dtype=float))
-    return f"{s['mean']:{fmt}} [{s['ci_low']:{fmt}}, {s['ci_high']:{fmt}}]"
-
-
-def pct_text(values) -> str:
-    """``mean% [low, high]`` of accuracies over seeds, in percent."""
-    s = summarize(100 * np.asarray(values, dtype=float))
-    return f"{s['mean']:.1f}% [{s['ci_low']:.1f}, {s['ci_high']:.1f}]"
 
 
 def first_seed(pairs, seed: int):

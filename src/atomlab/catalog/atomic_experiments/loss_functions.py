@@ -15,16 +15,12 @@ from __future__ import annotations
 
 import math
 
-import matplotlib
-
+from atomlab._lazy import pyplot as plt  # noqa: E402
 from atomlab.catalog.atomic_experiments import _training_studies as B
 from atomlab.engine import TrainSpec
 from atomlab.lab import Compare, Custom, Experiment, Trial, register_experiment
 from atomlab.lab.stats import bootstrap_ci
 from atomlab.nn import MLPSpec
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 LOSSES = ["cross_entropy", "mae", "mse", "fourth_power", "hinge", "constant"]
 CONTROL = "constant"

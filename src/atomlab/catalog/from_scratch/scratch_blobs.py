@@ -8,17 +8,13 @@ share one entry: its factors are crossed only along them (the other cells are sk
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from atomlab.catalog import _boundary_figures as SF  # noqa: E402
-from atomlab.catalog import _figures as F  # noqa: E402
+from atomlab._lazy import pyplot as plt
 from atomlab.catalog._scratch_claims import Derived, Equivalent, gap  # noqa: E402
 from atomlab.catalog.from_scratch._recipe import SCALES_003, SETTINGS_003, blobs_data, trial_003  # noqa: E402
 from atomlab.catalog.from_scratch.scratch_moons import DIFF_003, SECTION  # noqa: E402
 from atomlab.lab import Compare, Experiment, Trend, register_experiment  # noqa: E402
+from atomlab.lab import figures as F  # noqa: E402
+from atomlab.lab import figures as SF  # noqa: E402
 
 
 def on_a_sweep(cfg, levels) -> str | None:

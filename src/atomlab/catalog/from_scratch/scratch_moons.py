@@ -14,11 +14,11 @@ module). ``scratch-engines`` measures how closely the engines agree.
 
 from __future__ import annotations
 
-from atomlab.catalog import _boundary_figures as SF
-from atomlab.catalog import _figures as F
 from atomlab.catalog._scratch_claims import Derived, Equivalent, gap
 from atomlab.catalog.from_scratch._recipe import SCALES_003, SETTINGS_003, moons_data, trial_003
 from atomlab.lab import Compare, Experiment, Trend, register_experiment
+from atomlab.lab import figures as F
+from atomlab.lab import figures as SF
 
 SECTION = "Problem Set #1, I. Backpropagation in a simple neural network"
 ACTIVATIONS = ["tanh", "sigmoid", "relu"]

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import math
 
-import matplotlib.pyplot as plt
-
+from atomlab._lazy import pyplot as plt
 from atomlab.catalog import _mnist as M
 from atomlab.engine import TrainSpec
 from atomlab.lab import Custom, Experiment, Trial, register_experiment

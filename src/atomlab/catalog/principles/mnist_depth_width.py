@@ -9,9 +9,9 @@ best one reaches the source's accuracy.
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
+from atomlab._lazy import pyplot as plt
 from atomlab.catalog import _mnist as M
 from atomlab.engine import TrainSpec
 from atomlab.lab import Custom, Experiment, Trial, register_experiment
