@@ -16,7 +16,16 @@ from atomlab.engine.outcome import Outcome
 
 
 def default_cache_dir() -> Path:
-    """``$ATOMLAB_CACHE``, else ``$XDG_CACHE_HOME/atomlab/trials``, else ``~/.cache/atomlab/trials``."""
+    """``$ATOMLAB_CACHE``, else ``$XDG_CACHE_HOME/atomlab/trials``, else ``~/.cache/atomlab/trials``.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["ATOMLAB_CACHE"] = "/tmp/atomlab-doc-cache"
+    >>> str(default_cache_dir())
+    '/tmp/atomlab-doc-cache'
+    >>> del os.environ["ATOMLAB_CACHE"]
+    """
     if os.environ.get("ATOMLAB_CACHE"):
         return Path(os.environ["ATOMLAB_CACHE"])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
@@ -24,7 +33,17 @@ def default_cache_dir() -> Path:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    """Write ``data`` to ``path`` through a temporary file and a rename.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "sub" / "x.bin"
+    >>> atomic_write_bytes(path, b"abc")
+    >>> path.read_bytes(), sorted(p.name for p in path.parent.iterdir())  # no temporary file left
+    (b'abc', ['x.bin'])
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -45,6 +64,16 @@ class TrialCache:
         Directory of the cache; None uses :func:`default_cache_dir`.
     enabled : bool
         When False, :meth:`get` always misses (``--no-cache``), but results are still written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> cache = TrialCache(tempfile.mkdtemp())
+    >>> cache.put("abc123", Outcome(rows=[{"step": 0, "test_acc": 0.5}]))
+    >>> cache.get("abc123").final["test_acc"], cache.get("unknown")
+    (0.5, None)
+    >>> TrialCache(enabled=False).get("abc123") is None
+    True
     """
 
     def __init__(self, root: str | Path | None = None, *, enabled: bool = True) -> None:

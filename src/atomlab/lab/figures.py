@@ -46,7 +46,13 @@ LABELS = {"train_mse": "training MSE", "test_mse": "test MSE", "train_acc": "tra
 
 
 def label(name: str) -> str:
-    """Axis label for a column name."""
+    """Axis label for a column name.
+
+    Examples
+    --------
+    >>> label("test_acc"), label("hidden_units")
+    ('test accuracy', 'hidden units')
+    """
     return LABELS.get(name, name.replace("_", " "))
 
 
@@ -102,7 +108,16 @@ def save(fig, out_dir, name: str, caption: str, *, main: bool = False, formats=(
 
 
 def style(**overrides: Any):
-    """The atomlab figure style, as a context manager (``atomlab.viz.style.apply_style``)."""
+    """The atomlab figure style, as a context manager (``atomlab.viz.style.apply_style``).
+
+    Examples
+    --------
+    >>> import matplotlib as mpl
+    >>> with style():
+    ...     inside = mpl.rcParams["axes.spines.top"]
+    >>> inside
+    False
+    """
     return viz.style.apply_style(**overrides)
 
 
@@ -120,7 +135,13 @@ def ci_text(values, fmt: str = ".3g", *, lower: float = -np.inf, upper: float = 
 
 
 def pct_text(values) -> str:
-    """``mean% [low, high]`` of accuracies over seeds, in percent."""
+    """``mean% [low, high]`` of accuracies over seeds, in percent.
+
+    Examples
+    --------
+    >>> pct_text([0.9, 0.92, 0.94])  # t(0.975, 2) * 0.02 / sqrt(3) = 0.0497
+    '92.0% [87.0, 97.0]'
+    """
     s = summarize(100 * np.asarray(values, dtype=float))
     return f"{s['mean']:.1f}% [{s['ci_low']:.1f}, {s['ci_high']:.1f}]"
 
@@ -297,7 +318,14 @@ def accuracy_figure(result, out_dir, *, x: str, hue: str | None = None, where: d
 
 
 def colors(levels: Sequence[Any]) -> dict[Any, Any]:
-    """One colour per level, the same in every figure of an experiment."""
+    """One colour per level, the same in every figure of an experiment.
+
+    Examples
+    --------
+    >>> c = colors([1, 4, 16])
+    >>> sorted(c) == [1, 4, 16] and len(set(c.values())) == 3
+    True
+    """
     from atomlab.viz import style as _style
 
     return _style.level_colors(list(levels))
@@ -305,7 +333,17 @@ def colors(levels: Sequence[Any]) -> dict[Any, Any]:
 
 def band(ax, x, values: np.ndarray, color, label: str | None = None, ls: str = "-", marker: str | None = None,
          alpha: float = 0.18, clip: tuple[float, float] | None = None) -> None:
-    """Mean over rows of ``values`` (seeds x points) with a 95% t band over seeds (clipped to ``clip``)."""
+    """Mean over rows of ``values`` (seeds x points) with a 95% t band over seeds (clipped to ``clip``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fig, ax = plt.subplots()
+    >>> band(ax, [0, 1, 2], np.array([[0.0, 1.0, 2.0], [0.2, 1.2, 2.2]]), color="C0", label="two seeds")
+    >>> [round(float(v), 2) for v in ax.lines[0].get_ydata()]  # the mean line; the band is the 95% t interval
+    [0.1, 1.1, 2.1]
+    >>> plt.close(fig)
+    """
     values = np.asarray(values, dtype=float)
     mean = np.nanmean(values, axis=0)
     n = np.sum(np.isfinite(values), axis=0)
@@ -322,7 +360,17 @@ def band(ax, x, values: np.ndarray, color, label: str | None = None, ls: str = "
 
 
 def curves(table: pd.DataFrame, metric: str, x: str = "step", **where: Any) -> tuple[np.ndarray, np.ndarray]:
-    """``(x values, seeds x points array)`` of ``metric`` among the rows matching ``where``."""
+    """``(x values, seeds x points array)`` of ``metric`` among the rows matching ``where``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"seed": [0, 0, 1, 1], "step": [0, 10, 0, 10], "loss": [1.0, 0.5, 0.9, 0.3],
+    ...                       "arm": ["a"] * 4})
+    >>> x, values = curves(table, "loss", arm="a")
+    >>> x.tolist(), values.tolist()
+    ([0.0, 10.0], [[1.0, 0.5], [0.9, 0.3]])
+    """
     df = table
     for k, v in where.items():
         df = df[df[k].map(lambda c: tuple(c) if isinstance(c, list) else c) == v]
@@ -332,7 +380,16 @@ def curves(table: pd.DataFrame, metric: str, x: str = "step", **where: Any) -> t
 
 def dot_ci(ax, labels: Sequence[str], groups: Sequence[np.ndarray], color_map: dict | None = None,
            jitter: bool = True) -> None:
-    """Per label: the seeds as faint dots and the mean with its 95% interval as a bar."""
+    """Per label: the seeds as faint dots and the mean with its 95% interval as a bar.
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots()
+    >>> dot_ci(ax, ["relu", "tanh"], [[0.9, 0.92, 0.91], [0.8, 0.85, 0.83]])
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['relu', 'tanh']
+    >>> plt.close(fig)
+    """
     rng = np.random.default_rng(0)
     for i, (lab, vals) in enumerate(zip(labels, groups)):
         vals = np.asarray(vals, dtype=float)

@@ -53,6 +53,11 @@ def estimated_seconds(jobs: Sequence[tuple[str, list[int]]], work: dict[int, int
 
     Measured on the catalog's small MLPs (docs/benchmarks.md); it only decides whether starting
     worker processes can pay off, so being within a factor of two is enough.
+
+    Examples
+    --------
+    >>> estimated_seconds([("population", [0, 1])], {0: 1000, 1: 1000})  # 1,000 steps of 2 members
+    0.106
     """
     total = 0.0
     for kind, idx in jobs:
@@ -62,7 +67,16 @@ def estimated_seconds(jobs: Sequence[tuple[str, list[int]]], work: dict[int, int
 
 
 def memory_budget() -> int:
-    """Bytes one population may use: ``$ATOMLAB_MEMORY_GB``, else a quarter of the available memory."""
+    """Bytes one population may use: ``$ATOMLAB_MEMORY_GB``, else a quarter of the available memory.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["ATOMLAB_MEMORY_GB"] = "0.5"
+    >>> memory_budget()
+    536870912
+    >>> del os.environ["ATOMLAB_MEMORY_GB"]
+    """
     env = os.environ.get("ATOMLAB_MEMORY_GB")
     if env:
         return int(float(env) * 2**30)
@@ -77,7 +91,18 @@ def memory_budget() -> int:
 
 
 def default_workers() -> int:
-    """``$ATOMLAB_WORKERS`` if set, else the number of CPU cores (at most 8)."""
+    """``$ATOMLAB_WORKERS`` if set, else the number of CPU cores (at most 8).
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["ATOMLAB_WORKERS"] = "3"
+    >>> default_workers()
+    3
+    >>> del os.environ["ATOMLAB_WORKERS"]
+    >>> 1 <= default_workers() <= 8
+    True
+    """
     env = os.environ.get("ATOMLAB_WORKERS")
     if env:
         return max(1, int(env))
@@ -232,6 +257,17 @@ def run_trials(trials: Sequence[Trial], *, cache: TrialCache, device: str = "aut
     """Outcomes for ``trials`` (same order), training only what the cache lacks.
 
     Returns the outcomes and how many trials were trained (not served from the cache).
+
+    Examples
+    --------
+    >>> from atomlab.engine import TrainSpec
+    >>> from atomlab.lab.trial import DataSpec
+    >>> from atomlab.nn import MLPSpec
+    >>> data = DataSpec("moons", {"n_train": 40, "n_test": 20})
+    >>> trials = [Trial({}, s, data, MLPSpec(layers=(4,)), TrainSpec(steps=10)) for s in range(3)]
+    >>> outcomes, trained = run_trials(trials, cache=TrialCache(enabled=False), workers=1)
+    >>> trained, [o.info["population_size"] for o in outcomes]  # one population of three
+    (3, [3, 3, 3])
     """
     outcomes: list[Outcome | None] = [cache.get(t.key) for t in trials]
     missing = [i for i, o in enumerate(outcomes) if o is None]
