@@ -12,10 +12,10 @@ True
 
 from __future__ import annotations
 
-from atomlab._version import __version__  # noqa: E402
-from atomlab.data.dataset import Dataset, make_dataset, register_dataset  # noqa: E402
-from atomlab.errors import ConfigError  # noqa: E402
-from atomlab.nn import (  # noqa: E402
+from atomlab._version import __version__
+from atomlab.data.dataset import Dataset, make_dataset, register_dataset
+from atomlab.errors import ConfigError
+from atomlab.nn import (
     MLPSpec,
     register_activation,
     register_initializer,
@@ -60,8 +60,8 @@ def run(name: str, *, scale: str = "quick", seeds: int | None = None, out=None, 
 
 
 def compare(**kwargs):
-    """Run an ad-hoc controlled comparison; see :func:`atomlab.catalog.compare.compare`."""
-    from atomlab.catalog.compare import compare as _compare
+    """Run an ad-hoc controlled comparison; see :func:`atomlab.lab.compare.compare`."""
+    from atomlab.lab.compare import compare as _compare
 
     return _compare(**kwargs)
 

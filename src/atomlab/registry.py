@@ -7,12 +7,31 @@ and every part of atomlab that takes a name then accepts the new one.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
 from atomlab.errors import ConfigError, unknown_choice
 
 T = TypeVar("T")
+
+
+class Deferred:
+    """An entry named by where it lives (``"torch:relu"``), imported when it is first asked for.
+
+    Built-ins that are library objects (torch's activations) are registered this way, so that
+    declaring a model does not import the library.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def resolve(self) -> object:
+        module, _, attr = self.path.partition(":")
+        obj: object = importlib.import_module(module)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+        return obj
 
 
 class Registry(Generic[T]):
@@ -64,6 +83,18 @@ class Registry(Generic[T]):
         """Register ``obj`` under ``name`` directly (the non-decorator form)."""
         return self.register(name, *aliases, overwrite=overwrite)(obj)
 
+    def add_deferred(self, name: str, path: str, *aliases: str) -> None:
+        """Register the object at ``path`` (``"module:attribute"``) under ``name``, importing it on first :meth:`get`.
+
+        Examples
+        --------
+        >>> fns = Registry("function")
+        >>> fns.add_deferred("hypot", "math:hypot")
+        >>> "hypot" in fns, fns.get("hypot")(3, 4)
+        (True, 5.0)
+        """
+        self.register(name, *aliases)(Deferred(path))  # type: ignore[arg-type]
+
     def canonical(self, name: str) -> str:
         """Resolve an alias to its canonical name, raising a helpful error for unknown names."""
         key = name.lower() if isinstance(name, str) else name
@@ -77,7 +108,11 @@ class Registry(Generic[T]):
 
     def get(self, name: str) -> T:
         """Return the entry called ``name`` (or one of its aliases)."""
-        return self._entries[self.canonical(name)]
+        key = self.canonical(name)
+        entry = self._entries[key]
+        if isinstance(entry, Deferred):
+            entry = self._entries[key] = entry.resolve()  # type: ignore[assignment]
+        return entry
 
     def names(self, *, include_aliases: bool = False) -> list[str]:
         """The registered names, sorted; aliases too when asked."""

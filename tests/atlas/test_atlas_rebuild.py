@@ -255,7 +255,7 @@ def test_tutorial_code_runs(tmp_path, monkeypatch, capsys):
 
     out = capsys.readouterr().out
     assert "universal-approximation [smoke]:" in out and "Spearman rho" in out
-    assert "effect size d_z =" in out and "compare [quick]:" in out
+    assert "seeds needed:" in out and "compare [quick]:" in out
     assert namespace["result"].verdict in VERDICTS
     assert set(namespace["comparison"].final["activation"]) == {"relu", "mish"}
     assert json.loads((tmp_path / "runs" / "ua-8" / "verdict.json").read_text())["seeds"] == 3

@@ -184,6 +184,6 @@ def test_paper_scale_uses_full_mnist_and_checks_the_source_accuracies():
     assert data.n_train == 60_000 and data.n_test == 10_000 and data.note.startswith("MNIST full")
     trial = exp.plan(cfg)[0]
     assert trial.train.total_steps(data.n_train) == 9380  # ~9,000 iterations in 10 epochs, as the source
-    assert len(exp.claims_for(cfg)) == 2 and len(exp.claims_for(exp.config("quick"))) == 1
+    assert len(exp.claims_for(cfg)) == 3 and len(exp.claims_for(exp.config("quick"))) == 1  # + one Reaches per arm
     dw = atomlab.get_experiment("mnist-depth-vs-width")
     assert len(dw.claims_for(dw.config("paper"))) == 2

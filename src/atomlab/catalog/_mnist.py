@@ -8,22 +8,21 @@ Their CNNs are built by :mod:`atomlab.nn.cnn` and trained by the ``module`` tria
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from atomlab import stats  # noqa: E402
-from atomlab.engine.probes import write_tensorboard  # noqa: E402
-from atomlab.errors import ConfigError  # noqa: E402
-from atomlab.lab import DataSpec  # noqa: E402
-from atomlab.lab.data import materialize  # noqa: E402
+from atomlab._lazy import pyplot as plt
+from atomlab.errors import ConfigError
+from atomlab.lab import DataSpec, figures
+from atomlab.lab.data import materialize
+from atomlab.lab.figures import style, viz  # noqa: F401 (M.style, M.viz)
 
 MNIST_SOURCES = ("full", "subset", "auto", "digits")
+#: Figures at 90 dpi (small PNGs); ``M.style()`` is atomlab's figure style.
+save = functools.partial(figures.save, dpi=90)
 
 #: Settings every MNIST entry has: which MNIST, and how many images of it (0 = all).
 DATA_SETTINGS = {"mnist_source": "full", "n_train": 0, "n_test": 0}
@@ -78,24 +77,9 @@ def ensure_data_notes(result) -> None:
 # Figures
 # -------------------------------------------------------------------------------------------
 
-from atomlab.catalog._figures import viz  # noqa: E402  (lazy access to atomlab.viz)
 
 
-def style():
-    """The atomlab figure style (``atomlab.viz.style.apply_style()``)."""
-    return viz.style.apply_style()
-
-
-def save(fig, out_dir: Path, name: str, caption: str, *, main: bool = False, formats=("png",), dpi: int = 90):
-    """Save ``fig`` as ``out_dir/name.<fmt>`` (small PNGs: ``dpi`` 90) and return its FigureRecord."""
-    paths = viz.style.save_figure(fig, Path(out_dir) / name, formats=formats, dpi=dpi)
-    return viz.style.FigureRecord(name=name, path=paths[0], caption=caption, main=main)
-
-
-def interval(values, bounds: tuple[float, float] | None = None) -> tuple[float, float]:
-    """The 95% interval of the mean of the finite ``values`` (:func:`atomlab.stats.mean_interval`)."""
-    v = np.asarray(values, dtype=float)
-    return stats.mean_interval(v[np.isfinite(v)], bounds=bounds)[1:]
+interval = figures.interval  # M.interval: atomlab.stats.mean_interval of the finite values
 
 
 def band(ax, x, values, *, color, label: str | None = None, lw: float = 1.6, marker: str | None = None,
@@ -122,6 +106,8 @@ def export_tensorboard(result, out_dir: Path, *, arm_name=None) -> Path | None:
     One run directory per trial, ``<arm>-seed<k>``, so ``tensorboard --logdir out_dir`` overlays
     them. Returns ``out_dir``, or None when no trial has probe records.
     """
+    from atomlab.engine.probes import write_tensorboard  # torch: only when a run exports
+
     wrote = False
     for trial, outcome in zip(result.trials, result.outcomes):
         if "probe/steps" not in outcome.artefacts:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import torch
-
+from atomlab._lazy import torch  # imported when a device is first resolved
 from atomlab.errors import ConfigError
 
 

@@ -16,8 +16,9 @@ import torch
 
 from atomlab.data.dataset import Dataset
 from atomlab.engine.device import resolve_device
-from atomlab.engine.outcome import Outcome
-from atomlab.engine.population import DIVERGENCE_FACTOR, grid_outputs, grid_points
+from atomlab.engine.grids import grid_points
+from atomlab.engine.outcome import DIVERGENCE_FACTOR, Outcome
+from atomlab.engine.population import grid_outputs
 from atomlab.engine.sampling import batch_indices
 from atomlab.engine.spec import TrainSpec
 from atomlab.nn.losses import get_loss
@@ -35,7 +36,18 @@ def _weight_matrices(model: torch.nn.Module) -> list[torch.Tensor]:
 @torch.no_grad()
 def evaluate_module(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor, loss_name: str,
                     task: str, batch: int = 4096) -> dict[str, float]:
-    """Mean loss and accuracy (or MSE) of ``model`` on ``X, y``, in eval mode."""
+    """Mean loss and accuracy (or MSE) of ``model`` on ``X, y``, in eval mode.
+
+    Examples
+    --------
+    >>> import torch
+    >>> model = torch.nn.Linear(2, 2)
+    >>> with torch.no_grad():
+    ...     _ = model.weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0]])), model.bias.zero_()
+    >>> X, y = torch.tensor([[2.0, 0.0], [0.0, 2.0]]), torch.tensor([0, 0])
+    >>> evaluate_module(model, X, y, "cross_entropy", "classification")["acc"]  # the second is called 1
+    0.5
+    """
     was_training = model.training
     model.eval()
     loss_fn = get_loss(loss_name)

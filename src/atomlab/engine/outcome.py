@@ -7,6 +7,9 @@ from typing import Any
 
 import numpy as np
 
+#: A loss this many times its first value (or 1, if larger) counts as diverged (:attr:`Outcome.diverged_step`).
+DIVERGENCE_FACTOR = 1e4
+
 
 @dataclass
 class Outcome:
@@ -32,6 +35,14 @@ class Outcome:
     error : str or None
         Why the trial has no result (its worker process was killed twice); None when it trained.
         A failed trial is left out of the statistics, as a diverged one is, and named in the report.
+
+    Examples
+    --------
+    >>> out = Outcome(rows=[{"step": 0, "train_loss": 0.7}, {"step": 10, "train_loss": 0.3}])
+    >>> out.final["train_loss"], out.diverged
+    (0.3, False)
+    >>> Outcome(diverged_step=4).diverged
+    True
     """
 
     rows: list[dict[str, Any]] = field(default_factory=list)

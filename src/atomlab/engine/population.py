@@ -17,7 +17,8 @@ import torch
 
 from atomlab.data.dataset import Dataset
 from atomlab.engine.device import resolve_device
-from atomlab.engine.outcome import Outcome
+from atomlab.engine.grids import grid_axes, grid_points  # noqa: F401 (the population draws on them; re-exported)
+from atomlab.engine.outcome import DIVERGENCE_FACTOR, Outcome
 from atomlab.engine.sampling import batch_indices
 from atomlab.engine.spec import TrainSpec
 from atomlab.errors import ConfigError
@@ -37,13 +38,20 @@ EVAL_BUDGET = 2**25
 NUMPY_MAX_MATRIX = 4096
 #: Below this many multiply-adds per step (all members) a population trains on one thread.
 SMALL_STEP_MACS = 2_000_000
-#: A loss this many times its first value (or 1, if larger) counts as diverged.
-DIVERGENCE_FACTOR = 1e4
 
 
 @dataclass
 class Member:
-    """One model to train: its architecture, recipe, seed and data."""
+    """One model to train: its architecture, recipe, seed and data.
+
+    Examples
+    --------
+    >>> from atomlab.data import make_dataset
+    >>> data = make_dataset("moons", n_train=40, n_test=20, random_state=0)
+    >>> m = Member(MLPSpec(layers=(4,)), TrainSpec(steps=5), seed=0, data=data)
+    >>> PopulationTrainer([m], device="cpu").run()[0].final["step"]
+    5
+    """
 
     model: MLPSpec
     train: TrainSpec
@@ -55,6 +63,15 @@ def member_bytes(member: Member) -> int:
     """Estimated peak memory of one member while training (parameters, optimiser state, activations).
 
     Used to split a sweep into populations that fit in memory; reported in each outcome's info.
+
+    Examples
+    --------
+    >>> from atomlab.data import make_dataset
+    >>> data = make_dataset("moons", n_train=40, n_test=20, random_state=0)
+    >>> small = member_bytes(Member(MLPSpec(layers=(4,)), TrainSpec(steps=5), 0, data))
+    >>> big = member_bytes(Member(MLPSpec(layers=(400, 400)), TrainSpec(steps=5), 0, data))
+    >>> 0 < small < big
+    True
     """
     d = member.data
     itemsize = 8 if member.train.dtype == "float64" else 4
@@ -76,6 +93,14 @@ def population_key(member: Member) -> tuple:
 
     A population predicts on one grid, so members that ask for a prediction grid share a population only
     when their data gives the same grid (a domain fitted to each seed's sample differs between seeds).
+
+    Examples
+    --------
+    >>> from atomlab.data import make_dataset
+    >>> data = make_dataset("moons", n_train=40, n_test=20, random_state=0)
+    >>> key = lambda layers, lr: population_key(Member(MLPSpec(layers=layers), TrainSpec(steps=5, lr=lr), 0, data))
+    >>> key((4,), 0.1) == key((4,), 0.01), key((4,), 0.1) == key((8,), 0.1)  # lr may differ, shapes not
+    (True, False)
     """
     d = member.data
     grid = None
@@ -196,6 +221,16 @@ class PopulationTrainer:
     backend : {"auto", "numpy", "torch"}
         Where the fast path runs: ``auto`` uses NumPy on the CPU when every weight matrix is small
         (less overhead per call) and torch otherwise and on CUDA.
+
+    Examples
+    --------
+    >>> from atomlab.data import make_dataset
+    >>> data = make_dataset("moons", n_train=40, n_test=20, random_state=0)
+    >>> members = [Member(MLPSpec(layers=(4,)), TrainSpec(steps=20, lr=0.1), seed=s, data=data) for s in range(3)]
+    >>> outs = PopulationTrainer(members, device="cpu").run()
+    >>> alone = PopulationTrainer(members[1:2], device="cpu").run()[0]
+    >>> bool(np.allclose(outs[1].state["W0"], alone.state["W0"], atol=1e-6))  # member 1 = model 1 alone
+    True
     """
 
     def __init__(self, members: Sequence[Member], *, device: str = "auto",
@@ -414,22 +449,17 @@ class PopulationTrainer:
                             input_dim=grid_X.shape[-1])
 
 
-def grid_points(data: Dataset, G: int) -> np.ndarray | None:
-    """The inputs a model is drawn on: ``(G * G, 2)`` mesh points for 2-D data (row-major, as
-    :func:`grid_axes`), ``(G, 1)`` points for 1-D data, None otherwise."""
-    if data.input_dim == 1:
-        return grid_axes(data, G)[0][:, None]
-    if data.input_dim != 2:
-        return None
-    xx, yy = grid_axes(data, G)
-    return np.stack([xx.ravel(), yy.ravel()], axis=1)
-
-
 def grid_outputs(logits: torch.Tensor, G: int, *, task: str, input_dim: int) -> np.ndarray:
     """What the ``grid`` artefact holds, from outputs ``[P, points, K]`` on :func:`grid_points`.
 
     2-D inputs: ``P(class 1)`` of shape ``[P, G, G]`` for two classes, else ``[P, G, G, K]``.
     1-D inputs: the curve ``[P, G]`` (raw outputs for regression, else ``P(class 1)``). Float32, on the CPU.
+
+    Examples
+    --------
+    >>> import torch
+    >>> grid_outputs(torch.zeros(2, 9, 2), 3, task="classification", input_dim=2).shape  # P(class 1) per member
+    (2, 3, 3)
     """
     P = logits.shape[0]
     if input_dim == 1:  # the predicted curve
@@ -439,25 +469,6 @@ def grid_outputs(logits: torch.Tensor, G: int, *, task: str, input_dim: int) -> 
     if probs.shape[-1] == 2:
         return probs[..., 1].reshape(P, G, G).to(torch.float32).cpu().numpy()
     return probs.reshape(P, G, G, -1).to(torch.float32).cpu().numpy()
-
-
-def grid_axes(data: Dataset, G: int) -> tuple[np.ndarray, ...]:
-    """The ``xx, yy`` mesh (each ``G x G``) on which :class:`PopulationTrainer` predicts.
-
-    For 1-D inputs, a 1-tuple holding the ``G`` evenly spaced points of the domain.
-    """
-    if data.input_dim == 1:
-        lo, hi = data.domain[0] if data.domain is not None else (float(data.X_train.min()),
-                                                                  float(data.X_train.max()))
-        return (np.linspace(lo, hi, G),)
-    if data.domain is not None:
-        (x0, x1), (y0, y1) = data.domain
-    else:
-        lo = np.minimum(data.X_train.min(0), data.X_test.min(0))
-        hi = np.maximum(data.X_train.max(0), data.X_test.max(0))
-        pad = 0.1 * (hi - lo)
-        (x0, y0), (x1, y1) = lo - pad, hi + pad
-    return np.meshgrid(np.linspace(x0, x1, G), np.linspace(y0, y1, G))
 
 
 def train_population(members: Sequence[Member], *, device: str = "auto") -> list[Outcome]:

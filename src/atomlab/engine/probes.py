@@ -26,31 +26,32 @@ What is measured, precisely:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
+from atomlab.engine.probe_records import PREFIX, QUANTITIES, STATS, probe_series, read_scalars, summarize_layers  # noqa: F401
 from atomlab.nn.cnn import Activation, param_layers
 from atomlab.nn.losses import get_loss
 
-QUANTITIES = ("weight", "bias", "net_input", "activation", "pool")
-STATS = ("min", "max", "mean", "std")
 _NONLINEAR = (Activation, nn.ReLU, nn.Tanh, nn.Sigmoid, nn.ELU, nn.GELU, nn.SiLU, nn.LeakyReLU,
               nn.Softmax, nn.LogSoftmax)
 _POOLS = (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
-PREFIX = "probe/"
-
-
 def layer_taps(net: nn.Sequential) -> dict[str, dict[str, nn.Module]]:
     """For each parameter layer (tagged ``layer_<i>``), the modules whose outputs are its
     net input, activation and pooling output.
 
     The activation and the pooling are the first nonlinearity and the first pooling layer after
     the parameter layer and before the next one.
+
+    Examples
+    --------
+    >>> from atomlab.nn.cnn import build_cnn
+    >>> taps = layer_taps(build_cnn({"name": "mnist_cnn"}))
+    >>> sorted(taps), sorted(taps["layer_0"])
+    (['layer_0', 'layer_10', 'layer_3', 'layer_7'], ['activation', 'net_input', 'pool'])
     """
     modules = list(net)
     taps: dict[str, dict[str, nn.Module]] = {}
@@ -213,12 +214,6 @@ class TrainingStatsProbe:
             self.writer = None
 
 
-def probe_series(artefacts: dict[str, np.ndarray]) -> list[str]:
-    """The ``layer/quantity`` series recorded in ``artefacts`` (``["layer_0/weight", ...]``)."""
-    keys = [k[len(PREFIX):-len("/stats")] for k in artefacts if k.startswith(PREFIX) and k.endswith("/stats")]
-    return sorted(keys, key=lambda k: (int(k.split("/")[0].split("_")[1]), QUANTITIES.index(k.split("/")[1])))
-
-
 def _write_record(writer, art: dict[str, np.ndarray], r: int) -> None:
     step = int(art[f"{PREFIX}steps"][r])
     for name, tag in (("train_loss", "train/loss"), ("test_loss", "test/loss"), ("test_acc", "test/accuracy")):
@@ -243,6 +238,16 @@ def write_tensorboard(artefacts: dict[str, np.ndarray], log_dir: str | Path) -> 
     Scalars are tagged ``train/loss``, ``test/loss``, ``test/accuracy`` and
     ``layer_<i>/<quantity>_<min|max|mean|std>``; histograms ``layer_<i>/<quantity>_histogram``
     (quantity: weight, bias, net_input, activation, pool). Returns ``log_dir``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from atomlab.engine.probe_records import read_scalars
+    >>> art = {"probe/steps": np.array([0, 50]), "probe/train_loss": np.array([2.3, 0.6]),
+    ...        "probe/test_loss": np.array([2.3, 0.7]), "probe/test_acc": np.array([0.1, 0.8])}
+    >>> sorted(read_scalars(write_tensorboard(art, tempfile.mkdtemp())))
+    ['test/accuracy', 'test/loss', 'train/loss']
     """
     from torch.utils.tensorboard import SummaryWriter
 
@@ -254,7 +259,16 @@ def write_tensorboard(artefacts: dict[str, np.ndarray], log_dir: str | Path) -> 
 
 
 def fixed_samples(X: np.ndarray, y: np.ndarray, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """A fixed random sample of ``n`` rows (all when ``n`` is at least their number)."""
+    """A fixed random sample of ``n`` rows (all when ``n`` is at least their number).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X, y = np.arange(20.0).reshape(10, 2), np.arange(10)
+    >>> Xs, ys = fixed_samples(X, y, 3, seed=0)
+    >>> tuple(Xs.shape), bool((Xs[:, 0] == 2 * ys).all())  # rows kept with their labels
+    ((3, 2), True)
+    """
     if n >= len(X):
         idx = np.arange(len(X))
     else:
@@ -262,19 +276,3 @@ def fixed_samples(X: np.ndarray, y: np.ndarray, n: int, seed: int) -> tuple[torc
     return torch.as_tensor(np.asarray(X)[idx]), torch.as_tensor(np.asarray(y)[idx])
 
 
-def read_scalars(log_dir: str | Path) -> dict[str, list[tuple[int, float]]]:
-    """Every scalar series in the event files under ``log_dir`` (TensorBoard's own reader)."""
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-
-    acc = EventAccumulator(str(log_dir), size_guidance={"scalars": 0, "histograms": 0})
-    acc.Reload()
-    return {tag: [(e.step, e.value) for e in acc.Scalars(tag)] for tag in acc.Tags()["scalars"]}
-
-
-def summarize_layers(artefacts: dict[str, np.ndarray], at: Sequence[int] = (0, -1)) -> dict[str, Any]:
-    """``{series: {stat: [values at records `at`]}}``, for tables and tests."""
-    out: dict[str, Any] = {}
-    for series in probe_series(artefacts):
-        stats = artefacts[f"{PREFIX}{series}/stats"]
-        out[series] = {s: [float(stats[i, k]) for i in at] for k, s in enumerate(STATS)}
-    return out

@@ -16,6 +16,15 @@ def batch_indices(spec: TrainSpec, seeds: Sequence[int], n_train: Sequence[int],
 
     Yields ``None`` for full-batch steps. Member ``i`` draws from a generator seeded by its own
     trial seed, so its data order is the same whatever population it trains in.
+
+    Examples
+    --------
+    >>> spec = TrainSpec(steps=3, batch_size=2, sampling="shuffle")
+    >>> batches = list(batch_indices(spec, seeds=[0, 1], n_train=[4, 4]))
+    >>> len(batches), tuple(batches[0].shape)
+    (3, (2, 2))
+    >>> [b.tolist() for b in batch_indices(spec, [1], [4])] == [b[1:].tolist() for b in batches]  # own order
+    True
     """
     n_max = max(n_train)
     total = spec.total_steps(n_max)

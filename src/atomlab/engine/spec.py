@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from atomlab.errors import ConfigError
-from atomlab.nn.losses import losses
-from atomlab.nn.optimizers import optimizers
-from atomlab.nn.regularizers import regularizers
+
+if TYPE_CHECKING:
+    import torch
 
 SAMPLING = ("shuffle", "random")
-DTYPES = {"float32": torch.float32, "float64": torch.float64}
+#: The floating-point types a recipe may train in (names of ``torch`` dtypes).
+DTYPES = ("float32", "float64")
 
 
 @dataclass(frozen=True)
@@ -58,6 +57,16 @@ class TrainSpec:
         units of their activations, averaged over training examples): 0 means every unit is a copy.
     dtype : {"float32", "float64"}
         Arithmetic precision.
+
+    Examples
+    --------
+    >>> spec = TrainSpec(optimizer="adam", lr=0.01, batch_size=10, epochs=2)
+    >>> spec.total_steps(n_train=95)  # 10 batches an epoch
+    20
+    >>> TrainSpec(optimizer="adma")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    atomlab.errors.ConfigError: unknown optimizer 'adma'; did you mean 'adam'? known: ...
     """
 
     optimizer: str = "adam"
@@ -78,6 +87,11 @@ class TrainSpec:
     dtype: str = "float32"
 
     def __post_init__(self) -> None:
+        # The registries are imported here, where a recipe is made (at plan time), not where one is declared.
+        from atomlab.nn.losses import losses
+        from atomlab.nn.optimizers import optimizers
+        from atomlab.nn.regularizers import regularizers
+
         object.__setattr__(self, "optimizer", optimizers.canonical(self.optimizer))
         object.__setattr__(self, "loss", losses.canonical(self.loss))
         if self.regularizer is not None:
@@ -132,7 +146,9 @@ class TrainSpec:
     @property
     def torch_dtype(self) -> torch.dtype:
         """The ``torch.dtype`` for :attr:`dtype`."""
-        return DTYPES[self.dtype]
+        import torch
+
+        return getattr(torch, self.dtype)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly dict of the spec."""

@@ -12,9 +12,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-import torch
 from threadpoolctl import threadpool_limits
 
+from atomlab._lazy import torch  # set when a run starts; importing this module does not load torch
 from atomlab.errors import ConfigError
 
 

@@ -27,7 +27,15 @@ if TYPE_CHECKING:  # for annotations only: the engine does not import the data f
 
 
 class TrialLike(Protocol):
-    """What a trial kind may read of a trial (:class:`atomlab.lab.Trial` has all of it)."""
+    """What a trial kind may read of a trial (:class:`atomlab.lab.Trial` has all of it).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> trial = SimpleNamespace(levels={}, seed=0, model={"case": "x"}, train=None, kind="conv_arithmetic")
+    >>> isinstance(trial.seed, int) and trial.kind in trial_kinds  # anything with these attributes will do
+    True
+    """
 
     levels: dict[str, Any]
     seed: int
@@ -69,7 +77,14 @@ def load_builtin_kinds() -> None:
 
 
 class TrialKinds(Registry[TrialKind]):
-    """A :class:`~atomlab.registry.Registry` that loads the built-in kinds before any lookup."""
+    """A :class:`~atomlab.registry.Registry` that loads the built-in kinds before any lookup.
+
+    Examples
+    --------
+    >>> kinds = TrialKinds("trial kind")
+    >>> "scratch" in kinds, "sklearn" in trial_kinds  # a new registry is empty; the built-ins load on lookup
+    (False, True)
+    """
 
     def register(self, name: str, *aliases: str, overwrite: bool = False) -> Callable[[TrialKind], TrialKind]:
         inner = super().register(name, *aliases, overwrite=overwrite)

@@ -70,6 +70,11 @@ def estimated_seconds(jobs: Sequence[tuple[str, list[int]]], work: dict[int, int
 
     Measured on the catalog's small MLPs (docs/benchmarks.md); it only decides whether starting
     worker processes can pay off, so being within a factor of two is enough.
+
+    Examples
+    --------
+    >>> estimated_seconds([("population", [0, 1])], {0: 1000, 1: 1000})  # 1,000 steps of 2 members
+    0.106
     """
     total = 0.0
     for kind, idx in jobs:
@@ -79,7 +84,16 @@ def estimated_seconds(jobs: Sequence[tuple[str, list[int]]], work: dict[int, int
 
 
 def memory_budget() -> int:
-    """Bytes one population may use: ``$ATOMLAB_MEMORY_GB``, else a quarter of the available memory."""
+    """Bytes one population may use: ``$ATOMLAB_MEMORY_GB``, else a quarter of the available memory.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["ATOMLAB_MEMORY_GB"] = "0.5"
+    >>> memory_budget()
+    536870912
+    >>> del os.environ["ATOMLAB_MEMORY_GB"]
+    """
     env = os.environ.get("ATOMLAB_MEMORY_GB")
     if env:
         return int(float(env) * 2**30)
@@ -94,7 +108,18 @@ def memory_budget() -> int:
 
 
 def default_workers() -> int:
-    """``$ATOMLAB_WORKERS`` if set, else the number of CPU cores (at most 8)."""
+    """``$ATOMLAB_WORKERS`` if set, else the number of CPU cores (at most 8).
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["ATOMLAB_WORKERS"] = "3"
+    >>> default_workers()
+    3
+    >>> del os.environ["ATOMLAB_WORKERS"]
+    >>> 1 <= default_workers() <= 8
+    True
+    """
     env = os.environ.get("ATOMLAB_WORKERS")
     if env:
         return max(1, int(env))
@@ -390,6 +415,17 @@ def run_trials(trials: Sequence[Trial], *, store: TrialStore, device: str = "aut
         One per trial; a trial whose worker was killed twice has ``outcome.failed`` set.
     trained : int
         How many trials this call trained (not served from the store, not trained by another run).
+
+    Examples
+    --------
+    >>> from atomlab.engine import TrainSpec
+    >>> from atomlab.lab.trial import DataSpec
+    >>> from atomlab.nn import MLPSpec
+    >>> data = DataSpec("moons", {"n_train": 40, "n_test": 20})
+    >>> trials = [Trial({}, s, data, MLPSpec(layers=(4,)), TrainSpec(steps=10)) for s in range(3)]
+    >>> outcomes, trained = run_trials(trials, store=TrialStore(enabled=False), workers=1)
+    >>> trained, [o.info["population_size"] for o in outcomes]  # one population of three
+    (3, [3, 3, 3])
     """
     found = store.get_many([t.key for t in trials])
     outcomes: list[Outcome | None] = [found[t.key] for t in trials]

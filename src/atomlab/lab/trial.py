@@ -57,6 +57,14 @@ class DataSpec:
     """A registered data set, its parameters, a seed and the transforms applied after it.
 
     ``transforms`` is a sequence of ``(name, params)`` pairs from :data:`atomlab.lab.data.transforms`.
+
+    Examples
+    --------
+    >>> spec = DataSpec("moons", {"n_train": 50}, seed=2, transforms=(("random_labels", {"fraction": 0.5}),))
+    >>> spec.key == DataSpec("moons", {"n_train": 50}, seed=2, transforms=(("random_labels", {"fraction": 0.5}),)).key
+    True
+    >>> spec.key == DataSpec("moons", {"n_train": 50}, seed=3).key
+    False
     """
 
     name: str
@@ -94,6 +102,14 @@ class Trial:
     kind : str
         ``"population"`` for the vectorised MLP engine, else a registered trial kind
         (``"module"``, ``"sklearn"``, ``"scratch"``...).
+
+    Examples
+    --------
+    >>> from atomlab.engine import TrainSpec
+    >>> from atomlab.nn import MLPSpec
+    >>> t = Trial({"depth": 2, "width": [4, 4]}, 0, DataSpec("moons"), MLPSpec(layers=(4, 4)), TrainSpec(steps=5))
+    >>> t.arm, len(t.key)
+    ('depth=2, width=[4,4]', 16)
     """
 
     levels: dict[str, Any]

@@ -12,13 +12,15 @@ serves both. Register a new one in a line::
 from __future__ import annotations
 
 from collections.abc import Callable
-
-import torch
-import torch.nn.functional as F
+from typing import TYPE_CHECKING, Any
 
 from atomlab.registry import Registry
 
-Activation = Callable[[torch.Tensor], torch.Tensor]
+if TYPE_CHECKING:
+    import torch
+
+#: ``f(tensor) -> tensor``, element-wise.
+Activation = Callable[["torch.Tensor"], Any]
 
 #: Registered activations, by name.
 activations: Registry[Activation] = Registry("activation")
@@ -40,21 +42,31 @@ def register_activation(name: str, *aliases: str, overwrite: bool = False):
 
 
 def get_activation(name: str) -> Activation:
-    """Return the activation registered under ``name``; unknown names raise a ConfigError."""
+    """Return the activation registered under ``name``; unknown names raise a ConfigError.
+
+    Examples
+    --------
+    >>> import torch
+    >>> get_activation("relu")(torch.tensor([-1.0, 2.0])).tolist()
+    [0.0, 2.0]
+    >>> get_activation("logistic") is get_activation("sigmoid")
+    True
+    """
     return activations.get(name)
 
 
-activations.add("relu", torch.relu)
-activations.add("tanh", torch.tanh)
-activations.add("sigmoid", torch.sigmoid, "logistic")
-activations.add("elu", F.elu)
-activations.add("swish", F.silu, "silu")
-activations.add("gelu", F.gelu)
-activations.add("softplus", F.softplus)
-activations.add("leaky_relu", F.leaky_relu, "leaky-relu", "lrelu")
+# torch's own functions, imported when first used: declaring a model does not load torch.
+activations.add_deferred("relu", "torch:relu")
+activations.add_deferred("tanh", "torch:tanh")
+activations.add_deferred("sigmoid", "torch:sigmoid", "logistic")
+activations.add_deferred("elu", "torch.nn.functional:elu")
+activations.add_deferred("swish", "torch.nn.functional:silu", "silu")
+activations.add_deferred("gelu", "torch.nn.functional:gelu")
+activations.add_deferred("softplus", "torch.nn.functional:softplus")
+activations.add_deferred("leaky_relu", "torch.nn.functional:leaky_relu", "leaky-relu", "lrelu")
 activations.add("identity", lambda x: x, "linear", "none")
-activations.add("square", torch.square)
-activations.add("sin", torch.sin)
+activations.add_deferred("square", "torch:square")
+activations.add_deferred("sin", "torch:sin")
 # sign has zero gradient almost everywhere, as in the source: with it only the output layer learns.
-activations.add("sign", torch.sign)
-activations.add("abs", torch.abs)
+activations.add_deferred("sign", "torch:sign")
+activations.add_deferred("abs", "torch:abs")

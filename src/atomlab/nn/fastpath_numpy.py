@@ -48,7 +48,15 @@ OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop", "adagrad")
 
 
 def supported(net, loss: str, regularizer: str | None, optimizer: str, task: str = "classification") -> bool:
-    """Whether the NumPy fast path can train ``net`` with this recipe (CPU only)."""
+    """Whether the NumPy fast path can train ``net`` with this recipe (CPU only).
+
+    Examples
+    --------
+    >>> from atomlab.nn import MLPSpec, PopulationMLP
+    >>> net = PopulationMLP([MLPSpec(layers=(4,))] * 2, seeds=[0, 1], input_dim=2, output_dim=2)
+    >>> supported(net, "cross_entropy", None, "adam"), supported(net, "cross_entropy", None, "lbfgs")
+    (True, False)
+    """
     return ((task == "classification" or loss == "mse")
             and net.device.type == "cpu" and not net.batchnorm and len(net.activation_runs) == 1
             and all(s.activation == net.specs[0].activation for s in net.specs)
@@ -57,7 +65,21 @@ def supported(net, loss: str, regularizer: str | None, optimizer: str, task: str
 
 
 class NumpyFastPath:
-    """Loss, gradients and optimiser updates of a :class:`PopulationMLP` computed in NumPy."""
+    """Loss, gradients and optimiser updates of a :class:`PopulationMLP` computed in NumPy.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from atomlab.nn import MLPSpec, PopulationMLP
+    >>> net = PopulationMLP([MLPSpec(layers=(4,))] * 2, seeds=[0, 1], input_dim=2, output_dim=2)
+    >>> fp = NumpyFastPath(net, "cross_entropy", None, torch.zeros(2), "sgd", {}, torch.full((2,), 0.1))
+    >>> X, y = np.random.default_rng(0).normal(size=(8, 2)).astype(np.float32), np.arange(8) % 2
+    >>> before, _ = fp.loss_and_grads(X, y)
+    >>> for _ in range(20):
+    ...     fp.step(fp.loss_and_grads(X, y)[1])
+    >>> bool((fp.loss_and_grads(X, y)[0] < before).all())  # each member's loss went down
+    True
+    """
 
     def __init__(self, net, loss: str, regularizer: str | None, reg_lambda, optimizer: str,
                  hyper: dict, lr) -> None:

@@ -19,8 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import torch
-
+from atomlab._lazy import torch  # imported when a model first trains, not when a recipe is declared
 from atomlab.errors import ConfigError
 from atomlab.registry import Registry
 
@@ -34,6 +33,21 @@ class Optimizer:
         The tensors to update in place (plain tensors; gradients are passed to :meth:`step`).
     **hyper
         Hyper-parameters of the rule; unknown ones raise a ConfigError listing the allowed ones.
+
+    Examples
+    --------
+    >>> import torch
+    >>> class Halve(Optimizer):
+    ...     def update(self, p, g, state, lr):
+    ...         p.mul_(0.5)
+    >>> w = torch.tensor([4.0])
+    >>> Halve([w]).step([torch.tensor([0.0])], lr=1.0)
+    >>> w.item()
+    2.0
+    >>> Halve([w], beta=0.9)
+    Traceback (most recent call last):
+    ...
+    atomlab.errors.ConfigError: unknown parameter(s) ['beta'] for optimizer Halve; known: none
     """
 
     defaults: dict[str, Any] = {}
@@ -50,7 +64,6 @@ class Optimizer:
         self.state: list[dict[str, Any]] = [{} for _ in self.params]
         self.t = 0
 
-    @torch.no_grad()
     def step(self, grads: Sequence[torch.Tensor], lr: torch.Tensor | float) -> None:
         """Apply one update with ``grads`` (same order as ``params``) and learning rate ``lr``.
 
@@ -59,13 +72,14 @@ class Optimizer:
         changes ``update`` is never bypassed by its parent's fused step.
         """
         self.t += 1
-        if _owner(type(self), "fused_step") is _owner(type(self), "update") is not None:
-            self.fused_step(list(grads), lr)
-            return
-        for p, g, state, lr_p in zip(self.params, grads, self.state, _per_param(lr, self.params)):
-            if g is None:
-                continue
-            self.update(p, g, state, lr_p)
+        with torch.no_grad():
+            if _owner(type(self), "fused_step") is _owner(type(self), "update") is not None:
+                self.fused_step(list(grads), lr)
+                return
+            for p, g, state, lr_p in zip(self.params, grads, self.state, _per_param(lr, self.params)):
+                if g is None:
+                    continue
+                self.update(p, g, state, lr_p)
 
     def update(self, p: torch.Tensor, g: torch.Tensor, state: dict[str, Any], lr) -> None:
         """Update ``p`` in place from its gradient ``g``; subclasses implement the rule."""
@@ -95,7 +109,16 @@ def register_optimizer(name: str, *aliases: str, overwrite: bool = False):
 
 
 def make_optimizer(name: str, params: Sequence[torch.Tensor], **hyper: Any) -> Optimizer:
-    """Build the optimiser registered under ``name`` for ``params``."""
+    """Build the optimiser registered under ``name`` for ``params``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> w = torch.tensor([1.0, -1.0])
+    >>> make_optimizer("sgd", [w]).step([torch.tensor([0.5, 0.5])], lr=0.1)
+    >>> w.tolist()
+    [0.949999988079071, -1.0499999523162842]
+    """
     return optimizers.get(name)(params, **hyper)
 
 
@@ -134,7 +157,16 @@ def _fused_adam_ok(params: list[torch.Tensor], grads: list) -> bool:
 
 @register_optimizer("sgd")
 class SGD(Optimizer):
-    """Plain gradient descent: ``p -= lr * g``."""
+    """Plain gradient descent: ``p -= lr * g``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> w = torch.tensor([1.0])
+    >>> SGD([w]).step([torch.tensor([2.0])], lr=0.25)
+    >>> w.item()
+    0.5
+    """
 
     def fused_step(self, grads, lr):
         # Over all parameters with torch._foreach_*: one call instead of one per tensor.
@@ -146,7 +178,18 @@ class SGD(Optimizer):
 
 @register_optimizer("momentum", "sgd_momentum")
 class Momentum(SGD):
-    """Heavy-ball momentum as ``torch.optim.SGD(momentum=...)``: ``b = m b + g; p -= lr b``."""
+    """Heavy-ball momentum as ``torch.optim.SGD(momentum=...)``: ``b = m b + g; p -= lr b``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> w = torch.tensor([0.0])
+    >>> opt = Momentum([w], momentum=0.5)
+    >>> for _ in range(2):
+    ...     opt.step([torch.tensor([1.0])], lr=1.0)
+    >>> w.item()  # -1, then -(1 + 0.5)
+    -2.5
+    """
 
     defaults = {"momentum": 0.9, "nesterov": False}
 
@@ -174,7 +217,16 @@ class Momentum(SGD):
 
 @register_optimizer("adam")
 class Adam(Optimizer):
-    """Adam (Kingma & Ba, 2015) with bias correction, as ``torch.optim.Adam``."""
+    """Adam (Kingma & Ba, 2015) with bias correction, as ``torch.optim.Adam``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> w = torch.tensor([0.0])
+    >>> Adam([w]).step([torch.tensor([3.0])], lr=0.1)
+    >>> round(w.item(), 4)  # the first step is lr * sign(g), whatever the scale of g
+    -0.1
+    """
 
     defaults = {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
 
@@ -242,7 +294,16 @@ class Adam(Optimizer):
 
 @register_optimizer("rmsprop")
 class RMSprop(Optimizer):
-    """RMSprop as ``torch.optim.RMSprop``: ``s = a s + (1-a) g^2; p -= lr g / (sqrt(s) + eps)``."""
+    """RMSprop as ``torch.optim.RMSprop``: ``s = a s + (1-a) g^2; p -= lr g / (sqrt(s) + eps)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> w = torch.tensor([0.0])
+    >>> RMSprop([w]).step([torch.tensor([1.0])], lr=0.01)
+    >>> w.item() < 0
+    True
+    """
 
     defaults = {"alpha": 0.99, "eps": 1e-8}
 
@@ -256,7 +317,16 @@ class RMSprop(Optimizer):
 
 @register_optimizer("adagrad")
 class Adagrad(Optimizer):
-    """Adagrad as ``torch.optim.Adagrad``: ``s += g^2; p -= lr g / (sqrt(s) + eps)``."""
+    """Adagrad as ``torch.optim.Adagrad``: ``s += g^2; p -= lr g / (sqrt(s) + eps)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> w = torch.tensor([0.0])
+    >>> Adagrad([w]).step([torch.tensor([2.0])], lr=0.5)
+    >>> round(w.item(), 4)  # lr * g / sqrt(g^2)
+    -0.5
+    """
 
     defaults = {"eps": 1e-10, "initial_accumulator_value": 0.0}
 

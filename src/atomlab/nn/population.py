@@ -45,6 +45,13 @@ class PopulationMLP:
         Widths of the input and the output layer.
     dtype, device
         Where the stacked tensors live.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = PopulationMLP([MLPSpec(layers=(4,))] * 3, seeds=[0, 1, 2], input_dim=2, output_dim=2)
+    >>> net.P, net(torch.zeros(5, 2)).shape  # one shared input batch, three members
+    (3, torch.Size([3, 5, 2]))
     """
 
     def __init__(self, specs: Sequence[MLPSpec], seeds: Sequence[int], input_dim: int, output_dim: int,

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from atomlab.errors import ConfigError
 from atomlab.nn.activations import activations
 from atomlab.nn.initializers import make_weights, parse_initializer
 from atomlab.nn.seeding import torch_generator
+
+if TYPE_CHECKING:  # torch is imported by the code that builds or trains a model, not by a declaration
+    import torch
+
+    from atomlab.nn.mlp import MLP
 
 
 @dataclass(frozen=True)
@@ -141,59 +144,25 @@ class MLPSpec:
             params.append((w, b))
         return params
 
-    def build_module(self, input_dim: int, output_dim: int, seed: int,
-                     dtype: torch.dtype = torch.float32) -> MLP:
-        """Build this spec as one ordinary ``torch.nn.Module`` with the trial's initial weights."""
+    def build_module(self, input_dim: int, output_dim: int, seed: int, dtype: torch.dtype | None = None) -> MLP:
+        """Build this spec as one ordinary ``torch.nn.Module`` (:class:`~atomlab.nn.mlp.MLP`, float32 unless
+        ``dtype`` says otherwise) with the trial's initial weights."""
+        from atomlab.nn.mlp import MLP
+
         return MLP(self, input_dim, output_dim, seed, dtype=dtype)
 
 
-class MLP(torch.nn.Module):
-    """One MLP built from an :class:`MLPSpec`, as plain PyTorch modules (the general path).
-
-    It computes exactly what a member of a population computes, layer for layer.
-    """
-
-    def __init__(self, spec: MLPSpec, input_dim: int, output_dim: int, seed: int,
-                 dtype: torch.dtype = torch.float32) -> None:
-        super().__init__()
-        self.spec = spec
-        shapes, self.slots = spec.layer_plan(input_dim, output_dim)
-        self.linears = torch.nn.ModuleList()
-        for (w, b), (fan_in, fan_out) in zip(spec.init_params(input_dim, output_dim, seed), shapes):
-            lin = torch.nn.Linear(fan_in, fan_out, dtype=dtype)
-            with torch.no_grad():
-                lin.weight.copy_(w.T)
-                lin.bias.copy_(b)
-            self.linears.append(lin)
-        self.norms = torch.nn.ModuleList(
-            torch.nn.BatchNorm1d(w, momentum=spec.bn_momentum, eps=spec.bn_eps, dtype=dtype)
-            for w in (spec.layers if spec.batchnorm else ())
-        )
-        self.act = activations.get(spec.activation)
-        self.drop = torch.nn.Dropout(spec.dropout)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = x.flatten(1)
-        n_hidden = len(self.spec.layers)
-        for i, slot in enumerate(self.slots):
-            z = self.linears[slot](h)
-            if i == n_hidden:
-                return z
-            if self.spec.batchnorm:
-                z = self.norms[i](z)
-            if self.spec.residual and z.shape[-1] == h.shape[-1]:
-                z = z + h
-            h = self.act(z)
-            if self.spec.dropout:  # a Dropout(0) call per layer costs as much as the activation on small nets
-                h = self.drop(h)
-        return h  # unreachable: the last slot is the output layer
-
-
 def as_layers(value: int | Sequence[int]) -> tuple[int, ...]:
-    """Normalise a width or list of widths to a tuple (``10`` -> ``(10,)``)."""
+    """Normalise a width or list of widths to a tuple (``10`` -> ``(10,)``).
+
+    Examples
+    --------
+    >>> as_layers(10), as_layers([4, 4])
+    ((10,), (4, 4))
+    """
     if isinstance(value, int):
         return (value,)
     return tuple(int(v) for v in value)
 
 
-__all__ = ["MLPSpec", "MLP", "as_layers"]
+__all__ = ["MLPSpec", "as_layers"]

@@ -14,15 +14,19 @@ and ``pca-dummy-dimensions``. What they share:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from atomlab import stats
 from atomlab.engine import TrainSpec
+from atomlab.lab import figures
+from atomlab.lab.figures import ci_text, pct_text  # noqa: F401 (the entries' helpers)
 from atomlab.nn import MLPSpec
+
+#: Figures at 100 dpi: sharp on a page, small enough for the docs (< 300 KB).
+save = functools.partial(figures.save, dpi=100)
 
 SOURCE = "000"
 
@@ -56,35 +60,6 @@ def pivot(final: pd.DataFrame, metric: str, columns: str, where: dict[str, Any] 
     for k, v in (where or {}).items():
         df = df[df[k].isin(v) if isinstance(v, list) else df[k] == v]
     return df.pivot_table(index="seed", columns=columns, values=metric, aggfunc="mean")
-
-
-# ----- figures --------------------------------------------------------------------------------------
-#: Resolution of saved figures: sharp on a page, small enough for the docs (< 300 KB).
-DPI = 100
-
-
-def save(fig, out_dir, name: str, caption: str, *, main: bool = False, formats=("png",)):
-    """Save ``fig`` as ``out_dir/name.<format>`` at :data:`DPI` and return its ``FigureRecord``."""
-    from pathlib import Path
-
-    from atomlab.viz import style
-
-    paths = style.save_figure(fig, Path(out_dir) / name, formats=formats, dpi=DPI)
-    return style.FigureRecord(name=name, path=paths[0], caption=caption, main=main)
-
-
-def ci_text(values, fmt: str = ".3g", bounds: tuple[float, float] | None = None) -> str:
-    """``mean [low, high]`` of the finite ``values`` over seeds (:func:`atomlab.stats.mean_interval`)."""
-    v = np.asarray(values, dtype=float)
-    mean, low, high = stats.mean_interval(v[np.isfinite(v)], bounds=bounds)
-    return f"{mean:{fmt}} [{low:{fmt}}, {high:{fmt}}]"
-
-
-def pct_text(values) -> str:
-    """``mean% [low, high]`` of accuracies over seeds, in percent (the interval stays within [0, 100])."""
-    v = 100 * np.asarray(values, dtype=float)
-    mean, low, high = stats.mean_interval(v[np.isfinite(v)], bounds=(0.0, 100.0))
-    return f"{mean:.1f}% [{low:.1f}, {high:.1f}]"
 
 
 def first_seed(pairs, seed: int):

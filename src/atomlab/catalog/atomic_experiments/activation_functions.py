@@ -9,18 +9,14 @@ about equally good (about 1.0), sign at 0.977 and the identity (a linear model) 
 
 from __future__ import annotations
 
-import matplotlib
 import numpy as np
-import torch
 
-from atomlab.catalog._figures import viz
+from atomlab._lazy import pyplot as plt  # noqa: E402
 from atomlab.catalog.atomic_experiments import _training_studies as B
 from atomlab.engine import TrainSpec
 from atomlab.lab import Compare, DataSpec, Experiment, Trial, register_experiment
+from atomlab.lab.figures import viz
 from atomlab.nn import MLPSpec, get_activation
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 ACTIVATIONS = ["relu", "tanh", "square", "sin", "sign", "identity"]
 SMOOTH = ["relu", "tanh", "square", "sin"]
@@ -52,6 +48,8 @@ def claims(cfg):
 
 def _numpy_activation(name):
     """A registered (torch) activation as a NumPy function, for the shape panels."""
+    import torch  # only to draw: declaring the entry does not load torch
+
     fn = get_activation(name)
     return lambda z: fn(torch.as_tensor(z)).numpy()
 

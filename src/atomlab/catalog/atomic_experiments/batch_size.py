@@ -15,16 +15,13 @@ from __future__ import annotations
 
 import math
 
-import matplotlib
 import numpy as np
 
+from atomlab._lazy import pyplot as plt  # noqa: E402
 from atomlab.catalog.atomic_experiments import _training_studies as B
 from atomlab.engine import TrainSpec
 from atomlab.lab import Compare, Experiment, Trend, Trial, register_experiment
 from atomlab.nn import MLPSpec
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 BATCH_SIZES = [1, 4, 16, 64, 256, 400]
 LR_RULES = ["fixed", "sqrt", "linear"]

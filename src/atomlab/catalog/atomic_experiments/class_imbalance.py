@@ -8,16 +8,13 @@ fixed balanced test set of 300; trained with and without oversampling the minori
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from atomlab.catalog import _figures as F  # noqa: E402
+from atomlab._lazy import pyplot as plt
 from atomlab.catalog.atomic_experiments._data_studies import SOURCE, first_seed, mlp, pct_text, recipe, save, section  # noqa: E402
-from atomlab.engine.population import grid_axes  # noqa: E402
+from atomlab.engine.grids import grid_axes  # noqa: E402
 from atomlab.lab import Compare, DataSpec, Experiment, Trend, Trial, register_experiment  # noqa: E402
+from atomlab.lab import figures as F  # noqa: E402
 from atomlab.lab.data import materialize  # noqa: E402
 
 ARM_NAMES = {False: "without resampling", True: "with resampling"}

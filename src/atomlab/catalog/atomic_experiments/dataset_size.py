@@ -9,14 +9,10 @@ the first 0.8 n points of the training set for n from 20 to 10,000 and scored on
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from atomlab.catalog import _figures as F  # noqa: E402
+from atomlab._lazy import pyplot as plt
 from atomlab.catalog.atomic_experiments._data_studies import (  # noqa: E402
     SOURCE,
     pivot,
@@ -25,6 +21,7 @@ from atomlab.catalog.atomic_experiments._data_studies import (  # noqa: E402
 )
 from atomlab.engine.kinds.sklearn_estimators import mlp_classifier_recipe, sklearn_model  # noqa: E402
 from atomlab.lab import DataSpec, Experiment, PerSeed, Trend, Trial, register_experiment  # noqa: E402
+from atomlab.lab import figures as F  # noqa: E402
 
 #: Classifier levels -> (estimator, parameters, legend name as in the source).
 CLASSIFIERS = {

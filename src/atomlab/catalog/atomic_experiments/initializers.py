@@ -19,17 +19,14 @@ from __future__ import annotations
 
 import math
 
-import matplotlib
 import numpy as np
 import pandas as pd
 
+from atomlab._lazy import pyplot as plt  # noqa: E402
 from atomlab.catalog.atomic_experiments import _training_studies as B
 from atomlab.engine import TrainSpec
 from atomlab.lab import Check, Compare, Experiment, Reaches, Trial, register_experiment
 from atomlab.nn import MLPSpec
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 INITS = ["xavier", "zeros", "ones", "normal(0.01)", "normal(1)"]
 LABELS = {"xavier": "Xavier", "zeros": "constant 0", "ones": "constant 1", "normal(0.01)": "N(0, 0.01²)",

@@ -23,16 +23,13 @@ from __future__ import annotations
 
 import math
 
-import matplotlib
 import numpy as np
 
+from atomlab._lazy import pyplot as plt  # noqa: E402
 from atomlab.catalog.atomic_experiments import _training_studies as B
 from atomlab.engine import TrainSpec
 from atomlab.lab import Experiment, PerSeed, Trial, register_experiment
 from atomlab.nn import MLPSpec
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 SMOOTH = 25
 SETTLE_FRACTION = 0.1

@@ -13,15 +13,11 @@ targets (``tf.square(y_ - y)``), not on softmax probabilities; so do we (``outpu
 
 from __future__ import annotations
 
-import matplotlib
-
+from atomlab._lazy import pyplot as plt  # noqa: E402
 from atomlab.catalog.atomic_experiments import _training_studies as B
 from atomlab.engine import TrainSpec
 from atomlab.lab import AllEquivalent, Compare, Experiment, Trial, register_experiment
 from atomlab.nn import MLPSpec
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 LOSSES = ["cross_entropy", "mae", "mse", "fourth_power", "hinge", "constant"]
 CONTROL = "constant"

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from atomlab.catalog import _figures as F  # noqa: E402
+from atomlab._lazy import pyplot as plt
 from atomlab.catalog.atomic_experiments._data_studies import SOURCE, mlp, recipe, save, section  # noqa: E402
 from atomlab.lab import Compare, DataSpec, Experiment, Trend, Trial, register_experiment  # noqa: E402
+from atomlab.lab import figures as F  # noqa: E402
 
 LABEL_NAMES = {"true": "True labels", "random": "Random labels"}
 

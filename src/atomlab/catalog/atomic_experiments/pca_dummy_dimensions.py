@@ -9,16 +9,13 @@ components (fitted on the training set) is compared with no PCA as D grows from 
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from atomlab.catalog import _figures as F  # noqa: E402
+from atomlab._lazy import pyplot as plt
 from atomlab.catalog.atomic_experiments._data_studies import SOURCE, mlp, recipe, save, section  # noqa: E402
 from atomlab.errors import ConfigError  # noqa: E402
 from atomlab.lab import Compare, DataSpec, Experiment, Trial, register_experiment  # noqa: E402
+from atomlab.lab import figures as F  # noqa: E402
 
 ROTATIONS = ("orthogonal", "gaussian", "none")
 

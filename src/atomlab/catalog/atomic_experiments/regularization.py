@@ -15,16 +15,13 @@ expected; 0.01 is a few such steps).
 
 from __future__ import annotations
 
-import matplotlib
 import numpy as np
 
+from atomlab._lazy import pyplot as plt  # noqa: E402
 from atomlab.catalog.atomic_experiments import _training_studies as B
 from atomlab.engine import TrainSpec
 from atomlab.lab import Compare, Experiment, Trend, Trial, register_experiment
 from atomlab.nn import MLPSpec
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 TYPES = ["l1", "l2"]
 LAMBDAS = [0.0, 0.1, 1.0]

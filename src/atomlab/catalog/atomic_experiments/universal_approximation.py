@@ -6,9 +6,13 @@ points of [-1, 1]; the training MSE should fall as units are added.
 
 from __future__ import annotations
 
-from atomlab.catalog import _figures as F
-from atomlab.engine import TrainSpec
+import numpy as np
+
+from atomlab._lazy import pyplot as plt
+from atomlab.engine import TrainSpec, grid_axes
 from atomlab.lab import DataSpec, Experiment, Trend, Trial, register_experiment
+from atomlab.lab import figures as F
+from atomlab.lab.data import materialize
 from atomlab.nn import MLPSpec
 
 FUNCTIONS = {
@@ -29,8 +33,46 @@ def make_trial(cfg, levels, seed):
     return Trial(levels, seed, data, model, train)
 
 
+def function_fits_figure(result, out_dir, *, titles: dict, formats=("png",)):
+    """000's universal-approximation grid: diagrams on top, true and fitted curves below."""
+    functions = list(result.config["function"])
+    units = list(result.config["hidden_units"])
+    seed0 = int(result.config["seed"])
+    colors = F.viz.style.level_colors(units)
+    with F.viz.style.apply_style():
+        fig, axes = plt.subplots(len(functions) + 1, len(units), figsize=(3.6 * len(units),
+                                                                          2.9 * (len(functions) + 1)),
+                                 squeeze=False)
+        for j, n in enumerate(units):
+            ax = axes[0, j]
+            ax.axis("off")
+            F.viz.diagrams.draw_neural_net(ax, 0.1, 0.9, 0.1, 0.9, [1, n, 1])
+            ax.set_title(f"{n} hidden units")
+        for i, fn in enumerate(functions):
+            for j, n in enumerate(units):
+                ax = axes[i + 1, j]
+                pairs = result.select(function=fn, hidden_units=n)
+                trial, outcome = next(((t, o) for t, o in pairs if t.seed == seed0), pairs[0])
+                data = materialize(trial.data)
+                xs = grid_axes(data, len(outcome.artefacts["grid"]))[0]
+                ax.plot(xs, data.target_fn(xs[:, None]), color="0.2", lw=1.5, label="true function")
+                ax.plot(data.X_train[:, 0], data.y_train, "o", ms=3, color="0.4", label="training points")
+                ax.plot(xs, outcome.artefacts["grid"], color=colors[n], lw=2, label=f"fit (seed {trial.seed})")
+                mses = [o.final.get("train_mse", np.nan) for _, o in pairs]
+                ax.set_title(f"{titles.get(fn, fn)}\nMSE {F.ci_text(mses, lower=0.0)}", fontsize=9)
+                ax.set_xlabel("x")
+                if j == 0:
+                    ax.set_ylabel("y")
+        axes[1, -1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
+        fig.tight_layout()
+    return F.save(fig, out_dir, "fits", "Each panel overlays one fitted network (coloured) on the true "
+                "function (grey): with more hidden units the fit follows the function more closely; titles "
+                "give the training MSE as mean [95% interval] over seeds.", main=True, formats=formats)
+
+
+
 def figures(result, out_dir, formats=("png",)):
-    main = F.function_fits_figure(result, out_dir, formats=formats, titles=TITLES)
+    main = function_fits_figure(result, out_dir, formats=formats, titles=TITLES)
     level = F.level_figure(result, out_dir, metric="train_mse", x="hidden_units", hue="function",
                            logy=True, name="mse-by-units", formats=formats,
                            caption="Training MSE falls with hidden units for every function; bands are "

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import MaxNLocator
 
+from atomlab._lazy import pyplot as plt
 from atomlab.catalog import _mnist as M
 from atomlab.engine import TrainSpec
-from atomlab.engine.probes import PREFIX, probe_series
+from atomlab.engine.probe_records import PREFIX, probe_series
 from atomlab.lab import Compare, Experiment, Reaches, Trial, register_experiment
 
 #: The two recipes (arms) of 003: optimiser and activation change together, as in the source.
@@ -161,7 +160,7 @@ def ridges_figure(result, out_dir, arm, formats):
                     title=f"{layer}: {QUANTITY_LABELS[q]}")
                 ax.title.set_fontsize(8)
                 ax.tick_params(labelsize=6)
-                ax.xaxis.set_major_locator(MaxNLocator(4))
+                ax.xaxis.set_major_locator(plt.MaxNLocator(4))
         fig.suptitle(f"{LABELS.get(arm, arm)} (seed {result.config['seed']}): histograms over training", fontsize=10)
     return M.save(fig, out_dir, f"ridges-{arm}", f"{LABELS.get(arm, arm)}: histograms of each layer's weights, "
                   "biases, net inputs and activations as training goes on (back and top: start; front: end; each "

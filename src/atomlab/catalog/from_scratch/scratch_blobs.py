@@ -8,16 +8,12 @@ share one entry: its factors are crossed only along them (the other cells are sk
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from atomlab.catalog import _boundary_figures as SF  # noqa: E402
-from atomlab.catalog import _figures as F  # noqa: E402
+from atomlab._lazy import pyplot as plt
 from atomlab.catalog.from_scratch._recipe import SCALES_003, SETTINGS_003, blobs_data, trial_003  # noqa: E402
 from atomlab.catalog.from_scratch.scratch_moons import DIFF_003, SECTION  # noqa: E402
 from atomlab.lab import Compare, Equivalent, Experiment, Trend, register_experiment  # noqa: E402
+from atomlab.lab import figures as F  # noqa: E402
+from atomlab.lab import figures as SF  # noqa: E402
 from atomlab.lab.derived import generalisation_gap  # noqa: E402
 
 

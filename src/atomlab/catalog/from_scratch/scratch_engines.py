@@ -11,19 +11,16 @@ engine with PyTorch's convention ReLU'(0) = 0 instead of 003's ReLU'(0) = 1.
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from atomlab.catalog import _boundary_figures as SF  # noqa: E402
-from atomlab.catalog import _figures as F  # noqa: E402
+from atomlab._lazy import pyplot as plt
 from atomlab.catalog.from_scratch._recipe import ENGINES, SETTINGS_003, moons_data, trial_003  # noqa: E402
 from atomlab.engine import grid_axes  # noqa: E402
 from atomlab.engine.kinds.scratch_net import NUDGE  # noqa: E402
 from atomlab.lab import Check, Compare, Experiment, register_experiment  # noqa: E402
+from atomlab.lab import figures as F  # noqa: E402
+from atomlab.lab import figures as SF  # noqa: E402
 from atomlab.lab.data import materialize  # noqa: E402
 
 LABELS = {"scratch": "NumPy (003: ReLU'(0)=1)", "scratch0": "NumPy, ReLU'(0)=0", "torch": "population engine",

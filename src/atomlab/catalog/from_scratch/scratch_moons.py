@@ -14,10 +14,10 @@ module). ``scratch-engines`` measures how closely the engines agree.
 
 from __future__ import annotations
 
-from atomlab.catalog import _boundary_figures as SF
-from atomlab.catalog import _figures as F
 from atomlab.catalog.from_scratch._recipe import SCALES_003, SETTINGS_003, moons_data, trial_003
 from atomlab.lab import Compare, Equivalent, Experiment, Trend, register_experiment
+from atomlab.lab import figures as F
+from atomlab.lab import figures as SF
 from atomlab.lab.derived import generalisation_gap
 
 SECTION = "Problem Set #1, I. Backpropagation in a simple neural network"

@@ -42,12 +42,11 @@ def playground_trial(cfg: dict[str, Any], levels: dict[str, Any], seed: int, *, 
 def surfaces_figure(result, out_dir, panels: Sequence[tuple[str, dict[str, Any]]], *, name: str, caption: str,
                     main: bool = False, formats=("png",)):
     """One row of prediction surfaces (the first seed's), one per ``(title, levels)``."""
-    import matplotlib.pyplot as plt
-
-    from atomlab.catalog import _figures as F
-    from atomlab.catalog._boundary_figures import acc_text, seed0_pair
+    from atomlab._lazy import pyplot as plt
     from atomlab.engine import grid_axes
+    from atomlab.lab import figures as F
     from atomlab.lab.data import materialize
+    from atomlab.lab.figures import acc_text, seed0_pair
 
     with F.viz.style.apply_style():
         fig, axes = plt.subplots(1, len(panels), figsize=(3.0 * len(panels) + 0.9, 3.2), squeeze=False)

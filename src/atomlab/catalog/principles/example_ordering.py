@@ -9,20 +9,17 @@ record the weights and the accuracy after each phase.
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from atomlab.catalog import _figures as F  # noqa: E402
-from atomlab.catalog._boundary_figures import acc_text, seed0_pair  # noqa: E402
+from atomlab._lazy import pyplot as plt
 from atomlab.catalog.principles import _playground as P  # noqa: E402
 from atomlab.engine import grid_axes  # noqa: E402
 from atomlab.engine.kinds.ordered_sgd import ORDERS, SWING_EPOCHS  # noqa: E402
 from atomlab.errors import unknown_choice  # noqa: E402
 from atomlab.lab import Compare, DataSpec, Experiment, Trial, register_experiment  # noqa: E402
+from atomlab.lab import figures as F  # noqa: E402
 from atomlab.lab.data import materialize  # noqa: E402
+from atomlab.lab.figures import acc_text, seed0_pair  # noqa: E402
 from atomlab.nn import MLPSpec  # noqa: E402
 
 SECTION = "1 Deep Learning Principles, Problem B"

@@ -8,9 +8,9 @@ shape to check: accuracy is highest at a small dropout rate and falls steeply at
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
+from atomlab._lazy import pyplot as plt
 from atomlab.catalog import _mnist as M
 from atomlab.engine import TrainSpec
 from atomlab.lab import Experiment, PerSeed, Trial, register_experiment

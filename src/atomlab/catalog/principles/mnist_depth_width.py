@@ -9,10 +9,10 @@ best one reaches the source's accuracy.
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from atomlab._lazy import pyplot as plt
 from atomlab.catalog import _mnist as M
 from atomlab.engine import TrainSpec
 from atomlab.lab import Experiment, PerSeed, Reaches, Trial, register_experiment

@@ -10,19 +10,12 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-import matplotlib.pyplot as plt
 import numpy as np
 
+from atomlab._lazy import pyplot as plt
 from atomlab.catalog import _mnist as M
 from atomlab.errors import ConfigError
 from atomlab.lab import Check, DataSpec, Experiment, Trial, register_experiment
-from atomlab.nn.cnn import (
-    conv_layer_facts,
-    conv_output_size,
-    padded_output_fraction,
-    pool2x2,
-    sizes_through_convs,
-)
 
 #: The source's four 4 x 4 images (problem C): a 3 x 3 block of ones in each corner.
 IMAGES = [
@@ -78,6 +71,8 @@ def _frac(x: float) -> str:
 
 
 def figures(result, out_dir, formats=("png",)):
+    from atomlab.nn.cnn import conv_layer_facts, padded_output_fraction, pool2x2, sizes_through_convs  # torch
+
     M.ensure_data_notes(result)
     with M.style():
         fig = plt.figure(figsize=(12, 5.4))
@@ -116,6 +111,8 @@ def figures(result, out_dir, formats=("png",)):
 
 
 def discussion(result):
+    from atomlab.nn.cnn import conv_layer_facts, conv_output_size, padded_output_fraction, sizes_through_convs
+
     f = conv_layer_facts((32, 32, 3), filters=8, kernel=5)
     gone = sizes_through_convs(28, 5, 10, padding=0).index(0)
     return (f"PyTorch's Conv2d(3, 8, 5) has {f['n_params']} parameters and maps a 32x32x3 input to "

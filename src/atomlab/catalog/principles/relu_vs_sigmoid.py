@@ -8,14 +8,10 @@ hexagon with sharp edges". Same networks and recipe as ``zero-initialization`` (
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from atomlab.catalog import _figures as F  # noqa: E402
+from atomlab._lazy import pyplot as plt
 from atomlab.catalog.principles import _playground as P  # noqa: E402
 from atomlab.lab import Compare, Experiment, register_experiment  # noqa: E402
+from atomlab.lab import figures as F  # noqa: E402
 
 SECTION = "1 Deep Learning Principles, Problem A (part ii), on the TensorFlow playground networks"
 

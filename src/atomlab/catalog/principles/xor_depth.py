@@ -8,17 +8,14 @@ hand-built two-unit network.
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from atomlab.catalog import _figures as F  # noqa: E402
-from atomlab.catalog._boundary_figures import acc_text, seed0_pair  # noqa: E402
+from atomlab._lazy import pyplot as plt
 from atomlab.engine import TrainSpec, grid_axes  # noqa: E402
 from atomlab.lab import Check, Compare, DataSpec, Experiment, Trial, register_experiment  # noqa: E402
+from atomlab.lab import figures as F  # noqa: E402
 from atomlab.lab.data import materialize  # noqa: E402
+from atomlab.lab.figures import acc_text, seed0_pair  # noqa: E402
 from atomlab.nn import MLPSpec  # noqa: E402
 
 SECTION = "1 Deep Learning Principles, Problem C (parts i and ii)"

@@ -21,15 +21,12 @@ in its own setting.
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from atomlab.catalog import _figures as F  # noqa: E402
+from atomlab._lazy import pyplot as plt
 from atomlab.catalog.principles import _playground as P  # noqa: E402
 from atomlab.lab import Check, Compare, Experiment, register_experiment  # noqa: E402
+from atomlab.lab import figures as F  # noqa: E402
 
 SECTION = "1 Deep Learning Principles, Problem A (parts i and ii), on the TensorFlow playground networks"
 INIT_LABELS = {"zeros": "all zero", "random": "U(-0.5, 0.5)"}

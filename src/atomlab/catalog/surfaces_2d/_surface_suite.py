@@ -27,19 +27,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from atomlab import stats  # noqa: E402
-from atomlab.catalog import _figures as F  # noqa: E402
+from atomlab import stats
+from atomlab._lazy import pyplot as plt
 from atomlab.catalog.surfaces_2d.activation_surfaces import SURFACE_SCALES, SURFACE_SETTINGS, surface_trial  # noqa: E402
 from atomlab.data.surfaces import SURFACES  # noqa: E402
-from atomlab.engine.population import grid_axes  # noqa: E402
+from atomlab.engine.grids import grid_axes  # noqa: E402
 from atomlab.errors import ConfigError  # noqa: E402
 from atomlab.lab import Experiment, Trial  # noqa: E402
+from atomlab.lab import figures as F  # noqa: E402
 from atomlab.lab.data import materialize  # noqa: E402
 from atomlab.nn import MLPSpec  # noqa: E402
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from atomlab.catalog import _figures as F
 from atomlab.engine import TrainSpec
 from atomlab.lab import Compare, DataSpec, Experiment, Trial, register_experiment
+from atomlab.lab import figures as F
 from atomlab.nn import MLPSpec
 
 FUNCTIONS = ["linear", "abs", "ellipse", "sine"]

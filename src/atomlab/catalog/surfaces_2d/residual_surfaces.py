@@ -11,12 +11,12 @@ size of 100 was used for this experiment since the smallest training set size us
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
-from atomlab.catalog import _figures as F
+from atomlab._lazy import pyplot as plt
 from atomlab.catalog.surfaces_2d import _surface_suite as S
 from atomlab.lab import Compare, Trend, register_experiment
+from atomlab.lab import figures as F
 
 
 def make_trial(cfg, levels, seed):

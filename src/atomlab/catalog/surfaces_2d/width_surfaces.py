@@ -10,12 +10,12 @@ seems to be a significantly more efficient use of parameters (~5k vs ~1k)." The 
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
-from atomlab.catalog import _figures as F
+from atomlab._lazy import pyplot as plt
 from atomlab.catalog.surfaces_2d import _surface_suite as S
 from atomlab.lab import Compare, Trend, register_experiment
+from atomlab.lab import figures as F
 
 NAMES = {(5, 5, 5, 5): "narrow", (10, 10, 10, 10): "medium", (20, 20, 20, 20): "wide",
          (40, 40, 40, 40): "very wide", (10, 5, 5, 10): "hour glass", (40, 20, 10, 5): "decreasing",

@@ -47,6 +47,18 @@ def train_cnn_trial(trial, data, *, device: str = "auto", log_dir: str | Path | 
     -------
     Outcome
         The trainer's rows, the probe's arrays in ``artefacts`` and ``info["data_note"]``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from atomlab.data import make_dataset
+    >>> from atomlab.engine.spec import TrainSpec
+    >>> mnist = make_dataset("mnist", source="subset", subset=[64, 32], random_state=0)
+    >>> model = {"name": "small_cnn", "channels": [2, 4], "hidden": 8, "probe": {"every": 2, "stats_batch": 8}}
+    >>> trial = SimpleNamespace(levels={}, seed=0, model=model, train=TrainSpec(steps=4, batch_size=16), kind="module")
+    >>> out = train_cnn_trial(trial, mnist, device="cpu")
+    >>> out.artefacts["probe/steps"].tolist(), out.info["model"]
+    ([0, 2, 4], 'small_cnn')
     """
     spec = normalize_cnn_spec(trial.model)
     dev = resolve_device(device)
@@ -90,5 +102,18 @@ def train_cnn_trial(trial, data, *, device: str = "auto", log_dir: str | Path | 
 
 @register_trial_kind("module")
 def run_module(trials, datasets, *, device: str = "auto") -> list[Outcome]:
-    """Trial kind ``module``: each trial's CNN trained alone (:func:`train_cnn_trial`)."""
+    """Trial kind ``module``: each trial's CNN trained alone (:func:`train_cnn_trial`).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from atomlab.data import make_dataset
+    >>> from atomlab.engine.spec import TrainSpec
+    >>> mnist = make_dataset("mnist", source="subset", subset=[32, 16], random_state=0)
+    >>> model = {"name": "small_cnn", "channels": [2, 4], "hidden": 8}
+    >>> recipe = TrainSpec(steps=2, batch_size=16)
+    >>> trials = [SimpleNamespace(levels={}, seed=s, model=model, train=recipe, kind="module") for s in (0, 1)]
+    >>> [o.final["step"] for o in run_module(trials, [mnist, mnist], device="cpu")]
+    [2, 2]
+    """
     return [train_cnn_trial(t, d, device=device) for t, d in zip(trials, datasets)]

@@ -78,7 +78,19 @@ def compute(model: dict[str, Any]) -> dict[str, Any]:
 
 @register_trial_kind("conv_arithmetic")
 def run_conv_arithmetic(trials, datasets, *, device: str = "auto") -> list[Outcome]:
-    """Trial kind ``conv_arithmetic``: one row of library numbers per trial (see the module docstring)."""
+    """Trial kind ``conv_arithmetic``: one row of library numbers per trial (see the module docstring).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from atomlab.data import make_dataset
+    >>> mnist = make_dataset("mnist", source="subset", subset=[10, 10], normalize=False, random_state=0)
+    >>> model = {"op": "conv_size", "in_shape": [32, 32, 3], "filters": 8, "kernel": 5, "padding": 2,
+    ...          "expected": [32, 32]}
+    >>> row = run_conv_arithmetic([SimpleNamespace(model=model)], [mnist])[0].final
+    >>> row["value"], row["match"], row["mnist_out_h"]
+    (32.0, 1.0, 24.0)
+    """
     outs = []
     for trial, data in zip(trials, datasets):
         res = compute(trial.model)

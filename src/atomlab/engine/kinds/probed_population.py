@@ -30,7 +30,14 @@ LOSS_TARGETS = (0.3, 0.1)
 
 
 def epochs_to(rows: Sequence[dict[str, Any]], target: float, metric: str = "train_loss") -> float:
-    """First recorded epoch with ``metric <= target``; the last epoch if never (a censored, low value)."""
+    """First recorded epoch with ``metric <= target``; the last epoch if never (a censored, low value).
+
+    Examples
+    --------
+    >>> rows = [{"epoch": 0, "train_loss": 0.7}, {"epoch": 5, "train_loss": 0.2}, {"epoch": 9, "train_loss": 0.05}]
+    >>> epochs_to(rows, 0.3), epochs_to(rows, 0.1), epochs_to(rows, 0.01)  # never: the last epoch
+    (5.0, 9.0, 9.0)
+    """
     for r in rows:
         if r.get(metric, np.inf) <= target:
             return float(r["epoch"])
@@ -43,6 +50,17 @@ def affine_fraction(model: MLPSpec, state: dict[str, np.ndarray], domain, *, n_l
 
     A ReLU network is piecewise affine, so its second differences vanish (to rounding) except at the few
     points where a line crosses a kink; a smooth network's do not. Evaluated in float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from atomlab.nn import MLPSpec
+    >>> state = {"W0": np.eye(2), "b0": np.zeros(2), "W1": np.eye(2), "b1": np.zeros(2)}
+    >>> box = ((-1.0, 1.0), (-1.0, 1.0))
+    >>> affine_fraction(MLPSpec(layers=(2,), activation="identity"), state, box)  # a linear network
+    1.0
+    >>> affine_fraction(MLPSpec(layers=(2,), activation="tanh"), state, box) < 0.5
+    True
     """
     rng = numpy_generator(seed, "other")
     (x0, x1), (y0, y1) = domain
@@ -77,7 +95,21 @@ def _changes(snaps: dict[str, np.ndarray], n_layers: int) -> dict[str, np.ndarra
 
 
 def probed_group_key(trial: TrialLike, data: Dataset) -> Any:
-    """Probed trials with equal keys train in one population (one activation each, for the NumPy fast path)."""
+    """Probed trials with equal keys train in one population (one activation each, for the NumPy fast path).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from atomlab.data import make_dataset
+    >>> from atomlab.engine.spec import TrainSpec
+    >>> from atomlab.nn import MLPSpec
+    >>> data = make_dataset("playground_circle", n_train=40, n_test=20, random_state=0)
+    >>> recipe = TrainSpec(epochs=1, batch_size=10, record_every=2, snapshot_every=2)
+    >>> key = lambda act, seed: probed_group_key(SimpleNamespace(model=MLPSpec(layers=(4,), activation=act),
+    ...                                                           train=recipe, seed=seed), data)
+    >>> key("relu", 0) == key("relu", 1), key("relu", 0) == key("tanh", 0)
+    (True, False)
+    """
     return population_key(Member(trial.model, trial.train, trial.seed, data)), trial.model.activation
 
 
@@ -88,6 +120,20 @@ def run_probed(trials: Sequence[TrialLike], datasets: Sequence[Dataset], *, devi
     Each trial needs ``snapshot_every`` equal to its ``record_every`` so that every recorded row
     has a snapshot; the rows get ``dW_hidden``, ``db_hidden``, ``dW_out`` and ``db_out``. Trials
     with equal :func:`probed_group_key` train together, as one population.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from atomlab.data import make_dataset
+    >>> from atomlab.engine.spec import TrainSpec
+    >>> from atomlab.nn import MLPSpec
+    >>> data = make_dataset("playground_circle", n_train=40, n_test=20, random_state=0)
+    >>> recipe = TrainSpec(optimizer="sgd", lr=0.03, epochs=2, batch_size=10, record_every=2, snapshot_every=2)
+    >>> zero = SimpleNamespace(levels={}, seed=0, model=MLPSpec(layers=(4, 4), init="zeros", bias_init="zeros"),
+    ...                        train=recipe, kind="population_probed")
+    >>> out = run_probed([zero], [data], device="cpu")[0]
+    >>> out.final["dW_hidden"], out.final["db_out"] > 0  # all-zero ReLU weights never move; the output bias does
+    (0.0, True)
     """
     for t in trials:
         if t.train is None or not t.train.snapshot_every or t.train.snapshot_every != t.train.record_every:

@@ -30,10 +30,8 @@ from typing import Any
 import numpy as np
 
 from atomlab.data.dataset import Dataset
-from atomlab.engine.general import train_module
-from atomlab.engine.outcome import Outcome
-from atomlab.engine.population import DIVERGENCE_FACTOR, grid_points
-from atomlab.engine.threads import threads
+from atomlab.engine.grids import grid_points
+from atomlab.engine.outcome import DIVERGENCE_FACTOR, Outcome
 from atomlab.engine.trial_kinds import TrialLike, register_trial_kind
 from atomlab.errors import ConfigError, unknown_choice
 from atomlab.nn import MLPSpec
@@ -52,7 +50,15 @@ STACK_ELEMENTS = 2**16
 
 def initial_params(model: MLPSpec, input_dim: int, output_dim: int, seed: int
                    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """The trial's initial ``(weights, biases)`` as float64 arrays, shared by every engine."""
+    """The trial's initial ``(weights, biases)`` as float64 arrays, shared by every engine.
+
+    Examples
+    --------
+    >>> from atomlab.nn import MLPSpec
+    >>> weights, biases = initial_params(MLPSpec(layers=(3,)), 2, 2, seed=0)
+    >>> [w.shape for w in weights], weights[0].dtype
+    ([(2, 3), (3, 2)], dtype('float64'))
+    """
     params = model.init_params(input_dim, output_dim, seed)
     return [w.numpy().copy() for w, _ in params], [b.numpy().copy() for _, b in params]
 
@@ -94,6 +100,15 @@ def grid_probabilities(predict_proba, data: Dataset, G: int) -> np.ndarray:
     """Predicted probabilities on the engine's mesh, in the population engine's convention.
 
     ``P(class 1)`` of shape ``(G, G)`` for two classes, else ``(G, G, K)``; float32.
+
+    Examples
+    --------
+    >>> from atomlab.data import make_dataset
+    >>> data = make_dataset("moons", n_train=40, n_test=20, random_state=0)
+    >>> import numpy as np
+    >>> uniform = lambda X: np.full((len(X), 2), 0.5)
+    >>> grid_probabilities(uniform, data, 4).shape  # P(class 1) on a 4 x 4 mesh
+    (4, 4)
     """
     p = predict_proba(grid_points(data, G)).reshape(G, G, -1)
     return (p[..., 1] if p.shape[-1] == 2 else p).astype(np.float32)
@@ -141,6 +156,22 @@ def train_scratch_group(trials: Sequence[TrialLike], datasets: Sequence[Dataset]
     :class:`~atomlab.scratch.DeepNet` alone would (a stack's members never mix). ``nudge`` multiplies
     each member's first initial weight by ``1 + nudge`` (the ``nudged`` engine); ``relu_grad_at_zero=0``
     uses PyTorch's ReLU'(0) (the ``scratch0`` engine).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from atomlab.data import make_dataset
+    >>> data = make_dataset("moons", n_train=40, n_test=20, random_state=0)
+    >>> from atomlab.engine.spec import TrainSpec
+    >>> from atomlab.nn import MLPSpec
+    >>> model = MLPSpec(layers=(3,), activation="tanh", init="lecun_normal", bias_init="zeros")
+    >>> recipe = TrainSpec(optimizer="sgd", lr=0.5, batch_size=None, steps=10, loss="cross_entropy",
+    ...                    regularizer="l2_sum", reg_lambda=1e-4, record_every=5, dtype="float64")
+    >>> trial = SimpleNamespace(levels={}, seed=0, model=model, train=recipe, kind="scratch")
+    >>> other = SimpleNamespace(**{**vars(trial), "seed": 1})
+    >>> outs = train_scratch_group([trial, other], [data, data])
+    >>> [o.info["population_size"] for o in outs], [r["step"] for r in outs[0].rows]
+    ([2, 2], [0, 5, 10])
     """
     for trial in trials:
         _check_recipe(trial)
@@ -190,12 +221,44 @@ def train_scratch_group(trials: Sequence[TrialLike], datasets: Sequence[Dataset]
 
 
 def train_scratch(trial: TrialLike, data: Dataset, *, nudge: float = 0.0, relu_grad_at_zero: float = 1.0) -> Outcome:
-    """Train one trial with :class:`atomlab.scratch.DeepNet` (a group of one; see :func:`train_scratch_group`)."""
+    """Train one trial with :class:`atomlab.scratch.DeepNet` (a group of one; see :func:`train_scratch_group`).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from atomlab.data import make_dataset
+    >>> data = make_dataset("moons", n_train=40, n_test=20, random_state=0)
+    >>> from atomlab.engine.spec import TrainSpec
+    >>> from atomlab.nn import MLPSpec
+    >>> model = MLPSpec(layers=(3,), activation="tanh", init="lecun_normal", bias_init="zeros")
+    >>> recipe = TrainSpec(optimizer="sgd", lr=0.5, batch_size=None, steps=10, loss="cross_entropy",
+    ...                    regularizer="l2_sum", reg_lambda=1e-4, record_every=5, dtype="float64")
+    >>> trial = SimpleNamespace(levels={}, seed=0, model=model, train=recipe, kind="scratch")
+    >>> out = train_scratch(trial, data)
+    >>> out.info["engine"], out.rows[-1]["train_loss"] < out.rows[0]["train_loss"]
+    ('scratch', True)
+    """
     return train_scratch_group([trial], [data], nudge=nudge, relu_grad_at_zero=relu_grad_at_zero)[0]
 
 
 def scratch_group_key(trial: TrialLike, data: Dataset) -> Any:
-    """Scratch trials with equal keys (same network, recipe and data sizes) may train in one stack."""
+    """Scratch trials with equal keys (same network, recipe and data sizes) may train in one stack.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from atomlab.data import make_dataset
+    >>> data = make_dataset("moons", n_train=40, n_test=20, random_state=0)
+    >>> from atomlab.engine.spec import TrainSpec
+    >>> from atomlab.nn import MLPSpec
+    >>> model = MLPSpec(layers=(3,), activation="tanh", init="lecun_normal", bias_init="zeros")
+    >>> recipe = TrainSpec(optimizer="sgd", lr=0.5, batch_size=None, steps=10, loss="cross_entropy",
+    ...                    regularizer="l2_sum", reg_lambda=1e-4, record_every=5, dtype="float64")
+    >>> trial = SimpleNamespace(levels={}, seed=0, model=model, train=recipe, kind="scratch")
+    >>> other = SimpleNamespace(**{**vars(trial), "seed": 5})
+    >>> scratch_group_key(trial, data) == scratch_group_key(other, data)  # seeds stack
+    True
+    """
     return (repr(trial.model), repr(trial.train), data.n_train, data.input_dim, data.output_dim)
 
 
@@ -216,7 +279,26 @@ def _in_stacks(trials: Sequence[TrialLike], datasets: Sequence[Dataset], **engin
 
 
 def train_autograd(trial: TrialLike, data: Dataset, *, device: str = "cpu") -> Outcome:
-    """Train one trial as a plain ``torch.nn.Module`` with autograd (:func:`atomlab.engine.train_module`)."""
+    """Train one trial as a plain ``torch.nn.Module`` with autograd (:func:`atomlab.engine.train_module`).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from atomlab.data import make_dataset
+    >>> data = make_dataset("moons", n_train=40, n_test=20, random_state=0)
+    >>> from atomlab.engine.spec import TrainSpec
+    >>> from atomlab.nn import MLPSpec
+    >>> model = MLPSpec(layers=(3,), activation="tanh", init="lecun_normal", bias_init="zeros")
+    >>> recipe = TrainSpec(optimizer="sgd", lr=0.5, batch_size=None, steps=10, loss="cross_entropy",
+    ...                    regularizer="l2_sum", reg_lambda=1e-4, record_every=5, dtype="float64")
+    >>> trial = SimpleNamespace(levels={}, seed=0, model=model, train=recipe, kind="scratch")
+    >>> out = train_autograd(trial, data)
+    >>> alone = train_scratch(trial, data)
+    >>> out.info["engine"], bool(abs(out.rows[-1]["train_loss"] - alone.rows[-1]["train_loss"]) < 1e-9)
+    ('autograd', True)
+    """
+    from atomlab.engine.general import train_module  # torch: only this kind needs it
+
     _check_recipe(trial)
     m, t = trial.model, trial.train
     module = m.build_module(data.input_dim, data.output_dim, trial.seed, dtype=t.torch_dtype)
@@ -227,25 +309,89 @@ def train_autograd(trial: TrialLike, data: Dataset, *, device: str = "cpu") -> O
 
 @register_trial_kind("scratch", group_by=scratch_group_key)
 def run_scratch(trials: Sequence[TrialLike], datasets: Sequence[Dataset], *, device: str = "cpu") -> list[Outcome]:
-    """Trial kind ``scratch``: :class:`atomlab.scratch.DeepNet` (NumPy, CPU), equal networks stacked."""
+    """Trial kind ``scratch``: :class:`atomlab.scratch.DeepNet` (NumPy, CPU), equal networks stacked.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from atomlab.data import make_dataset
+    >>> data = make_dataset("moons", n_train=40, n_test=20, random_state=0)
+    >>> from atomlab.engine.spec import TrainSpec
+    >>> from atomlab.nn import MLPSpec
+    >>> model = MLPSpec(layers=(3,), activation="tanh", init="lecun_normal", bias_init="zeros")
+    >>> recipe = TrainSpec(optimizer="sgd", lr=0.5, batch_size=None, steps=10, loss="cross_entropy",
+    ...                    regularizer="l2_sum", reg_lambda=1e-4, record_every=5, dtype="float64")
+    >>> trial = SimpleNamespace(levels={}, seed=0, model=model, train=recipe, kind="scratch")
+    >>> from atomlab.engine.trial_kinds import trial_kinds
+    >>> trial_kinds.get("scratch") is run_scratch, len(run_scratch([trial], [data]))
+    (True, 1)
+    """
     return _in_stacks(trials, datasets)
 
 
 @register_trial_kind("scratch_nudged", group_by=scratch_group_key)
 def run_nudged(trials: Sequence[TrialLike], datasets: Sequence[Dataset], *, device: str = "cpu") -> list[Outcome]:
-    """Trial kind ``scratch_nudged``: the scratch engine from the trial's weights with ``W1[0, 0] * (1 + 1e-15)``."""
+    """Trial kind ``scratch_nudged``: the scratch engine from the trial's weights with ``W1[0, 0] * (1 + 1e-15)``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from atomlab.data import make_dataset
+    >>> data = make_dataset("moons", n_train=40, n_test=20, random_state=0)
+    >>> from atomlab.engine.spec import TrainSpec
+    >>> from atomlab.nn import MLPSpec
+    >>> model = MLPSpec(layers=(3,), activation="tanh", init="lecun_normal", bias_init="zeros")
+    >>> recipe = TrainSpec(optimizer="sgd", lr=0.5, batch_size=None, steps=10, loss="cross_entropy",
+    ...                    regularizer="l2_sum", reg_lambda=1e-4, record_every=5, dtype="float64")
+    >>> trial = SimpleNamespace(levels={}, seed=0, model=model, train=recipe, kind="scratch")
+    >>> a, b = run_scratch([trial], [data])[0], run_nudged([trial], [data])[0]
+    >>> bool(a.state["W0"][0, 0] != b.state["W0"][0, 0]), b.info["engine"]
+    (True, 'nudged')
+    """
     return _in_stacks(trials, datasets, nudge=NUDGE)
 
 
 @register_trial_kind("scratch_relu0", group_by=scratch_group_key)
 def run_relu0(trials: Sequence[TrialLike], datasets: Sequence[Dataset], *, device: str = "cpu") -> list[Outcome]:
-    """Trial kind ``scratch_relu0``: the scratch engine with PyTorch's ReLU'(0) = 0."""
+    """Trial kind ``scratch_relu0``: the scratch engine with PyTorch's ReLU'(0) = 0.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from atomlab.data import make_dataset
+    >>> data = make_dataset("moons", n_train=40, n_test=20, random_state=0)
+    >>> from atomlab.engine.spec import TrainSpec
+    >>> from atomlab.nn import MLPSpec
+    >>> model = MLPSpec(layers=(3,), activation="tanh", init="lecun_normal", bias_init="zeros")
+    >>> recipe = TrainSpec(optimizer="sgd", lr=0.5, batch_size=None, steps=10, loss="cross_entropy",
+    ...                    regularizer="l2_sum", reg_lambda=1e-4, record_every=5, dtype="float64")
+    >>> trial = SimpleNamespace(levels={}, seed=0, model=model, train=recipe, kind="scratch")
+    >>> run_relu0([trial], [data])[0].info["engine"]
+    'scratch0'
+    """
     return _in_stacks(trials, datasets, relu_grad_at_zero=0.0)
 
 
 @register_trial_kind("scratch_autograd")
 def run_autograd(trials: Sequence[TrialLike], datasets: Sequence[Dataset], *, device: str = "cpu") -> list[Outcome]:
-    """Trial kind ``scratch_autograd``: each trial trained as one ``torch.nn.Module`` with autograd."""
+    """Trial kind ``scratch_autograd``: each trial trained as one ``torch.nn.Module`` with autograd.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from atomlab.data import make_dataset
+    >>> data = make_dataset("moons", n_train=40, n_test=20, random_state=0)
+    >>> from atomlab.engine.spec import TrainSpec
+    >>> from atomlab.nn import MLPSpec
+    >>> model = MLPSpec(layers=(3,), activation="tanh", init="lecun_normal", bias_init="zeros")
+    >>> recipe = TrainSpec(optimizer="sgd", lr=0.5, batch_size=None, steps=10, loss="cross_entropy",
+    ...                    regularizer="l2_sum", reg_lambda=1e-4, record_every=5, dtype="float64")
+    >>> trial = SimpleNamespace(levels={}, seed=0, model=model, train=recipe, kind="scratch")
+    >>> run_autograd([trial], [data])[0].info["engine"]
+    'autograd'
+    """
+    from atomlab.engine.threads import threads  # torch's threads: only this kind uses torch
+
     dev = "cpu" if device == "auto" else device
     # Matrices of a few hundred by a few units gain nothing from intra-op threads, and on a busy machine
     # the threads' waiting made a step 10 to 50 times slower (measured: 200 autograd steps of a 2-3-2

@@ -59,6 +59,12 @@ def mlp_classifier_recipe(*, max_iter: int = 200, lr: float = 0.001, batch_size:
     earlier when the training loss stalls for 10 epochs). The ``sklearn`` kind reads the learning
     rate, batch size and epochs from it, and the runner's cost model reads the number of steps, so
     that long fits are spread over worker processes.
+
+    Examples
+    --------
+    >>> recipe = mlp_classifier_recipe(max_iter=50)
+    >>> recipe.epochs, recipe.batch_size, recipe.lr
+    (50, 200, 0.001)
     """
     return TrainSpec(optimizer="adam", lr=lr, batch_size=batch_size, epochs=max_iter, sampling="shuffle",
                      loss="cross_entropy")
@@ -69,6 +75,12 @@ def make_estimator(model: dict[str, Any], train: TrainSpec | None, seed: int, n_
 
     ``n_train`` (the size of the set it will be fitted on) caps an MLP's batch size, as
     scikit-learn's own ``batch_size="auto"`` does (``min(200, n)``).
+
+    Examples
+    --------
+    >>> est = make_estimator(sklearn_model("mlp", hidden_layer_sizes=(8,)), mlp_classifier_recipe(), seed=3, n_train=50)
+    >>> type(est).__name__, est.batch_size, est.random_state  # the batch is capped at the set's size
+    ('MLPClassifier', 50, 3)
     """
     name, params = model["estimator"], dict(model.get("params", {}))
     if name == "svm":
@@ -117,6 +129,16 @@ def run_sklearn(trials, datasets, *, device: str = "auto") -> list[Outcome]:
 
     Each outcome has one row ``{"step": 0, "train_acc", "test_acc", "n_train", "n_iter"}``: the accuracies,
     the training-set size and, for iterative estimators, the number of iterations run.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from atomlab.data import make_dataset
+    >>> data = make_dataset("moons", n_train=40, n_test=20, random_state=0)
+    >>> trial = SimpleNamespace(levels={}, seed=0, model=sklearn_model("tree", n_train=30), train=None, kind="sklearn")
+    >>> out = run_sklearn([trial], [data])[0]
+    >>> out.final["train_acc"], out.final["n_train"]  # a full tree fits its training set
+    (1.0, 30)
     """
     from sklearn.exceptions import ConvergenceWarning
     from threadpoolctl import threadpool_limits

@@ -17,6 +17,18 @@ def run_solo(trials, datasets, *, device: str = "auto") -> list[Outcome]:
     seconds on one-time set-up (libraries, kernels) that would otherwise be charged to the trial.
     The timed run uses one intra-op thread: a model this small cannot use more, and on a busy
     machine a second spinning thread makes it several times slower.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from atomlab.data import make_dataset
+    >>> data = make_dataset("moons", n_train=40, n_test=20, random_state=0)
+    >>> from atomlab.engine.spec import TrainSpec
+    >>> from atomlab.nn import MLPSpec
+    >>> trial = SimpleNamespace(levels={}, seed=0, model=MLPSpec(layers=(4,)), train=TrainSpec(steps=30), kind="solo")
+    >>> out = run_solo([trial], [data])[0]
+    >>> out.info["solo"], out.info["population_size"], out.final["step"]
+    (True, 1, 30)
     """
     from dataclasses import replace
 

@@ -100,7 +100,7 @@ def compare(*, dataset: str | dict[str, Any] = "surface2d", vary: dict[str, list
 
 
 def _compare_figures(result: Result, out_dir: Path, formats=("png",)):
-    from atomlab.catalog._figures import curves_figure
+    from atomlab.lab.figures import curves_figure
 
     return [curves_figure(result, out_dir, metric=result.experiment.metric, hue=result.experiment.factors[0],
                           formats=formats)]
