@@ -349,12 +349,15 @@ def test_runs_are_listed_rebuilt_without_training_and_collected(tmp_path, monkey
     monkeypatch.setattr(store_mod, "__version__", "0.0.0-old")
     run_experiment("tiny-store-runs", cache=False, report=False)
     monkeypatch.setattr(store_mod, "__version__", version)
+    legacy = store / "trials" / "ab" / "ab12cd34ef567890.pkl"  # a file of the old pickle cache
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(b"never opened")
     assert main(["store", "gc", "--dry-run", "--format", "json"]) == 0
     dry = json.loads(capsys.readouterr().out)
-    assert dry["trials_removed"]["other_version"] == 6 and dry["runs_removed"] == 1
-    assert len(trial_rows(store)) == 6  # same keys, overwritten by the old version's records
+    assert dry["trials_removed"]["other_version"] == 6 and dry["runs_removed"] == 1 and dry["legacy_pickles"] == 1
+    assert len(trial_rows(store)) == 6 and legacy.exists()  # a dry run removes nothing
     assert main(["store", "gc"]) == 0
     assert "removed 6 trial records" in capsys.readouterr().out
-    assert trial_rows(store) == {} and len(TrialStore(store).runs()) == 2
+    assert trial_rows(store) == {} and len(TrialStore(store).runs()) == 2 and not (store / "trials").exists()
     assert main(["report", first.provenance["run_id"], "--out", str(tmp_path / "again")]) == 2
     assert "no longer in the store" in capsys.readouterr().err
