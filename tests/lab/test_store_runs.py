@@ -19,6 +19,7 @@ import pytest
 
 import atomlab
 from atomlab.cli import main
+from atomlab.errors import ConfigError
 from atomlab.lab import runner
 from atomlab.lab import store as store_mod
 from atomlab.lab.api import run_experiment
@@ -241,6 +242,10 @@ def test_long_jobs_are_split_to_about_half_a_minute_each(monkeypatch):
     assert small == whole
     monkeypatch.setenv("ATOMLAB_JOB_SECONDS", "2.5")
     assert runner.job_seconds() == 2.5
+    for bad in ("0", "-1", "soon", "inf", "nan"):
+        monkeypatch.setenv("ATOMLAB_JOB_SECONDS", bad)
+        with pytest.raises(ConfigError, match=f"ATOMLAB_JOB_SECONDS='{bad}' is not allowed"):
+            runner.job_seconds()
 
 
 # -- --out: checked and locked before training, and the umask --------------------------------------------
