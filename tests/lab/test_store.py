@@ -250,7 +250,8 @@ def test_records_of_another_layout_or_version_are_never_served(tmp_path):
     filled_store(tmp_path)
     forge(tmp_path, "population", schema=records.SCHEMA + 1)
     forge(tmp_path, "scratch", version="0.0.1")
-    got = TrialStore(tmp_path).get_many(["population", "scratch", "sklearn"])
+    with pytest.warns(StoreWarning, match="record layout 2, expected 1"):
+        got = TrialStore(tmp_path).get_many(["population", "scratch", "sklearn"])
     assert got["population"] is None and got["scratch"] is None and got["sklearn"] is not None
 
 
