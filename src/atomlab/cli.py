@@ -292,9 +292,11 @@ def cmd_store_gc(args: argparse.Namespace) -> int:
     removed = summary["trials_removed"]
     print(f"{summary['store']}: {verb} {sum(removed.values())} trial records "
           f"({removed.get('other_version', 0)} of other versions or training code, {removed.get('damaged', 0)} "
-          f"damaged, {removed.get('stale_claims', 0)} claims of runs that are gone) and {summary['runs_removed']} "
-          f"runs of other versions; kept {summary['trials_kept']} trials and {summary['runs_kept']} runs "
-          f"({summary['bytes_before'] / 2**20:.1f} MB -> {summary['bytes_after'] / 2**20:.1f} MB)")
+          f"damaged, {removed.get('stale_claims', 0)} claims of runs that are gone), {summary['runs_removed']} "
+          f"runs of other versions and {summary['legacy_pickles']} files of the old pickle cache "
+          f"({summary['legacy_pickle_bytes'] / 2**20:.1f} MB); kept {summary['trials_kept']} trials and "
+          f"{summary['runs_kept']} runs ({summary['bytes_before'] / 2**20:.1f} MB -> "
+          f"{summary['bytes_after'] / 2**20:.1f} MB)")
     return 0
 
 
@@ -309,7 +311,8 @@ def _add_store_commands(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("store", help="maintain the trial store")
     ssub = p.add_subparsers(dest="action", required=True)
-    g = ssub.add_parser("gc", help="remove records of other atomlab versions, damaged records and stale claims")
+    g = ssub.add_parser("gc", help="remove records of other atomlab versions, damaged records, stale claims and "
+                                   "the old pickle cache's files")
     g.add_argument("--dry-run", action="store_true", help="only say what would be removed")
     g.add_argument("--format", choices=("text", "json"), default="text")
     g.add_argument("--store", help="folder of the trial store (default $ATOMLAB_CACHE or ~/.cache/atomlab)")

@@ -107,7 +107,7 @@ def test_a_value_that_would_not_read_back_equal_is_kept_in_memory_only(tmp_path)
         store.put("odd", odd)
     assert store.get("odd") is odd  # this run still has it
     assert TrialStore(tmp_path).get("odd") is None  # never written as a lossy repr
-    with pytest.raises(records.UnstorableValue, match="object array"):
+    with pytest.raises(records.UnstorableValue, match="array of object"):
         records.pack_arrays({"W": np.array([object()])}, {})
 
 
@@ -231,14 +231,17 @@ def test_a_pickle_in_a_checksummed_blob_is_refused_not_run(tmp_path):
     np.save(npy, evil, allow_pickle=True)
     npz = io.BytesIO()
     np.savez(npz, **{"s/W0": evil})  # np.savez pickles object arrays
+    payload = pickle.dumps(Payload(marker))
+    head = json.dumps([["s", "W0", "|O", [1], 0, len(payload)]]).encode()
+    ours = records.ARRAYS_MAGIC + struct.pack("<Q", len(head)) + head + payload  # our layout, an object dtype
     forge(tmp_path, "population", arrays=npz.getvalue())
+    forge(tmp_path, "diverged", arrays=ours)
     forge(tmp_path, "scratch", rows=json.dumps([{"$array": base64.b64encode(npy.getvalue()).decode()}]))
-    forge(tmp_path, "sklearn", arrays=pickle.dumps(Payload(marker)))
+    forge(tmp_path, "sklearn", arrays=payload)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        got = TrialStore(tmp_path).get_many(["population", "scratch", "sklearn", "ordered"])
-    assert got["population"] is None and got["scratch"] is None and got["sklearn"] is None
-    assert got["ordered"] is not None  # the untouched record is still served
+        got = TrialStore(tmp_path).get_many(["population", "diverged", "scratch", "sklearn", "ordered"])
+    assert [k for k, v in got.items() if v is not None] == ["ordered"]  # the untouched record is still served
     assert not marker.exists()
     assert len(store_warnings(caught)) == 1
 
@@ -247,7 +250,8 @@ def test_records_of_another_layout_or_version_are_never_served(tmp_path):
     filled_store(tmp_path)
     forge(tmp_path, "population", schema=records.SCHEMA + 1)
     forge(tmp_path, "scratch", version="0.0.1")
-    got = TrialStore(tmp_path).get_many(["population", "scratch", "sklearn"])
+    with pytest.warns(StoreWarning, match="record layout 2, expected 1"):
+        got = TrialStore(tmp_path).get_many(["population", "scratch", "sklearn"])
     assert got["population"] is None and got["scratch"] is None and got["sklearn"] is not None
 
 

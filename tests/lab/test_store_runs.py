@@ -10,7 +10,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pytest
 
 import atomlab
 from atomlab.cli import main
+from atomlab.errors import ConfigError
 from atomlab.lab import runner
 from atomlab.lab import store as store_mod
 from atomlab.lab.api import run_experiment
@@ -127,7 +127,7 @@ def counted(trials, datasets, device="auto"):
     for t in trials:
         with open(COUNTER, "a") as fh:  # one line per training, from whichever process trains it
             fh.write(f"{t.key} {os.getpid()}\\n")
-        time.sleep(0.1)
+        time.sleep(0.05)
         outs.append(Outcome(rows=[{"step": 1, "score": t.model["a"] + t.seed / 100}]))
     return outs
 
@@ -241,6 +241,10 @@ def test_long_jobs_are_split_to_about_half_a_minute_each(monkeypatch):
     assert small == whole
     monkeypatch.setenv("ATOMLAB_JOB_SECONDS", "2.5")
     assert runner.job_seconds() == 2.5
+    for bad in ("0", "-1", "soon", "inf", "nan"):
+        monkeypatch.setenv("ATOMLAB_JOB_SECONDS", bad)
+        with pytest.raises(ConfigError, match=f"ATOMLAB_JOB_SECONDS='{bad}' is not allowed"):
+            runner.job_seconds()
 
 
 # -- --out: checked and locked before training, and the umask --------------------------------------------
@@ -276,27 +280,37 @@ def test_a_bad_out_is_refused_before_training_with_exit_2(tmp_path, monkeypatch,
     assert not (tmp_path / "store").exists()
 
 
+HOLDER = """
+import fcntl, json, os, socket, sys, time
+fd = os.open(os.path.join(sys.argv[1], ".atomlab.lock"), os.O_RDWR | os.O_CREAT, 0o666)
+fcntl.flock(fd, fcntl.LOCK_EX)
+os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": "then"}).encode())
+print("locked", flush=True)
+time.sleep(120)
+"""
+
+
 def test_a_second_run_on_the_same_out_is_refused_and_a_dead_owners_lock_is_taken_over(tmp_path, monkeypatch,
                                                                                        capsys):
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
-        import sys, time
-        from atomlab.lab.outdir import OutDirLock
-        OutDirLock(sys.argv[1]).acquire()
-        print("locked", flush=True)
-        time.sleep(120)
-        """), str(tmp_path / "out")], env=env(tmp_path / "store"), stdout=subprocess.PIPE, text=True)
+    out = tmp_path / "out"
+    forbid_training(monkeypatch)
+    with OutDirLock(out):  # a run of this process holds it
+        code = main(["run", "universal-approximation", "--scale", "smoke", "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and f"is being written by another atomlab run (pid {os.getpid()} on host" in err
+    assert not (out / ".atomlab.lock").exists()  # released with the run
+
+    # A run killed while it holds the lock (a bare process holding the same flock, so the test starts fast).
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(out)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        forbid_training(monkeypatch)
-        code = main(["run", "universal-approximation", "--scale", "smoke", "--out", str(tmp_path / "out"), "--quiet"])
-        err = capsys.readouterr().err
-        assert code == 2 and f"is being written by another atomlab run (pid {holder.pid} on host" in err
+        with pytest.raises(ConfigError, match=f"pid {holder.pid} on host"):
+            OutDirLock(out).acquire()
     finally:
         holder.send_signal(signal.SIGKILL)
         holder.wait()
-    with OutDirLock(tmp_path / "out") as lock:  # the kernel dropped the dead run's lock
+    with OutDirLock(out) as lock:  # the kernel dropped the dead run's lock
         assert lock.previous["pid"] == holder.pid
-    assert not (tmp_path / "out" / ".atomlab.lock").exists()
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o027])
@@ -349,12 +363,15 @@ def test_runs_are_listed_rebuilt_without_training_and_collected(tmp_path, monkey
     monkeypatch.setattr(store_mod, "__version__", "0.0.0-old")
     run_experiment("tiny-store-runs", cache=False, report=False)
     monkeypatch.setattr(store_mod, "__version__", version)
+    legacy = store / "trials" / "ab" / "ab12cd34ef567890.pkl"  # a file of the old pickle cache
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(b"never opened")
     assert main(["store", "gc", "--dry-run", "--format", "json"]) == 0
     dry = json.loads(capsys.readouterr().out)
-    assert dry["trials_removed"]["other_version"] == 6 and dry["runs_removed"] == 1
-    assert len(trial_rows(store)) == 6  # same keys, overwritten by the old version's records
+    assert dry["trials_removed"]["other_version"] == 6 and dry["runs_removed"] == 1 and dry["legacy_pickles"] == 1
+    assert len(trial_rows(store)) == 6 and legacy.exists()  # a dry run removes nothing
     assert main(["store", "gc"]) == 0
     assert "removed 6 trial records" in capsys.readouterr().out
-    assert trial_rows(store) == {} and len(TrialStore(store).runs()) == 2
+    assert trial_rows(store) == {} and len(TrialStore(store).runs()) == 2 and not (store / "trials").exists()
     assert main(["report", first.provenance["run_id"], "--out", str(tmp_path / "again")]) == 2
     assert "no longer in the store" in capsys.readouterr().err

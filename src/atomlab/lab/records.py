@@ -1,7 +1,8 @@
-"""A trial's outcome as a store record: JSON for what is small, ``.npz`` without pickle for arrays.
+"""A trial's outcome as a store record: JSON for what is small, raw bytes without pickle for arrays.
 
-Nothing here can run code while reading: JSON is parsed by :mod:`json`, arrays by :func:`numpy.load`
-with ``allow_pickle=False`` (object arrays are refused, on write and on read). Python values that
+Nothing here can run code while reading: JSON is parsed by :mod:`json`, arrays are rebuilt from their
+bytes by :func:`numpy.frombuffer` after their dtype (numbers and booleans only), shape and size are
+checked, and the rare array inside ``info`` by :func:`numpy.load` with ``allow_pickle=False``. Python values that
 JSON cannot hold exactly (tuples, NumPy scalars, dicts with non-string keys, small arrays inside
 ``info``) are written as tagged objects such as ``{"$tuple": [...]}``, so a record read back
 equals the outcome written, type for type: a run served from the store computes the same tables as
@@ -123,7 +124,9 @@ def loads(text: str | bytes) -> Any:
     (1, 'x')
     """
     try:
-        return _decode(json.loads(text, parse_constant=_refuse_constant))
+        value = json.loads(text, parse_constant=_refuse_constant)
+        # Every tag is an object key starting with "$": a text without '"$' has none, and needs no walk.
+        return _decode(value) if (b'"$' if isinstance(text, bytes) else '"$') in text else value
     except RecordError:
         raise
     except (ValueError, TypeError, KeyError, IndexError, RecursionError, OverflowError, MemoryError) as exc:
@@ -147,11 +150,18 @@ def _npy_array(data: bytes) -> np.ndarray:
     return np.load(io.BytesIO(data), allow_pickle=False)
 
 
-def pack_arrays(state: dict[str, np.ndarray], artefacts: dict[str, np.ndarray]) -> bytes:
-    """``state`` and ``artefacts`` as one uncompressed ``.npz`` (no pickle; object arrays refused).
+#: First bytes of an array blob: the layout's name and version.
+ARRAYS_MAGIC = b"atomlab-arrays-1\n"
 
-    Uncompressed because the arrays are mostly float weights, which compress poorly, and the store
-    is read on every run.
+
+def pack_arrays(state: dict[str, np.ndarray], artefacts: dict[str, np.ndarray]) -> bytes:
+    """``state`` and ``artefacts`` as one blob: a JSON index, then each array's raw bytes (no pickle).
+
+    The index lists each array's part (``s`` state, ``a`` artefacts), name, dtype (numbers and booleans
+    only: object arrays are refused), shape and place in the blob. Hand-written rather than
+    ``np.savez``: reading a ``.npz`` costs about 0.7 ms per array here (the zip directory and
+    ``ast.literal_eval`` of each header), ten times the pickle it replaces, and this layout is read
+    with one ``np.frombuffer`` per array.
 
     Examples
     --------
@@ -160,34 +170,47 @@ def pack_arrays(state: dict[str, np.ndarray], artefacts: dict[str, np.ndarray]) 
     >>> state["W0"].tolist(), artefacts["snap/W0"].dtype
     ([[1.0, 0.0], [0.0, 1.0]], dtype('float32'))
     """
-    arrays = {}
-    for prefix, part in (("s", state), ("a", artefacts)):
-        for name, value in part.items():
-            arr = np.asarray(value)
-            if arr.dtype.hasobject:
-                raise UnstorableValue(f"{'state' if prefix == 's' else 'artefacts'}[{name!r}] is an object array")
-            arrays[f"{prefix}/{name}"] = arr
-    buf = io.BytesIO()
-    np.savez(buf, allow_pickle=False, **arrays)
-    return buf.getvalue()
+    index, chunks, offset = [], [], 0
+    for part, arrays in (("s", state), ("a", artefacts)):
+        for name, value in arrays.items():
+            arr = np.ascontiguousarray(value)
+            if not _plain(arr.dtype):
+                where = "state" if part == "s" else "artefacts"
+                raise UnstorableValue(f"{where}[{name!r}] is an array of {arr.dtype} (numbers and booleans only)")
+            data = arr.tobytes()
+            index.append([part, str(name), arr.dtype.str, list(arr.shape), offset, len(data)])
+            chunks.append(data)
+            offset += len(data)
+    head = json.dumps(index, separators=(",", ":")).encode("ascii")
+    return ARRAYS_MAGIC + struct.pack("<Q", len(head)) + head + b"".join(chunks)
+
+
+def _plain(dtype: np.dtype) -> bool:
+    return dtype.kind in "biufc" and dtype.fields is None and not dtype.hasobject and dtype.subdtype is None
 
 
 def unpack_arrays(blob: bytes) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Inverse of :func:`pack_arrays`; a malformed blob or an object array raises :class:`RecordError`."""
-    state: dict[str, np.ndarray] = {}
-    artefacts: dict[str, np.ndarray] = {}
+    """Inverse of :func:`pack_arrays`; anything malformed raises :class:`RecordError`."""
+    out: dict[str, dict[str, np.ndarray]] = {"s": {}, "a": {}}
     try:
-        with np.load(io.BytesIO(blob), allow_pickle=False) as npz:
-            for name in npz.files:
-                prefix, _, key = name.partition("/")
-                if prefix not in ("s", "a") or not key:
-                    raise RecordError(f"unexpected array {name!r}")
-                (state if prefix == "s" else artefacts)[key] = npz[name]
+        if not blob.startswith(ARRAYS_MAGIC):
+            raise RecordError("not an array blob of this layout")
+        start = len(ARRAYS_MAGIC) + 8
+        (size,) = struct.unpack("<Q", blob[len(ARRAYS_MAGIC):start])
+        data = memoryview(blob)[start + size:]
+        for part, name, dtype, shape, offset, nbytes in json.loads(blob[start:start + size]):
+            dt = np.dtype(str(dtype))
+            if part not in out or not isinstance(name, str) or not _plain(dt):
+                raise RecordError(f"bad array entry {name!r} ({dtype})")
+            if (not all(isinstance(n, int) and n >= 0 for n in shape) or not isinstance(offset, int) or offset < 0
+                    or nbytes != math.prod(shape) * dt.itemsize or offset + nbytes > len(data)):
+                raise RecordError(f"array {name!r} does not fit its blob")
+            out[part][name] = np.frombuffer(data, dt, math.prod(shape), offset).reshape(shape).copy()
     except RecordError:
         raise
-    except Exception as exc:  # noqa: BLE001 - zip, npy header or size errors: all mean a bad record
+    except Exception as exc:  # noqa: BLE001 - a bad index, dtype or size: all mean a bad record
         raise RecordError(f"unreadable arrays ({type(exc).__name__}: {exc})") from None
-    return state, artefacts
+    return out["s"], out["a"]
 
 
 def digest(values: Sequence[Any]) -> str:

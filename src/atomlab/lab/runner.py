@@ -21,6 +21,7 @@ import importlib
 import math
 import os
 import pickle
+import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -32,6 +33,7 @@ from atomlab.engine.outcome import Outcome
 from atomlab.engine.population import Member, PopulationTrainer, member_bytes, population_key
 from atomlab.engine.threads import set_threads
 from atomlab.engine.trial_kinds import load_builtin_kinds, register_trial_kind, trial_kind_groups, trial_kinds
+from atomlab.errors import ConfigError
 from atomlab.lab.data import materialize, transforms
 from atomlab.lab.store import TrialStore
 from atomlab.lab.trial import Trial
@@ -270,9 +272,23 @@ def _shippable(data: list[Dataset]) -> list[Dataset] | None:
 
 
 def job_seconds() -> float:
-    """Seconds one job may train: ``$ATOMLAB_JOB_SECONDS``, else :data:`JOB_SECONDS`."""
+    """Seconds one job may train: ``$ATOMLAB_JOB_SECONDS``, else :data:`JOB_SECONDS`.
+
+    Examples
+    --------
+    >>> job_seconds() == float(os.environ.get("ATOMLAB_JOB_SECONDS") or JOB_SECONDS)
+    True
+    """
     env = os.environ.get("ATOMLAB_JOB_SECONDS")
-    return float(env) if env else JOB_SECONDS
+    if not env:
+        return JOB_SECONDS
+    try:
+        value = float(env)
+    except ValueError:
+        value = math.nan
+    if not value > 0 or math.isinf(value):
+        raise ConfigError(f"ATOMLAB_JOB_SECONDS={env!r} is not allowed; give a positive number of seconds")
+    return value
 
 
 def _member_step_seconds(trial: Trial, data: Dataset) -> float:
@@ -345,7 +361,8 @@ def _run_in_pool(jobs: list[tuple[str, list[int]]], trials: Sequence[Trial], dat
 
 
 def _train(idx_all: list[int], trials: Sequence[Trial], *, device: str, workers: int,
-           finish: Callable[[list[int], list[Outcome]], None], log: Callable[[str], None] | None) -> None:
+           finish: Callable[[list[int], list[Outcome]], None], log: Callable[[str], None] | None,
+           note: Callable[[str], None] | None = None) -> None:
     """Train the trials ``idx_all`` in jobs and hand each job's outcomes to ``finish`` as it ends."""
     load_builtin_kinds()  # their group_by decides the jobs
     data = {i: materialize(trials[i].data) for i in idx_all}
@@ -379,8 +396,8 @@ def _train(idx_all: list[int], trials: Sequence[Trial], *, device: str, workers:
     # take the others down with it a second time.
     for kind, idx in _run_in_pool(broken, trials, data, device, workers, modules, finish, alone=True):
         error = f"its worker process was killed twice (BrokenProcessPool), in a {kind} job of {len(idx)} trial(s)"
-        if log:
-            log(f"{kind} job of {len(idx)} failed: {error}")
+        if note:
+            note(f"{kind} job of {len(idx)} failed: {error}")
         finish(idx, [_failed(error) for _ in idx])
 
 
@@ -433,6 +450,13 @@ def run_trials(trials: Sequence[Trial], *, store: TrialStore, device: str = "aut
     if not missing:
         return outcomes, 0  # type: ignore[return-value]
     workers = default_workers() if workers is None else max(1, workers)
+
+    def note(message: str) -> None:  # waiting for another run, a failed job: worth a line even without log
+        if log:
+            log(message)
+        elif progress:
+            print(f"atomlab: {message}", file=sys.stderr, flush=True)
+
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -454,7 +478,7 @@ def run_trials(trials: Sequence[Trial], *, store: TrialStore, device: str = "aut
             mine = [i for i in missing if trials[i].key in claims.granted]
             if mine:
                 trained += len(mine)
-                _train(mine, trials, device=device, workers=workers, finish=finish, log=log)
+                _train(mine, trials, device=device, workers=workers, finish=finish, log=log, note=note)
             rest = [i for i in missing if trials[i].key not in claims.granted]
             done = store.get_many([trials[i].key for i in rest])
             for i in rest:
@@ -464,8 +488,8 @@ def run_trials(trials: Sequence[Trial], *, store: TrialStore, device: str = "aut
                         bar.update(1)
             missing = [i for i in rest if outcomes[i] is None]
             owners = {o.describe() for k, o in claims.waiting.items()} - told
-            if missing and owners and log:
-                log(f"waiting for {len(missing)} trial(s) that another run is training ({', '.join(sorted(owners))})")
+            if missing and owners:
+                note(f"waiting for {len(missing)} trial(s) that another run is training ({', '.join(sorted(owners))})")
                 told |= owners
             if missing and not mine:
                 time.sleep(POLL_SECONDS)

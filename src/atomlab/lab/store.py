@@ -6,8 +6,8 @@ a server: atomic transactions, many readers beside one writer (WAL mode), and a 
 instead of errors when two processes write at once.
 
 A trial row is keyed by :attr:`Trial.key <atomlab.lab.trial.Trial.key>` (which covers the package
-version and the training code's fingerprint). Its metrics and ``info`` are JSON, its arrays an
-``.npz`` written without pickle (:mod:`atomlab.lab.records`), and a SHA-256 checksum over every
+version and the training code's fingerprint). Its metrics and ``info`` are JSON, its arrays raw
+bytes behind a JSON index, without pickle (:mod:`atomlab.lab.records`), and a SHA-256 checksum over every
 field is verified before anything is parsed. A record that is damaged, foreign or of another
 layout is a miss: it is retrained, never served, and the run says so once.
 
@@ -88,7 +88,7 @@ CREATE TABLE IF NOT EXISTS trials (
     host TEXT,                  -- where it trained
     created REAL,               -- when it was written (Unix time)
     run_id TEXT,                -- the run that trained it
-    arrays BLOB,                -- .npz without pickle: 's/NAME' state, 'a/NAME' artefacts
+    arrays BLOB,                -- records.pack_arrays: JSON index + raw bytes (state and artefacts), no pickle
     checksum TEXT,              -- SHA-256 over the {len(TRIAL_FIELDS)} fields above
     owner_host TEXT, owner_pid INTEGER, owner_token TEXT, lease_expires REAL   -- claims only
 );
@@ -587,14 +587,24 @@ class TrialStore:
     # ----- maintenance ------------------------------------------------------------------------
     def gc(self, *, dry_run: bool = False) -> dict[str, Any]:
         """Remove what this atomlab can never serve: records of other versions or training code,
-        damaged records, claims whose owner is gone, and the runs of other versions.
+        damaged records, claims whose owner is gone, the runs of other versions, and the pickle
+        files of the cache the store replaced (deleted unopened).
 
         Returns a summary: counts removed (or that would be, with ``dry_run``) and kept, and the
         file's size before and after.
         """
+        pickles = legacy_pickles(self.root)
+        legacy = {"legacy_pickles": len(pickles), "legacy_pickle_bytes": sum(p.stat().st_size for p in pickles)}
+        if not dry_run:
+            for p in pickles:  # removed, never opened
+                p.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):  # its folder, once empty
+                    p.parent.rmdir()
+            with contextlib.suppress(OSError):
+                (self.root / "trials").rmdir()
         if not self.path.is_file():
             return {"store": str(self.path), "dry_run": dry_run, "trials_kept": 0, "trials_removed": {},
-                    "runs_kept": 0, "runs_removed": 0, "bytes_before": 0, "bytes_after": 0}
+                    "runs_kept": 0, "runs_removed": 0, "bytes_before": 0, "bytes_after": 0, **legacy}
 
         def collect() -> dict[str, Any]:
             conn = self._db()
@@ -645,7 +655,31 @@ class TrialStore:
         return {"store": str(self.path), "dry_run": dry_run, "trials_kept": found["kept"],
                 "trials_removed": {k: len(v) for k, v in found["drop"].items()},
                 "runs_kept": found["runs"] - len(found["old_runs"]), "runs_removed": len(found["old_runs"]),
-                "bytes_before": before, "bytes_after": before if dry_run else _size(self.path)}
+                "bytes_before": before, "bytes_after": before if dry_run else _size(self.path), **legacy}
+
+
+def legacy_pickles(root: Path) -> list[Path]:
+    """The files of the pickle cache that the store replaced (``ROOT/ab/KEY.pkl``, ``ROOT/trials/ab/KEY.pkl``).
+
+    Only names of that exact form are listed (a 16-hex-digit key in the folder of its first two
+    digits); they are never opened.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> (root / "ab").mkdir(); (root / "ab" / "ab12cd34ef567890.pkl").write_bytes(b"")
+    0
+    >>> [p.name for p in legacy_pickles(root)]
+    ['ab12cd34ef567890.pkl']
+    """
+    found = []
+    for base in (root, root / "trials"):
+        for path in base.glob("??/*.pkl"):
+            key = path.stem
+            if len(key) == 16 and all(c in "0123456789abcdef" for c in key) and path.parent.name == key[:2]:
+                found.append(path)
+    return sorted(found)
 
 
 def _text(value: Any) -> str:
