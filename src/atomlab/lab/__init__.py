@@ -14,12 +14,12 @@ from atomlab.lab.claims import (
     Trend,
     check_claims,
 )
-from atomlab.lab.experiment import SCALES, Experiment, experiments, register_experiment
+from atomlab.lab.experiment import PROVENANCE, SCALES, Experiment, SourceNumber, experiments, register_experiment
 from atomlab.lab.result import Result
 from atomlab.lab.trial import DataSpec, Trial
 
 __all__ = [
-    "SCALES", "AllEquivalent", "Check", "Claim", "ClaimResult", "ClaimTest", "Compare", "DataSpec", "Equivalent",
-    "Experiment", "PerSeed", "Reaches", "Result", "Trend", "Trial", "check_claims", "experiments",
+    "PROVENANCE", "SCALES", "AllEquivalent", "Check", "Claim", "ClaimResult", "ClaimTest", "Compare", "DataSpec", "Equivalent",
+    "Experiment", "PerSeed", "Reaches", "Result", "SourceNumber", "Trend", "Trial", "check_claims", "experiments",
     "register_experiment", "register_trial_kind", "trial_kinds",
 ]

@@ -16,6 +16,38 @@ from atomlab.registry import Registry
 SCALES = ("smoke", "quick", "paper")
 
 
+#: Where a setting's value comes from, as an entry's ``provenance`` states it. A ``changed`` value says why
+#: after a colon: ``"changed: 20,000 steps; at the source's 10,000 no width fits sin(12x)"``.
+PROVENANCE = ("source text", "source code", "assumed", "changed")
+
+
+@dataclass(frozen=True)
+class SourceNumber:
+    """A number the source reports, shown beside ours on the entry's page and in the atlas scorecard.
+
+    Parameters
+    ----------
+    metric : str
+        The column of the final table it compares with (``"train_mse"``, ``"test_acc"``).
+    value : float
+        The source's number, in the column's units (an accuracy of 97.4 % is ``0.974``).
+    where : dict
+        The arm it belongs to (factor levels), e.g. ``{"function": "sin", "hidden_units": 2}``.
+    what : str
+        Where the source says it, in words ("Table 1", "the figure of experiment 6, no PCA").
+
+    Examples
+    --------
+    >>> SourceNumber("train_mse", 0.422, {"hidden_units": 2}, "code output, sin(12x)").where
+    {'hidden_units': 2}
+    """
+
+    metric: str
+    value: float
+    where: dict[str, Any] = field(default_factory=dict)
+    what: str = ""
+
+
 @dataclass
 class Experiment:
     """An atomic experiment: a question, the factor it varies, and a claim the code checks.
@@ -53,6 +85,11 @@ class Experiment:
         The main metric, summarised per arm in ``verdict.json``.
     differences : str
         Where this implementation departs from the source, and why.
+    provenance : dict, optional
+        For each setting, where its value comes from: one of :data:`PROVENANCE` (``"source text"``,
+        ``"source code"``, ``"assumed"``, or ``"changed: why"``). Shown in the settings table.
+    source_numbers : sequence of SourceNumber, optional
+        Every number the source reports that this entry can compare with, shown beside ours.
     derive : callable, optional
         ``derive(trial, outcome, config) -> {column: value}``: the one hook for per-trial quantities computed from
         what training produced (weights, grids, probes). Run once per trial before the claims, the
@@ -82,6 +119,8 @@ class Experiment:
     tags: Sequence[str] = ()
     agreement: str | Callable[..., str] | None = None
     derive: Callable[[Trial, Any, dict[str, Any]], dict[str, Any]] | None = None
+    provenance: dict[str, str] = field(default_factory=dict)
+    source_numbers: Sequence[SourceNumber] = ()
 
     def __post_init__(self) -> None:
         reserved = {"arm", "seed", "trial", "step", "epoch", "diverged", "diverged_step", "wall_time", "scale"}
@@ -96,6 +135,12 @@ class Experiment:
         for scale in self.scales:
             if scale not in SCALES:
                 raise unknown_choice("scale", scale, SCALES)
+        for key, origin in self.provenance.items():
+            if key not in self.settings:
+                raise unknown_choice(f"setting in {self.name!r}'s provenance", key, self.settings)
+            if origin.split(":", 1)[0].strip() not in PROVENANCE:
+                raise ConfigError(f"experiment {self.name!r}: provenance of {key!r} is {origin!r}; it must start "
+                                  f"with one of {', '.join(PROVENANCE)} (\"changed: why\")")
 
     # ----- configuration ------------------------------------------------------------------
     def config(self, scale: str = "quick", overrides: dict[str, Any] | None = None,
@@ -146,7 +191,11 @@ class Experiment:
                 "question": self.question, "hypothesis": self.hypothesis, "method": self.method,
                 "factors": list(self.factors), "settings": {k: _plain(v) for k, v in self.settings.items()},
                 "scales": {k: {kk: _plain(vv) for kk, vv in v.items()} for k, v in self.scales.items()},
-                "source_conclusion": self.source_conclusion}
+                "source_conclusion": self.source_conclusion,
+                "provenance": dict(self.provenance),
+                "source_numbers": [{"metric": n.metric, "value": n.value, "where": {k: _plain(v) for k, v in
+                                                                                    n.where.items()},
+                                    "what": n.what} for n in self.source_numbers]}
 
 
 def _plain(v: Any) -> Any:
