@@ -19,7 +19,7 @@ from atomlab.lab.result import Result
 from atomlab.lab.trial import DataSpec, Trial
 
 __all__ = [
-    "PROVENANCE", "SCALES", "AllEquivalent", "Check", "Claim", "ClaimResult", "ClaimTest", "Compare", "DataSpec", "Equivalent",
-    "Experiment", "PerSeed", "Reaches", "Result", "SourceNumber", "Trend", "Trial", "check_claims", "experiments",
-    "register_experiment", "register_trial_kind", "trial_kinds",
+    "PROVENANCE", "SCALES", "AllEquivalent", "Check", "Claim", "ClaimResult", "ClaimTest", "Compare", "DataSpec",
+    "Equivalent", "Experiment", "PerSeed", "Reaches", "Result", "SourceNumber", "Trend", "Trial", "check_claims",
+    "experiments", "register_experiment", "register_trial_kind", "trial_kinds",
 ]
