@@ -46,6 +46,8 @@ def provenance(wall: float, trained: int, total: int, cfg: dict[str, Any]) -> di
     }
 
 
+#: The ``quick`` scale (the default) runs as ``--seeds auto:MAX`` with MAX this many times its seeds.
+QUICK_GROWTH = 2
 #: ``--seeds auto`` without a maximum: at most this many times the scale's seeds, and never more than MAX_AUTO_SEEDS.
 AUTO_GROWTH = 4
 MAX_AUTO_SEEDS = 64
@@ -109,6 +111,8 @@ def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds:
         Number of seeds (overrides the scale's), or ``"auto"`` / ``"auto:MAX"``: add seeds in rounds
         (see :func:`seed_rounds`) until every claim is decisive or the budget is spent. Each look spends
         part of the error rate (:func:`atomlab.stats.alpha_spending`), so optional stopping keeps it.
+        At the ``quick`` scale the default is ``"auto:MAX"`` with MAX twice the scale's seeds
+        (:data:`QUICK_GROWTH`); give a number for a fixed count.
     overrides : dict, optional
         Settings to change (``{"steps": 500}``); unknown keys raise a ConfigError listing the known.
     out : path, optional
@@ -139,7 +143,12 @@ def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds:
         Its ``provenance`` holds the run's id in the store (``run_id``).
     """
     exp = experiments.get(experiment) if isinstance(experiment, str) else experiment
-    rounds = seed_rounds(seeds, int(exp.config(scale, overrides)["seeds"]))
+    start_seeds = int(exp.config(scale, overrides)["seeds"])
+    if seeds is None and scale == "quick" and "seeds" not in (overrides or {}):
+        # The default run adds one round of seeds when its first round leaves a claim undecided: seeds are cheap,
+        # and an exact test on tied values (accuracies, epoch counts) cannot decide on 4 or 5 seeds at all.
+        seeds = f"auto:{QUICK_GROWTH * max(start_seeds, MIN_AUTO_START)}"
+    rounds = seed_rounds(seeds, start_seeds)
     cfg = exp.config(scale, overrides, seeds if rounds is None else rounds[0])
     if out is None and report:
         out = Path("runs") / f"{exp.name}-{scale}"
@@ -166,7 +175,7 @@ def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds:
                 known.update({t.key: o for t, o in zip(todo, done)})
                 trained += fresh
                 outcomes = [known[t.key] for t in trials]
-                alpha = stats.alpha_spending(look, len(looks)) if rounds else ALPHA
+                alpha = stats.alpha_spending(look, len(looks), information=looks) if rounds else ALPHA
                 result = _judge(exp, cfg, trials, outcomes, alpha=alpha)
                 if all(c.verdict != "inconclusive" for c in result.claims if not c.check):
                     break
