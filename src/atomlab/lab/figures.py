@@ -148,6 +148,30 @@ def ci_text(values, fmt: str = ".3g", *, lower: float = -np.inf, upper: float = 
     return f"{mean:{fmt}} [{lo:{fmt}}, {hi:{fmt}}]"
 
 
+def claim_caption(result, index: int = 0) -> str:
+    """What the data show for claim ``index`` of ``result``, in one sentence for a figure caption.
+
+    A caption states what was found, not what was hoped: it names the groups where the claim holds, where the
+    data contradict it, and where the seeds do not settle it.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> tests = [NS(group="function=sin", verdict="inconclusive", n_seeds=5),
+    ...          NS(group="function=abs", verdict="supported", n_seeds=5)]
+    >>> claim_caption(NS(claims=[NS(text="train_mse falls with hidden units", tests=tests)]))
+    "'train_mse falls with hidden units' holds for function=abs and is not settled for function=sin (5 seeds)."
+    """
+    claim = result.claims[index]
+    by_verdict: dict[str, list[str]] = {"supported": [], "refuted": [], "inconclusive": []}
+    for t in claim.tests:
+        by_verdict[t.verdict].append(t.group or "the whole run")
+    words = {"supported": "holds for", "refuted": "is contradicted for", "inconclusive": "is not settled for"}
+    parts = [f"{words[v]} {' and '.join(groups)}" for v, groups in by_verdict.items() if groups]
+    seeds = min((t.n_seeds for t in claim.tests), default=0)
+    return f"'{claim.text}' " + " and ".join(parts) + f" ({seeds} seed{'s' if seeds != 1 else ''})."
+
+
 def pct_text(values) -> str:
     """``mean% [low, high]`` of accuracies over seeds, in percent (the interval stays within [0, 100]).
 

@@ -66,8 +66,8 @@ def function_fits_figure(result, out_dir, *, titles: dict, formats=("png",)):
         axes[1, -1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
         fig.tight_layout()
     return F.save(fig, out_dir, "fits", "Each panel overlays one fitted network (coloured) on the true "
-                "function (grey): with more hidden units the fit follows the function more closely; titles "
-                "give the training MSE as mean [95% interval] over seeds.", main=True, formats=formats)
+                "function (grey), one column per width; titles give the training MSE as mean [95% interval] "
+                f"over seeds. {F.claim_caption(result)}", main=True, formats=formats)
 
 
 
@@ -75,8 +75,8 @@ def figures(result, out_dir, formats=("png",)):
     main = function_fits_figure(result, out_dir, formats=formats, titles=TITLES)
     level = F.level_figure(result, out_dir, metric="train_mse", x="hidden_units", hue="function",
                            logy=True, name="mse-by-units", formats=formats,
-                           caption="Training MSE falls with hidden units for every function; bands are "
-                                   "95% bootstrap intervals over seeds.")
+                           caption="Training MSE by hidden units, mean over seeds with 95% intervals. "
+                                   + F.claim_caption(result))
     return [main, level]
 
 
