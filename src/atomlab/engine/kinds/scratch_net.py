@@ -148,6 +148,28 @@ def stack_size(n_train: int, widths: Sequence[int]) -> int:
     return max(1, STACK_ELEMENTS // max(1, n_train * max(widths, default=1)))
 
 
+def example_trial(seed: int = 0):
+    """A tiny 003 trial and its data, for the examples of this module: 3 tanh units on 40 moons, 10 steps.
+
+    Examples
+    --------
+    >>> trial, data = example_trial()
+    >>> trial.kind, trial.model.layers, data.n_train
+    ('scratch', (3,), 40)
+    """
+    from types import SimpleNamespace
+
+    from atomlab.data import make_dataset
+    from atomlab.engine.spec import TrainSpec
+    from atomlab.nn import MLPSpec
+
+    data = make_dataset("moons", n_train=40, n_test=20, random_state=0)
+    model = MLPSpec(layers=(3,), activation="tanh", init="lecun_normal", bias_init="zeros")
+    recipe = TrainSpec(optimizer="sgd", lr=0.5, batch_size=None, steps=10, loss="cross_entropy",
+                       regularizer="l2_sum", reg_lambda=1e-4, record_every=5, dtype="float64")
+    return SimpleNamespace(levels={}, seed=seed, model=model, train=recipe, kind="scratch"), data
+
+
 def train_scratch_group(trials: Sequence[TrialLike], datasets: Sequence[Dataset], *, nudge: float = 0.0,
                         relu_grad_at_zero: float = 1.0) -> list[Outcome]:
     """Train trials that differ only in seed and data with :class:`atomlab.scratch.DeepNetStack`.
@@ -159,16 +181,8 @@ def train_scratch_group(trials: Sequence[TrialLike], datasets: Sequence[Dataset]
 
     Examples
     --------
-    >>> from types import SimpleNamespace
-    >>> from atomlab.data import make_dataset
-    >>> data = make_dataset("moons", n_train=40, n_test=20, random_state=0)
-    >>> from atomlab.engine.spec import TrainSpec
-    >>> from atomlab.nn import MLPSpec
-    >>> model = MLPSpec(layers=(3,), activation="tanh", init="lecun_normal", bias_init="zeros")
-    >>> recipe = TrainSpec(optimizer="sgd", lr=0.5, batch_size=None, steps=10, loss="cross_entropy",
-    ...                    regularizer="l2_sum", reg_lambda=1e-4, record_every=5, dtype="float64")
-    >>> trial = SimpleNamespace(levels={}, seed=0, model=model, train=recipe, kind="scratch")
-    >>> other = SimpleNamespace(**{**vars(trial), "seed": 1})
+    >>> trial, data = example_trial()
+    >>> other = example_trial(seed=1)[0]
     >>> outs = train_scratch_group([trial, other], [data, data])
     >>> [o.info["population_size"] for o in outs], [r["step"] for r in outs[0].rows]
     ([2, 2], [0, 5, 10])
@@ -225,15 +239,7 @@ def train_scratch(trial: TrialLike, data: Dataset, *, nudge: float = 0.0, relu_g
 
     Examples
     --------
-    >>> from types import SimpleNamespace
-    >>> from atomlab.data import make_dataset
-    >>> data = make_dataset("moons", n_train=40, n_test=20, random_state=0)
-    >>> from atomlab.engine.spec import TrainSpec
-    >>> from atomlab.nn import MLPSpec
-    >>> model = MLPSpec(layers=(3,), activation="tanh", init="lecun_normal", bias_init="zeros")
-    >>> recipe = TrainSpec(optimizer="sgd", lr=0.5, batch_size=None, steps=10, loss="cross_entropy",
-    ...                    regularizer="l2_sum", reg_lambda=1e-4, record_every=5, dtype="float64")
-    >>> trial = SimpleNamespace(levels={}, seed=0, model=model, train=recipe, kind="scratch")
+    >>> trial, data = example_trial()
     >>> out = train_scratch(trial, data)
     >>> out.info["engine"], out.rows[-1]["train_loss"] < out.rows[0]["train_loss"]
     ('scratch', True)
@@ -246,16 +252,8 @@ def scratch_group_key(trial: TrialLike, data: Dataset) -> Any:
 
     Examples
     --------
-    >>> from types import SimpleNamespace
-    >>> from atomlab.data import make_dataset
-    >>> data = make_dataset("moons", n_train=40, n_test=20, random_state=0)
-    >>> from atomlab.engine.spec import TrainSpec
-    >>> from atomlab.nn import MLPSpec
-    >>> model = MLPSpec(layers=(3,), activation="tanh", init="lecun_normal", bias_init="zeros")
-    >>> recipe = TrainSpec(optimizer="sgd", lr=0.5, batch_size=None, steps=10, loss="cross_entropy",
-    ...                    regularizer="l2_sum", reg_lambda=1e-4, record_every=5, dtype="float64")
-    >>> trial = SimpleNamespace(levels={}, seed=0, model=model, train=recipe, kind="scratch")
-    >>> other = SimpleNamespace(**{**vars(trial), "seed": 5})
+    >>> trial, data = example_trial()
+    >>> other = example_trial(seed=5)[0]
     >>> scratch_group_key(trial, data) == scratch_group_key(other, data)  # seeds stack
     True
     """
@@ -283,15 +281,7 @@ def train_autograd(trial: TrialLike, data: Dataset, *, device: str = "cpu") -> O
 
     Examples
     --------
-    >>> from types import SimpleNamespace
-    >>> from atomlab.data import make_dataset
-    >>> data = make_dataset("moons", n_train=40, n_test=20, random_state=0)
-    >>> from atomlab.engine.spec import TrainSpec
-    >>> from atomlab.nn import MLPSpec
-    >>> model = MLPSpec(layers=(3,), activation="tanh", init="lecun_normal", bias_init="zeros")
-    >>> recipe = TrainSpec(optimizer="sgd", lr=0.5, batch_size=None, steps=10, loss="cross_entropy",
-    ...                    regularizer="l2_sum", reg_lambda=1e-4, record_every=5, dtype="float64")
-    >>> trial = SimpleNamespace(levels={}, seed=0, model=model, train=recipe, kind="scratch")
+    >>> trial, data = example_trial()
     >>> out = train_autograd(trial, data)
     >>> alone = train_scratch(trial, data)
     >>> out.info["engine"], bool(abs(out.rows[-1]["train_loss"] - alone.rows[-1]["train_loss"]) < 1e-9)
@@ -313,15 +303,7 @@ def run_scratch(trials: Sequence[TrialLike], datasets: Sequence[Dataset], *, dev
 
     Examples
     --------
-    >>> from types import SimpleNamespace
-    >>> from atomlab.data import make_dataset
-    >>> data = make_dataset("moons", n_train=40, n_test=20, random_state=0)
-    >>> from atomlab.engine.spec import TrainSpec
-    >>> from atomlab.nn import MLPSpec
-    >>> model = MLPSpec(layers=(3,), activation="tanh", init="lecun_normal", bias_init="zeros")
-    >>> recipe = TrainSpec(optimizer="sgd", lr=0.5, batch_size=None, steps=10, loss="cross_entropy",
-    ...                    regularizer="l2_sum", reg_lambda=1e-4, record_every=5, dtype="float64")
-    >>> trial = SimpleNamespace(levels={}, seed=0, model=model, train=recipe, kind="scratch")
+    >>> trial, data = example_trial()
     >>> from atomlab.engine.trial_kinds import trial_kinds
     >>> trial_kinds.get("scratch") is run_scratch, len(run_scratch([trial], [data]))
     (True, 1)
@@ -335,15 +317,7 @@ def run_nudged(trials: Sequence[TrialLike], datasets: Sequence[Dataset], *, devi
 
     Examples
     --------
-    >>> from types import SimpleNamespace
-    >>> from atomlab.data import make_dataset
-    >>> data = make_dataset("moons", n_train=40, n_test=20, random_state=0)
-    >>> from atomlab.engine.spec import TrainSpec
-    >>> from atomlab.nn import MLPSpec
-    >>> model = MLPSpec(layers=(3,), activation="tanh", init="lecun_normal", bias_init="zeros")
-    >>> recipe = TrainSpec(optimizer="sgd", lr=0.5, batch_size=None, steps=10, loss="cross_entropy",
-    ...                    regularizer="l2_sum", reg_lambda=1e-4, record_every=5, dtype="float64")
-    >>> trial = SimpleNamespace(levels={}, seed=0, model=model, train=recipe, kind="scratch")
+    >>> trial, data = example_trial()
     >>> a, b = run_scratch([trial], [data])[0], run_nudged([trial], [data])[0]
     >>> bool(a.state["W0"][0, 0] != b.state["W0"][0, 0]), b.info["engine"]
     (True, 'nudged')
@@ -357,15 +331,7 @@ def run_relu0(trials: Sequence[TrialLike], datasets: Sequence[Dataset], *, devic
 
     Examples
     --------
-    >>> from types import SimpleNamespace
-    >>> from atomlab.data import make_dataset
-    >>> data = make_dataset("moons", n_train=40, n_test=20, random_state=0)
-    >>> from atomlab.engine.spec import TrainSpec
-    >>> from atomlab.nn import MLPSpec
-    >>> model = MLPSpec(layers=(3,), activation="tanh", init="lecun_normal", bias_init="zeros")
-    >>> recipe = TrainSpec(optimizer="sgd", lr=0.5, batch_size=None, steps=10, loss="cross_entropy",
-    ...                    regularizer="l2_sum", reg_lambda=1e-4, record_every=5, dtype="float64")
-    >>> trial = SimpleNamespace(levels={}, seed=0, model=model, train=recipe, kind="scratch")
+    >>> trial, data = example_trial()
     >>> run_relu0([trial], [data])[0].info["engine"]
     'scratch0'
     """
@@ -378,15 +344,7 @@ def run_autograd(trials: Sequence[TrialLike], datasets: Sequence[Dataset], *, de
 
     Examples
     --------
-    >>> from types import SimpleNamespace
-    >>> from atomlab.data import make_dataset
-    >>> data = make_dataset("moons", n_train=40, n_test=20, random_state=0)
-    >>> from atomlab.engine.spec import TrainSpec
-    >>> from atomlab.nn import MLPSpec
-    >>> model = MLPSpec(layers=(3,), activation="tanh", init="lecun_normal", bias_init="zeros")
-    >>> recipe = TrainSpec(optimizer="sgd", lr=0.5, batch_size=None, steps=10, loss="cross_entropy",
-    ...                    regularizer="l2_sum", reg_lambda=1e-4, record_every=5, dtype="float64")
-    >>> trial = SimpleNamespace(levels={}, seed=0, model=model, train=recipe, kind="scratch")
+    >>> trial, data = example_trial()
     >>> run_autograd([trial], [data])[0].info["engine"]
     'autograd'
     """
