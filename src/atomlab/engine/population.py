@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from atomlab.data.dataset import Dataset
+from atomlab.engine import compiled
 from atomlab.engine.device import resolve_device
 from atomlab.engine.outcome import Outcome
 from atomlab.engine.sampling import batch_indices
@@ -28,6 +29,8 @@ from atomlab.nn.population import PopulationMLP, _runs
 from atomlab.nn.regularizers import regularizers
 from atomlab.nn.spec import MLPSpec
 
+#: Where the fast path may run (see :class:`PopulationTrainer`).
+BACKENDS = ("auto", "kernel", "numpy", "torch")
 EVAL_CHUNK = 16384
 #: Rows evaluated at once per member; the chunk shrinks as the population grows (see _forward_chunks).
 EVAL_CHUNK_ROWS = 4096
@@ -193,9 +196,13 @@ class PopulationTrainer:
     use_fastpath : bool
         Use the hand-derived backward pass where it applies (identical results, faster); False
         always uses autograd.
-    backend : {"auto", "numpy", "torch"}
-        Where the fast path runs: ``auto`` uses NumPy on the CPU when every weight matrix is small
-        (less overhead per call) and torch otherwise and on CUDA.
+    backend : {"auto", "kernel", "numpy", "torch"}
+        Where the fast path runs: ``auto`` uses the compiled kernels (:mod:`atomlab.engine.compiled`)
+        for the small-MLP family they cover, else NumPy on the CPU when every weight matrix is small
+        (less overhead per call), and torch otherwise and on CUDA; ``kernel`` insists on the kernels
+        (a ConfigError says why they cannot train the population). Each outcome's
+        ``info["backend"]`` says which path trained it, and ``info["kernel_unsupported"]`` why the
+        kernels did not, when ``auto`` passed them over.
     """
 
     def __init__(self, members: Sequence[Member], *, device: str = "auto",
@@ -210,8 +217,8 @@ class PopulationTrainer:
         self.device = resolve_device(device)
         self.progress = progress
         self.use_fastpath = use_fastpath
-        if backend not in ("auto", "numpy", "torch"):
-            raise ConfigError(f"unknown backend {backend!r}; known: auto, numpy, torch")
+        if backend not in BACKENDS:
+            raise ConfigError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
         self.backend = backend
         self.spec = members[0].train
         self.dtype = self.spec.torch_dtype
@@ -250,14 +257,26 @@ class PopulationTrainer:
         reg = regularizers.get(spec.regularizer) if spec.regularizer else None
         reg_lambda = torch.tensor([m.train.reg_lambda for m in self.members], dtype=self.dtype, device=dev)
 
-        # The hand-derived backward pass when every member fits it (see nn/fastpath.py).
-        fast = (self.use_fastpath and len(loss_runs) == 1
+        # The compiled kernels when they cover the population (engine/compiled.py), else the hand-derived
+        # backward pass when every member fits it (nn/fastpath.py), else autograd.
+        tier, why_not = None, None
+        if self.use_fastpath and self.backend in ("auto", "kernel"):
+            why_not = compiled.unsupported(net, spec, [m.train.loss for m in self.members], data.task,
+                                           masked=data.train_mask is not None)
+            if why_not is None:
+                tier = compiled.KernelTier(
+                    net, spec, [m.train.loss for m in self.members], lr.reshape(P).cpu().numpy(),
+                    reg_lambda.cpu().numpy(), data.X_train.numpy(), data.y_train.numpy(), shared=data.shared,
+                    seeds=[m.seed for m in self.members], n_train=data.n_train)
+            elif self.backend == "kernel":
+                raise ConfigError(f"the kernel backend cannot train this population: {why_not}")
+        fast = (tier is None and self.use_fastpath and len(loss_runs) == 1
                 and fastpath.supported(net, spec.loss, spec.regularizer, data.task))
         np_path = None
         # NumPy wins on per-call overhead for small matrices only; for wide layers (MNIST's 784 x 100)
         # torch's batched kernels are several times faster (docs/benchmarks.md, W2).
         small = max(a * b for a, b in net.specs[0].layer_plan(net.input_dim, net.output_dim)[0]) <= NUMPY_MAX_MATRIX
-        if (self.use_fastpath and (self.backend == "numpy" or (self.backend == "auto" and small))
+        if (tier is None and self.use_fastpath and (self.backend == "numpy" or (self.backend == "auto" and small))
                 and len(loss_runs) == 1
                 and data.train_mask is None
                 and fastpath_numpy.supported(net, spec.loss, spec.regularizer, spec.optimizer, data.task)):
@@ -300,8 +319,9 @@ class PopulationTrainer:
             frames.append(self._predict_grid(net, grid_X, spec.grid))
             frame_steps.append(0)
 
-        def after_step(step: int) -> bool:
-            """Record, snapshot and draw as asked; True when every member has diverged."""
+        def after_step(step: int, steps_done: int = 1) -> bool:
+            """Record, snapshot and draw as asked after ``steps_done`` steps that end at ``step``; True when
+            every member has diverged."""
             if step in record_at:
                 record(step)
                 if bool((diverged_at >= 0).all()):
@@ -312,10 +332,23 @@ class PopulationTrainer:
                 frames.append(self._predict_grid(net, grid_X, spec.grid))
                 frame_steps.append(step)
             if self.progress is not None:
-                self.progress(1)
+                self.progress(steps_done)
             return False
 
-        for step, idx in enumerate(batch_indices(spec, [m.seed for m in self.members], data.n_train), 1):
+        if tier is not None:
+            # One kernel call per stretch between two steps that need the weights; the guard's semantics are
+            # the per-step loop's below (the kernel keeps each member's first bad step).
+            done = 0
+            for stop in compiled.steps_between(total, sorted(record_at), spec.snapshot_every,
+                                               spec.grid_every if grid_X is not None else None):
+                tier.train(stop)
+                tier.write_back()
+                diverged_at = torch.as_tensor(tier.diverged_at)
+                if after_step(stop, stop - done):
+                    break
+                done = stop
+        for step, idx in enumerate(batch_indices(spec, [m.seed for m in self.members], data.n_train)
+                                   if tier is None else (), 1):
             # Divergence: the first step whose loss is not finite, or has exploded to DIVERGENCE_FACTOR
             # times its first value, is kept per member.
             if np_path is not None:
@@ -346,6 +379,8 @@ class PopulationTrainer:
             if after_step(step):
                 break
 
+        backend_name = ("kernel" if tier is not None else "numpy" if np_path is not None
+                        else "torch-fastpath" if fast else "autograd")
         final_grid = self._predict_grid(net, grid_X, spec.grid) if grid_X is not None else None
         wall = (time.perf_counter() - start) / P
         div = diverged_at.tolist()
@@ -367,7 +402,8 @@ class PopulationTrainer:
                 artefacts=artefacts, wall_time=wall,
                 info={"population_size": P, "device": str(dev), "steps": total,
                       "population_memory_bytes": sum(member_bytes(m) for m in self.members),
-                      "backend": "numpy" if np_path is not None else ("torch-fastpath" if fast else "autograd")},
+                      "backend": backend_name}
+                | ({"kernel_unsupported": why_not} if why_not is not None and self.backend == "auto" else {}),
             ))
         return outcomes
 
