@@ -14,6 +14,46 @@ import numpy as np
 import torch
 
 from atomlab.data.dataset import Dataset
+from atomlab.errors import ConfigError
+
+
+class KernelTierNotUsed(ConfigError):
+    """The compiled kernel tier did not train a population it covers (numba missing, or a dispatch bug)."""
+
+
+@dataclass
+class Skip:
+    """A contender that cannot run this workload, and why (reported in the table instead of a rate)."""
+
+    reason: str
+
+
+def check_kernel_tier(workload: str, infos) -> None:
+    """Raise :class:`KernelTierNotUsed` unless every population the kernels cover was trained by them.
+
+    ``infos`` are the outcomes' ``info`` dicts. A population the kernels do not cover says why in
+    ``info["kernel_unsupported"]`` (dropout, a wide layer, ...): that is the fallback working. One that
+    they cover but did not train, because numba is missing or a path was forced, fails the benchmark:
+    its numbers would not be the compiled tier's.
+
+    Examples
+    --------
+    >>> check_kernel_tier("W", [{"backend": "kernel"}, {"backend": "torch-fastpath",
+    ...                                                  "kernel_unsupported": "a 784 x 100 weight matrix"}])
+    >>> try:
+    ...     check_kernel_tier("W", [{"backend": "numpy", "kernel_unsupported": "numba is not installed"}])
+    ... except KernelTierNotUsed as exc:
+    ...     print(str(exc)[:75])
+    W: the compiled kernel tier did not train 1 of 1 population trials it cover
+    """
+    infos = list(infos)
+    missed = [i.get("kernel_unsupported", f"backend {i.get('backend')!r} chosen") for i in infos
+              if i.get("backend") != "kernel"
+              and i.get("kernel_unsupported", "numba is not installed") == "numba is not installed"]
+    if missed:
+        raise KernelTierNotUsed(f"{workload}: the compiled kernel tier did not train {len(missed)} of {len(infos)} "
+                                f"population trials it covers ({'; '.join(sorted(set(missed)))}); these timings "
+                                "would not be the kernel tier's")
 
 
 @dataclass
@@ -160,18 +200,39 @@ def torch_vmap(task: Task, P: int) -> float:
     return time.perf_counter() - start
 
 
-def atomlab_population(task: Task, P: int, *, backend: str = "auto", fastpath: bool = True) -> float:
-    """atomlab's population engine: all P models in one vectorised loop."""
-    from atomlab.engine import Member, PopulationTrainer, TrainSpec
+def atomlab_members(task: Task, seeds) -> list:
+    """The population of ``task`` as the engine's members (one per seed)."""
+    from atomlab.engine import Member, TrainSpec
     from atomlab.nn import MLPSpec
 
     spec = MLPSpec(layers=task.layers, activation=task.activation, init="he_uniform")
     train = TrainSpec(optimizer=task.optimizer, lr=task.lr, batch_size=task.batch_size, epochs=task.epochs,
                       sampling="shuffle", record_every=10**9)
-    members = [Member(spec, train, s, task.data) for s in range(P)]
+    return [Member(spec, train, s, task.data) for s in seeds]
+
+
+def atomlab_population(task: Task, P: int, *, backend: str = "auto", fastpath: bool = True) -> float | Skip:
+    """atomlab's population engine: all P models in one vectorised loop (``backend`` as PopulationTrainer's).
+
+    With ``backend="auto"`` the run must have used the compiled tier where it covers the workload
+    (:func:`check_kernel_tier`); ``backend="kernel"`` on a workload it does not cover is a :class:`Skip`.
+    """
+    from atomlab.engine import PopulationTrainer, compiled
+    from atomlab.nn import PopulationMLP
+
+    members = atomlab_members(task, range(P))
+    if backend == "kernel":
+        m = members[0]
+        net = PopulationMLP([m.model], [0], m.data.input_dim, m.data.output_dim)
+        why = compiled.unsupported(net, m.train, [m.train.loss], m.data.task)
+        if why is not None:
+            return Skip(f"not covered by the kernel tier: {why}")
     start = time.perf_counter()
-    PopulationTrainer(members, device="cpu", use_fastpath=fastpath, backend=backend).run()
-    return time.perf_counter() - start
+    outcomes = PopulationTrainer(members, device="cpu", use_fastpath=fastpath, backend=backend).run()
+    seconds = time.perf_counter() - start
+    if fastpath and backend == "auto":
+        check_kernel_tier(task.name, [o.info for o in outcomes])
+    return seconds
 
 
 def atomlab_workers(task: Task, P: int, *, workers: int = 2) -> float:

@@ -42,16 +42,6 @@ NO_PENALTY, L2, L1, L2_SUM, L1_SUM = range(5)
 #: Indices into the ``hyper`` array.
 H_MOMENTUM, H_NESTEROV, H_BETA1, H_BETA2, H_EPS, H_ALPHA, H_DIVERGENCE = range(7)
 
-# Eigen's / XLA's float32 tanh: an odd degree-13 over an even degree-6 polynomial on [-c, c].
-_T_CLAMP = np.float32(7.90531110763549805)
-_T_TINY = np.float32(0.0004)
-_A1, _A3, _A5, _A7 = (np.float32(4.89352455891786e-03), np.float32(6.37261928875436e-04),
-                      np.float32(1.48572235717979e-05), np.float32(5.12229709037114e-08))
-_A9, _A11, _A13 = np.float32(-8.60467152213735e-11), np.float32(2.00018790482477e-13), np.float32(-2.76076847742355e-16)
-_B0, _B2, _B4, _B6 = (np.float32(4.89352518554385e-03), np.float32(2.26843463243900e-03),
-                      np.float32(1.18534705686654e-04), np.float32(1.19825839466702e-06))
-
-
 def like(ref, value):
     """``value`` as the float type of ``ref`` (a float scalar or array); inside kernels only."""
     raise NotImplementedError
@@ -74,24 +64,24 @@ def tanh(x):
 def _tanh_impl(x):
     if x == types.float32:
         def tanh32(x):
-            if abs(x) < _T_TINY:
-                return x
-            if x > _T_CLAMP:
-                x = _T_CLAMP
-            elif x < -_T_CLAMP:
-                x = -_T_CLAMP
-            x2 = x * x
-            p = x2 * _A13 + _A11
-            p = p * x2 + _A9
-            p = p * x2 + _A7
-            p = p * x2 + _A5
-            p = p * x2 + _A3
-            p = p * x2 + _A1
-            p = p * x
-            q = x2 * _B6 + _B4
-            q = q * x2 + _B2
-            q = q * x2 + _B0
-            return p / q
+            # Eigen's / XLA's float32 tanh: an odd degree-13 over an even degree-6 polynomial on
+            # [-c, c], within 6 ulp of tanh. Evaluated by Estrin's scheme (its dependency chain is half
+            # Horner's: the loop was latency-bound) with the coefficients as literals (module globals
+            # were reloaded from memory on every iteration).
+            c = np.float32(7.90531110763549805)
+            xc = c if x > c else x
+            xc = -c if xc < -c else xc
+            x2 = xc * xc
+            x4 = x2 * x2
+            x8 = x4 * x4
+            p = (((np.float32(4.89352455891786e-03) + np.float32(6.37261928875436e-04) * x2)
+                  + (np.float32(1.48572235717979e-05) + np.float32(5.12229709037114e-08) * x2) * x4)
+                 + ((np.float32(-8.60467152213735e-11) + np.float32(2.00018790482477e-13) * x2)
+                    + np.float32(-2.76076847742355e-16) * x4) * x8)
+            q = ((np.float32(4.89352518554385e-03) + np.float32(2.26843463243900e-03) * x2)
+                 + (np.float32(1.18534705686654e-04) + np.float32(1.19825839466702e-06) * x2) * x4)
+            t = (p * xc) / q
+            return x if abs(x) < np.float32(0.0004) else t  # tiny x: tanh(x) = x in float32
         return tanh32
     return lambda x: math.tanh(x)
 
@@ -111,105 +101,119 @@ def _sigmoid(z):
 
 @njit(**_JIT)
 def _activate(code, Z, H, r0, rows, L):
-    """``H[r] = f(Z[r])`` for rows ``r0 .. r0 + rows``."""
+    """``H[r] = f(Z[r])`` for rows ``r0 .. r0 + rows``.
+
+    The rows are contiguous, so each activation is one flat loop (a loop per row of L lanes paid its
+    vectoriser's set-up for every row); the transcendental ones take two independent halves per
+    iteration, which lets the CPU overlap their long dependency chains.
+    """
+    zf = Z.reshape(Z.size)
+    hf = H.reshape(H.size)
+    a = r0 * L
+    n = rows * L
+    half = n // 2  # L is a multiple of 16: both halves are whole vectors
     zero, one = like(Z, 0.0), like(Z, 1.0)
-    for r in range(r0, r0 + rows):
-        if code == RELU:
-            for p in range(L):
-                z = Z[r, p]
-                H[r, p] = z if z > zero else (z if z != z else zero)  # np.maximum keeps NaN
-        elif code == TANH:
-            for p in range(L):
-                H[r, p] = tanh(Z[r, p])
-        elif code == SIGMOID:
-            for p in range(L):
-                H[r, p] = _sigmoid(Z[r, p])
-        elif code == IDENTITY:
-            for p in range(L):
-                H[r, p] = Z[r, p]
-        elif code == SQUARE:
-            for p in range(L):
-                H[r, p] = Z[r, p] * Z[r, p]
-        elif code == SIN:
-            for p in range(L):
-                H[r, p] = math.sin(Z[r, p])
-        elif code == ABS:
-            for p in range(L):
-                H[r, p] = abs(Z[r, p])
-        elif code == SIGN:
-            for p in range(L):
-                z = Z[r, p]
-                H[r, p] = one if z > zero else (-one if z < zero else z)  # sign(0) = 0, sign(NaN) = NaN
-        elif code == SWISH:
-            for p in range(L):
-                H[r, p] = Z[r, p] * _sigmoid(Z[r, p])
-        elif code == ELU:
-            for p in range(L):
-                z = Z[r, p]
-                H[r, p] = z if z > zero else math.expm1(_nanmin(z, zero))
-        elif code == SOFTPLUS:
-            twenty = like(Z, 20.0)
-            for p in range(L):
-                z = Z[r, p]
-                H[r, p] = z if z > twenty else math.log1p(math.exp(_nanmin(z, twenty)))
-        else:  # LEAKY_RELU
-            slope = like(Z, 0.01)
-            for p in range(L):
-                z = Z[r, p]
-                H[r, p] = z if z > zero else slope * z
+    if code == RELU:
+        for q in range(a, a + n):
+            z = zf[q]
+            hf[q] = z if z > zero else (z if z != z else zero)  # np.maximum keeps NaN
+    elif code == TANH:
+        for q in range(a, a + half):
+            hf[q] = tanh(zf[q])
+            hf[q + half] = tanh(zf[q + half])
+    elif code == SIGMOID:
+        for q in range(a, a + half):
+            hf[q] = _sigmoid(zf[q])
+            hf[q + half] = _sigmoid(zf[q + half])
+    elif code == IDENTITY:
+        for q in range(a, a + n):
+            hf[q] = zf[q]
+    elif code == SQUARE:
+        for q in range(a, a + n):
+            hf[q] = zf[q] * zf[q]
+    elif code == SIN:
+        for q in range(a, a + n):
+            hf[q] = math.sin(zf[q])
+    elif code == ABS:
+        for q in range(a, a + n):
+            hf[q] = abs(zf[q])
+    elif code == SIGN:
+        for q in range(a, a + n):
+            z = zf[q]
+            hf[q] = one if z > zero else (-one if z < zero else z)  # sign(0) = 0, sign(NaN) = NaN
+    elif code == SWISH:
+        for q in range(a, a + half):
+            hf[q] = zf[q] * _sigmoid(zf[q])
+            hf[q + half] = zf[q + half] * _sigmoid(zf[q + half])
+    elif code == ELU:
+        for q in range(a, a + n):
+            z = zf[q]
+            hf[q] = z if z > zero else math.expm1(_nanmin(z, zero))
+    elif code == SOFTPLUS:
+        twenty = like(Z, 20.0)
+        for q in range(a, a + n):
+            z = zf[q]
+            hf[q] = z if z > twenty else math.log1p(math.exp(_nanmin(z, twenty)))
+    else:  # LEAKY_RELU
+        slope = like(Z, 0.01)
+        for q in range(a, a + n):
+            z = zf[q]
+            hf[q] = z if z > zero else slope * z
 
 
 @njit(**_JIT)
 def _activate_backward(code, D, Z, H, z0, G, rows, L):
-    """``G[r] = D[r] * f'(Z[z0 + r])`` (f' written as fastpath_numpy writes it), rows ``0 .. rows``."""
+    """``G[r] = D[r] * f'(Z[z0 + r])`` (f' written as fastpath_numpy writes it), rows ``0 .. rows``; flat loops."""
+    df, gf = D.reshape(D.size), G.reshape(G.size)
+    zf, hf = Z.reshape(Z.size), H.reshape(H.size)
+    n = rows * L
+    o = z0 * L  # Z and H rows start at z0
     zero, one = like(Z, 0.0), like(Z, 1.0)
-    for r in range(rows):
-        rz = z0 + r
-        if code == RELU:
-            for p in range(L):
-                G[r, p] = D[r, p] * (one if H[rz, p] > zero else zero)
-        elif code == TANH:
-            for p in range(L):
-                h = H[rz, p]
-                G[r, p] = D[r, p] * (one - h * h)
-        elif code == SIGMOID:
-            for p in range(L):
-                h = H[rz, p]
-                G[r, p] = D[r, p] * h * (one - h)
-        elif code == IDENTITY:
-            for p in range(L):
-                G[r, p] = D[r, p]
-        elif code == SQUARE:
-            two = like(Z, 2.0)
-            for p in range(L):
-                G[r, p] = D[r, p] * two * Z[rz, p]
-        elif code == SIN:
-            for p in range(L):
-                G[r, p] = D[r, p] * math.cos(Z[rz, p])
-        elif code == ABS:
-            for p in range(L):
-                z = Z[rz, p]
-                G[r, p] = D[r, p] * (one if z > zero else (-one if z < zero else z))
-        elif code == SIGN:
-            for p in range(L):
-                G[r, p] = zero  # np.zeros_like(g): not even a NaN gets through
-        elif code == SWISH:
-            for p in range(L):
-                z = Z[rz, p]
-                s = _sigmoid(z)
-                G[r, p] = D[r, p] * (s * (one + z * (one - s)))
-        elif code == ELU:
-            for p in range(L):
-                G[r, p] = D[r, p] * (one if Z[rz, p] > zero else H[rz, p] + one)
-        elif code == SOFTPLUS:
-            twenty = like(Z, 20.0)
-            for p in range(L):
-                z = Z[rz, p]
-                G[r, p] = D[r, p] * (one if z > twenty else _sigmoid(z))
-        else:  # LEAKY_RELU
-            slope = like(Z, 0.01)
-            for p in range(L):
-                G[r, p] = D[r, p] * (one if Z[rz, p] > zero else slope)
+    if code == RELU:
+        for q in range(n):
+            gf[q] = df[q] * (one if hf[o + q] > zero else zero)
+    elif code == TANH:
+        for q in range(n):
+            h = hf[o + q]
+            gf[q] = df[q] * (one - h * h)
+    elif code == SIGMOID:
+        for q in range(n):
+            h = hf[o + q]
+            gf[q] = df[q] * h * (one - h)
+    elif code == IDENTITY:
+        for q in range(n):
+            gf[q] = df[q]
+    elif code == SQUARE:
+        two = like(Z, 2.0)
+        for q in range(n):
+            gf[q] = df[q] * two * zf[o + q]
+    elif code == SIN:
+        for q in range(n):
+            gf[q] = df[q] * math.cos(zf[o + q])
+    elif code == ABS:
+        for q in range(n):
+            z = zf[o + q]
+            gf[q] = df[q] * (one if z > zero else (-one if z < zero else z))
+    elif code == SIGN:
+        for q in range(n):
+            gf[q] = zero  # np.zeros_like(g): not even a NaN gets through
+    elif code == SWISH:
+        for q in range(n):
+            z = zf[o + q]
+            s = _sigmoid(z)
+            gf[q] = df[q] * (s * (one + z * (one - s)))
+    elif code == ELU:
+        for q in range(n):
+            gf[q] = df[q] * (one if zf[o + q] > zero else hf[o + q] + one)
+    elif code == SOFTPLUS:
+        twenty = like(Z, 20.0)
+        for q in range(n):
+            z = zf[o + q]
+            gf[q] = df[q] * (one if z > twenty else _sigmoid(z))
+    else:  # LEAKY_RELU
+        slope = like(Z, 0.01)
+        for q in range(n):
+            gf[q] = df[q] * (one if zf[o + q] > zero else slope)
 
 
 @njit(**_JIT)
@@ -221,10 +225,11 @@ def _dense(inp, i0, th, woff, boff, Z, z0, B, fi, fo, L):
     """
     for b in range(B):
         zr = z0 + b * fo
-        for j in range(fo):
+        ir = i0 + b * fi
+        for j in range(fo):  # the first input writes: 0 + x w = x w exactly, one pass fewer
             for p in range(L):
-                Z[zr + j, p] = 0
-        for i in range(fi):
+                Z[zr + j, p] = inp[ir, p] * th[woff + j, p]
+        for i in range(1, fi):
             ir = i0 + b * fi + i
             wr = woff + i * fo
             for j in range(fo):
@@ -515,9 +520,7 @@ def train_steps(theta, opt_a, opt_b, lr, lam, hyper, bc1, bc2, dims, slots_w, sl
                     _activate(act, Z, H, zoff[layer], B * fo, L)
             _output_loss(loss_kind, Z, zoff[n_layers - 1], ylb, yrb, B, K, G, loss, L)
             # backward: G holds d(loss)/dz of the layer, D its input's gradient
-            for r in range(grad.shape[0]):
-                for p in range(L):
-                    grad[r, p] = 0
+            grad.reshape(grad.size)[:] = 0
             for layer in range(n_layers - 1, -1, -1):
                 fi, fo = dims[layer], dims[layer + 1]
                 if layer == 0:

@@ -384,6 +384,7 @@ class PopulationTrainer:
         final_grid = self._predict_grid(net, grid_X, spec.grid) if grid_X is not None else None
         wall = (time.perf_counter() - start) / P
         div = diverged_at.tolist()
+        memory = sum(member_bytes(m) for m in self.members)  # once: per outcome it cost P^2 calls (0.4 s at P=64)
         outcomes = []
         for i in range(P):
             artefacts: dict[str, np.ndarray] = {}
@@ -401,7 +402,7 @@ class PopulationTrainer:
                 state={k: v.numpy() for k, v in net.member_state(i).items()},
                 artefacts=artefacts, wall_time=wall,
                 info={"population_size": P, "device": str(dev), "steps": total,
-                      "population_memory_bytes": sum(member_bytes(m) for m in self.members),
+                      "population_memory_bytes": memory,
                       "backend": backend_name}
                 | ({"kernel_unsupported": why_not} if why_not is not None and self.backend == "auto" else {}),
             ))
