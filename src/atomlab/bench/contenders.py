@@ -224,7 +224,8 @@ def atomlab_population(task: Task, P: int, *, backend: str = "auto", fastpath: b
     if backend == "kernel":
         m = members[0]
         net = PopulationMLP([m.model], [0], m.data.input_dim, m.data.output_dim)
-        why = compiled.unsupported(net, m.train, [m.train.loss], m.data.task)
+        rows = m.data.n_train if m.train.full_batch(m.data.n_train) else m.train.batch_size
+        why = compiled.unsupported(net, m.train, [m.train.loss], m.data.task, rows=rows)
         if why is not None:
             return Skip(f"not covered by the kernel tier: {why}")
     start = time.perf_counter()

@@ -41,6 +41,12 @@ from atomlab.nn.regularizers import regularizers as _regularizers
 
 #: Largest weight matrix (fan_in x fan_out) the kernels train; wider layers go to BLAS (torch / NumPy).
 MAX_MATRIX = 4096
+#: Most multiply-adds per member and step (examples x weights) the kernels take. Their products keep
+#: each sum in memory (numba cannot tell LLVM that arrays do not alias, so accumulators are not held in
+#: registers) and run at 5-11 GMAC/s; BLAS overtakes them above about this size. Measured on the 2-core
+#: machine (CPU time, kernel / NumPy path): 4,000 -> 1.75x faster, 14,000 -> 1.24x, 65,000 -> 0.5x,
+#: 496,000 -> 0.3x (docs/benchmarks.md).
+MAX_STEP_MACS = 20_000
 #: Lanes of one block are a multiple of this (LLVM's vector loop takes 16 float32 lanes an iteration: a
 #: block that is not a multiple would run its last lanes in a scalar remainder loop).
 LANE_MULTIPLE = 16
@@ -95,7 +101,8 @@ def _builtin(registry, table: dict, name: str) -> bool:
     return name in table and name in registry and registry.get(name) is table[name]
 
 
-def unsupported(net, spec: TrainSpec, losses: Sequence[str], task: str, *, masked: bool = False) -> str | None:
+def unsupported(net, spec: TrainSpec, losses: Sequence[str], task: str, *, masked: bool = False,
+                rows: int | None = None) -> str | None:
     """Why the compiled tier cannot train this population, or None when it can.
 
     Parameters
@@ -110,6 +117,9 @@ def unsupported(net, spec: TrainSpec, losses: Sequence[str], task: str, *, maske
         The data's task.
     masked : bool
         Whether members' training sets differ in size (full batch over padded data).
+    rows : int, optional
+        Examples per step (the batch, or the training set for full batch); with it, populations above
+        :data:`MAX_STEP_MACS` multiply-adds per member and step are left to BLAS.
 
     Examples
     --------
@@ -144,6 +154,12 @@ def unsupported(net, spec: TrainSpec, losses: Sequence[str], task: str, *, maske
     widest = max(shapes, key=lambda s: s[0] * s[1])
     if widest[0] * widest[1] > MAX_MATRIX:
         return f"a {widest[0]} x {widest[1]} weight matrix (the kernels take up to {MAX_MATRIX} weights a layer)"
+    if rows is not None:
+        _, slots = net.specs[0].layer_plan(net.input_dim, net.output_dim)
+        macs = rows * sum(shapes[s][0] * shapes[s][1] for s in slots)
+        if macs > MAX_STEP_MACS:
+            return (f"{macs} multiply-adds per member and step (BLAS is faster above {MAX_STEP_MACS}: "
+                    f"{rows} examples x {macs // rows} weights)")
     if not available():
         return "numba is not installed"
     return None

@@ -257,12 +257,14 @@ class PopulationTrainer:
         reg = regularizers.get(spec.regularizer) if spec.regularizer else None
         reg_lambda = torch.tensor([m.train.reg_lambda for m in self.members], dtype=self.dtype, device=dev)
 
+        n_max = max(data.n_train)
         # The compiled kernels when they cover the population (engine/compiled.py), else the hand-derived
         # backward pass when every member fits it (nn/fastpath.py), else autograd.
         tier, why_not = None, None
         if self.use_fastpath and self.backend in ("auto", "kernel"):
             why_not = compiled.unsupported(net, spec, [m.train.loss for m in self.members], data.task,
-                                           masked=data.train_mask is not None)
+                                           masked=data.train_mask is not None,
+                                           rows=n_max if spec.full_batch(n_max) else spec.batch_size)
             if why_not is None:
                 tier = compiled.KernelTier(
                     net, spec, [m.train.loss for m in self.members], lr.reshape(P).cpu().numpy(),
@@ -284,7 +286,6 @@ class PopulationTrainer:
                                                    spec.optimizer, spec.optimizer_params, lr)
             np_data = _NumpyBatches(data)
             div_np = np.full(P, -1, dtype=np.int64)
-        n_max = max(data.n_train)
         total = spec.total_steps(n_max)
         record_at = set(spec.record_steps(n_max))
         steps_per_epoch = spec.steps_per_epoch(n_max)
