@@ -145,8 +145,8 @@ def test_float64_matches_autograd(optimizer):
 def test_divergence_guard_as_on_todays_path(dtype):
     data = _moons()
     spec = MLPSpec(layers=(16, 16), activation="relu", init="normal(3.0)")
-    ok = TrainSpec(optimizer="sgd", lr=0.01, steps=40, record_every=5, dtype=dtype)
-    boom = TrainSpec(optimizer="sgd", lr=1e6, steps=40, record_every=5, dtype=dtype)
+    ok = TrainSpec(optimizer="sgd", lr=0.01, steps=40, record_every=5, batch_size=16, dtype=dtype)
+    boom = TrainSpec(optimizer="sgd", lr=1e6, steps=40, record_every=5, batch_size=16, dtype=dtype)
     members = [Member(spec, ok, 0, data), Member(spec, boom, 1, data), Member(spec, ok, 2, data)]
     kernel, numpy_path = run(members), run(members, backend="numpy")
     assert kernel[1].diverged and not kernel[0].diverged and not kernel[2].diverged
