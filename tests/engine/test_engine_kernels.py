@@ -256,3 +256,27 @@ def test_kernels_compile_from_an_empty_cache_in_a_fresh_process(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["kernel", "3"]
     assert any((tmp_path / "numba-cache").rglob("*.nbi"))  # the compiled kernels were cached there
+
+
+def test_kernels_fall_back_to_a_private_cache_directory_when_none_is_writable(monkeypatch):
+    """numba's cache=True raises at import where no cache directory can be written; the tier then uses a
+    temporary one and says so, instead of failing."""
+    import importlib
+
+    from numba.core import config
+
+    real = importlib.import_module
+    calls = []
+
+    def import_module(name, *args):
+        if name == "atomlab.engine._kernels" and not calls:
+            calls.append(name)
+            raise RuntimeError("cannot cache function 'train_steps': no locator available for file '...'")
+        return real(name, *args)
+
+    monkeypatch.setattr(compiled.importlib, "import_module", import_module)
+    monkeypatch.setattr(config, "CACHE_DIR", config.CACHE_DIR)  # restored afterwards
+    with pytest.warns(RuntimeWarning, match="no writable numba cache directory"):
+        module = compiled._import_kernels()
+    assert calls and module.train_steps is not None
+    assert os.path.isdir(config.CACHE_DIR) and "atomlab-numba-cache-" in config.CACHE_DIR

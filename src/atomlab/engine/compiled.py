@@ -64,7 +64,7 @@ def _kernels():
     global _K, _WARNED
     if _K is None:
         try:
-            _kernels = importlib.import_module("atomlab.engine._kernels")
+            _kernels = _import_kernels()
         except ImportError as exc:
             if not _WARNED:
                 _WARNED = True
@@ -74,6 +74,29 @@ def _kernels():
             return None
         _K = _kernels
     return _K
+
+
+def _import_kernels():
+    """Import the kernels; where no cache directory is writable, with a private temporary one.
+
+    numba caches compiled code beside the source (``__pycache__``) or in the user's cache directory
+    (``NUMBA_CACHE_DIR`` overrides both); when none of them can be written (a read-only install and
+    home), ``cache=True`` raises at import. The kernels then cache in a temporary directory for this
+    process: every process compiles them once, nothing fails.
+    """
+    try:
+        return importlib.import_module("atomlab.engine._kernels")
+    except RuntimeError as exc:
+        if "cannot cache" not in str(exc):
+            raise
+    import tempfile
+
+    from numba.core import config
+
+    config.CACHE_DIR = tempfile.mkdtemp(prefix="atomlab-numba-cache-")
+    warnings.warn(f"no writable numba cache directory; compiled kernels are cached in {config.CACHE_DIR} for "
+                  "this process only (set NUMBA_CACHE_DIR to keep them)", RuntimeWarning, stacklevel=4)
+    return importlib.import_module("atomlab.engine._kernels")
 
 
 def available() -> bool:
