@@ -280,3 +280,11 @@ def test_kernels_fall_back_to_a_private_cache_directory_when_none_is_writable(mo
         module = compiled._import_kernels()
     assert calls and module.train_steps is not None
     assert os.path.isdir(config.CACHE_DIR) and "atomlab-numba-cache-" in config.CACHE_DIR
+
+
+def test_the_evaluation_before_training_can_be_skipped(blobs):
+    members = [Member(MLPSpec(layers=(4,)), TrainSpec(steps=6, record_every=3), 0, blobs)]
+    full, skipped = run(members), run(members, record_start=False)
+    assert [r["step"] for r in full[0].rows] == [0, 3, 6]
+    assert [r["step"] for r in skipped[0].rows] == [3, 6]
+    assert all(np.array_equal(full[0].state[k], skipped[0].state[k]) for k in full[0].state)

@@ -27,7 +27,8 @@ def _train(name: str, epochs: int, seeds) -> tuple[float, list[dict]]:
     train = TrainSpec(optimizer=task.optimizer, lr=task.lr, batch_size=task.batch_size, epochs=task.epochs,
                       sampling="shuffle", record_every=10**9)
     start = time.perf_counter()
-    outcomes = PopulationTrainer([Member(spec, train, s, task.data) for s in seeds], device="cpu").run()
+    outcomes = PopulationTrainer([Member(spec, train, s, task.data) for s in seeds], device="cpu",
+                                 record_start=False).run()  # as atomlab_population: no evaluation before
     return time.perf_counter() - start, [o.info for o in outcomes]
 
 

@@ -229,7 +229,9 @@ def atomlab_population(task: Task, P: int, *, backend: str = "auto", fastpath: b
         if why is not None:
             return Skip(f"not covered by the kernel tier: {why}")
     start = time.perf_counter()
-    outcomes = PopulationTrainer(members, device="cpu", use_fastpath=fastpath, backend=backend).run()
+    # No evaluation before training: no other contender evaluates (the one at the end stays, as in a run)
+    outcomes = PopulationTrainer(members, device="cpu", use_fastpath=fastpath, backend=backend,
+                                 record_start=False).run()
     seconds = time.perf_counter() - start
     if fastpath and backend == "auto":
         check_kernel_tier(task.name, [o.info for o in outcomes])

@@ -203,11 +203,14 @@ class PopulationTrainer:
         (a ConfigError says why they cannot train the population). Each outcome's
         ``info["backend"]`` says which path trained it, and ``info["kernel_unsupported"]`` why the
         kernels did not, when ``auto`` passed them over.
+    record_start : bool
+        Record the metrics before training (step 0) when the spec asks for it; False skips that one
+        evaluation (the benchmark's contenders do not evaluate: on W2 it is 18% on top of training).
     """
 
     def __init__(self, members: Sequence[Member], *, device: str = "auto",
                  progress: Callable[[int], None] | None = None, use_fastpath: bool = True,
-                 backend: str = "auto") -> None:
+                 backend: str = "auto", record_start: bool = True) -> None:
         if not members:
             raise ConfigError("a population needs at least one member")
         keys = {population_key(m) for m in members}
@@ -220,6 +223,7 @@ class PopulationTrainer:
         if backend not in BACKENDS:
             raise ConfigError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
         self.backend = backend
+        self.record_start = record_start
         self.spec = members[0].train
         self.dtype = self.spec.torch_dtype
         self.P = len(members)
@@ -312,7 +316,7 @@ class PopulationTrainer:
                          | {f"b{k}": b.detach()[:, 0].cpu().numpy().copy() for k, b in enumerate(net.biases)})
             snap_steps.append(step)
 
-        if 0 in record_at:
+        if 0 in record_at and self.record_start:
             record(0)
         if spec.snapshot_every:
             snapshot(0)
