@@ -205,7 +205,8 @@ class PopulationTrainer:
         kernels did not, when ``auto`` passed them over.
     record_start : bool
         Record the metrics before training (step 0) when the spec asks for it; False skips that one
-        evaluation (the benchmark's contenders do not evaluate: on W2 it is 18% on top of training).
+        evaluation (the benchmark's other contenders do not evaluate; on W2 one evaluation is about 9% on top
+        of training).
     """
 
     def __init__(self, members: Sequence[Member], *, device: str = "auto",
