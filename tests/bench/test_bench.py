@@ -71,3 +71,32 @@ def test_unknown_workload_lists_the_known_ones():
 
     with pytest.raises(ConfigError, match="W2"):
         suite.run_suite(["W3"], repeats=1, scale=0.01, log=lambda m: None)
+
+
+def test_w_smoke_run_trains_on_the_kernel_tier_and_the_gate_fails_without_it(monkeypatch):
+    """The benchmark's gate: a population the compiled tier covers but did not train fails the run."""
+    import sys
+
+    import pytest
+
+    from atomlab.bench import contenders as C
+    from atomlab.engine import compiled
+
+    if not compiled.available():
+        pytest.skip("numba is not installed")
+    task, _ = workloads.workload_w(0.01)
+    assert isinstance(C.atomlab_population(task, 3, backend="kernel"), float)
+    assert isinstance(C.atomlab_population(task, 3), float)  # auto: passes the gate
+    monkeypatch.setattr(compiled, "_K", None)
+    monkeypatch.setattr(compiled, "_WARNED", True)  # the one warning is another test's subject
+    monkeypatch.setitem(sys.modules, "atomlab.engine._kernels", None)
+    with pytest.raises(C.KernelTierNotUsed, match=r"W: the compiled kernel tier did not train 3 of 3 .*numba is not"):
+        C.atomlab_population(task, 3)
+
+
+def test_kernel_contender_is_skipped_with_its_reason_where_the_tier_does_not_apply():
+    from atomlab.bench import contenders as C
+
+    task, _ = workloads.workload_w2(0.01)
+    skip = C.atomlab_population(task, 2, backend="kernel")
+    assert isinstance(skip, C.Skip) and skip.reason.startswith("not covered by the kernel tier: a 784 x 100")

@@ -164,14 +164,20 @@ def jax_groups(trials: Sequence[Trial], datasets: Sequence[Dataset]) -> float | 
     return total
 
 
-def atomlab_runner(trials: Sequence[Trial], *, workers: int) -> float:
-    """Seconds for atomlab's runner to train ``trials`` (populations; store lookups off; its own processes)."""
+def atomlab_runner(trials: Sequence[Trial], *, workers: int, name: str = "catalog entry") -> float:
+    """Seconds for atomlab's runner to train ``trials`` (populations; store lookups off; its own processes).
+
+    Every population the compiled tier covers must have been trained by it (``check_kernel_tier``).
+    """
+    from atomlab.bench.contenders import check_kernel_tier
     from atomlab.lab.runner import run_trials
     from atomlab.lab.store import TrialStore
 
     start = time.perf_counter()
-    run_trials(list(trials), store=TrialStore(enabled=False), device="cpu", workers=workers)
-    return time.perf_counter() - start
+    outcomes, _ = run_trials(list(trials), store=TrialStore(enabled=False), device="cpu", workers=workers)
+    seconds = time.perf_counter() - start
+    check_kernel_tier(name, [o.info for t, o in zip(trials, outcomes) if t.kind == "population"])
+    return seconds
 
 
 def sample(trials: Sequence[Trial], k: int) -> list[Trial]:

@@ -8,12 +8,21 @@ optimiser; only the way the work is organised differs.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from atomlab.bench.kernel_gate import KernelTierNotUsed, check_kernel_tier  # noqa: F401 (public here)
 from atomlab.bench.workloads import Task
 from atomlab.data.dataset import Dataset
+
+
+@dataclass
+class Skip:
+    """A contender that cannot run this workload, and why (reported in the table instead of a rate)."""
+
+    reason: str
 
 
 def _act(name: str) -> torch.nn.Module:
@@ -122,18 +131,42 @@ def torch_vmap(task: Task, P: int) -> float:
     return time.perf_counter() - start
 
 
-def atomlab_population(task: Task, P: int, *, backend: str = "auto", fastpath: bool = True) -> float:
-    """atomlab's population engine: all P models in one vectorised loop."""
-    from atomlab.engine import Member, PopulationTrainer, TrainSpec
+def atomlab_members(task: Task, seeds) -> list:
+    """The population of ``task`` as the engine's members (one per seed)."""
+    from atomlab.engine import Member, TrainSpec
     from atomlab.nn import MLPSpec
 
     spec = MLPSpec(layers=task.layers, activation=task.activation, init="he_uniform")
     train = TrainSpec(optimizer=task.optimizer, lr=task.lr, batch_size=task.batch_size, epochs=task.epochs,
                       sampling="shuffle", record_every=10**9)
-    members = [Member(spec, train, s, task.data) for s in range(P)]
+    return [Member(spec, train, s, task.data) for s in seeds]
+
+
+def atomlab_population(task: Task, P: int, *, backend: str = "auto", fastpath: bool = True) -> float | Skip:
+    """atomlab's population engine: all P models in one vectorised loop (``backend`` as PopulationTrainer's).
+
+    With ``backend="auto"`` the run must have used the compiled tier where it covers the workload
+    (:func:`check_kernel_tier`); ``backend="kernel"`` on a workload it does not cover is a :class:`Skip`.
+    """
+    from atomlab.engine import PopulationTrainer, compiled
+    from atomlab.nn import PopulationMLP
+
+    members = atomlab_members(task, range(P))
+    if backend == "kernel":
+        m = members[0]
+        net = PopulationMLP([m.model], [0], m.data.input_dim, m.data.output_dim)
+        rows = m.data.n_train if m.train.full_batch(m.data.n_train) else m.train.batch_size
+        why = compiled.unsupported(net, m.train, [m.train.loss], m.data.task, rows=rows)
+        if why is not None:
+            return Skip(f"not covered by the kernel tier: {why}")
     start = time.perf_counter()
-    PopulationTrainer(members, device="cpu", use_fastpath=fastpath, backend=backend).run()
-    return time.perf_counter() - start
+    # No evaluation before training: no other contender evaluates (the one at the end stays, as in a run)
+    outcomes = PopulationTrainer(members, device="cpu", use_fastpath=fastpath, backend=backend,
+                                 record_start=False).run()
+    seconds = time.perf_counter() - start
+    if fastpath and backend == "auto":
+        check_kernel_tier(task.name, [o.info for o in outcomes])
+    return seconds
 
 
 def atomlab_workers(task: Task, P: int, *, workers: int = 2) -> float:

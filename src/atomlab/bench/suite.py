@@ -29,6 +29,7 @@ CONTENDERS: list[tuple[str, Callable[..., float | None], Callable[[int], int]]] 
     ("atomlab population, autograd", lambda t, P: C.atomlab_population(t, P, fastpath=False), lambda P: P),
     ("atomlab population, fast path (torch)", lambda t, P: C.atomlab_population(t, P, backend="torch"), lambda P: P),
     ("atomlab population, fast path (NumPy)", lambda t, P: C.atomlab_population(t, P, backend="numpy"), lambda P: P),
+    ("atomlab population, compiled kernels", lambda t, P: C.atomlab_population(t, P, backend="kernel"), lambda P: P),
     ("atomlab, 2 worker processes", lambda t, P: C.atomlab_workers(t, P, workers=2), lambda P: P),
     ("JAX jit(vmap) + lax.scan", C.jax_population, lambda P: P),
 ]
@@ -106,8 +107,9 @@ def _measure(workload: str, contenders: list[tuple[str, Callable[[], float | Non
     """Run ``contenders`` (``(name, fn() -> seconds or None, models trained)``) interleaved, ``repeats`` rounds.
 
     Every contender runs once per round, in turn, so machine load falls on all alike; a contender whose
-    ``fn`` returns None is skipped as not installed, as are those already in ``skipped``. The first
-    contender is the baseline of the ratios. Returns one table row each (:func:`_row`).
+    ``fn`` returns None is skipped as not installed, one that returns a :class:`~atomlab.bench.contenders.Skip`
+    for its reason, as are those already in ``skipped``. The first contender is the baseline of the
+    ratios. Returns one table row each (:func:`_row`).
     """
     skipped = dict(skipped or {})
     rates: dict[str, list[float]] = {c[0]: [] for c in contenders}
@@ -118,8 +120,8 @@ def _measure(workload: str, contenders: list[tuple[str, Callable[[], float | Non
                 continue
             _reset_peak_rss()
             seconds = fn()
-            if seconds is None:
-                skipped[cname] = "not installed"
+            if seconds is None or isinstance(seconds, C.Skip):
+                skipped[cname] = "not installed" if seconds is None else seconds.reason
                 continue
             rates[cname].append(count / seconds)
             mem[cname] = max(mem.get(cname) or 0, _peak_rss_mb() or 0)
@@ -160,9 +162,9 @@ def _run_catalog_entry(name: str, *, repeats: int, scale: float, peak: float,
          lambda: CB.naive_one_at_a_time(naive, naive_data), len(naive)),
         (f"scikit-learn MLP (1 trial at a time, {len(fits)} of {len(naive)} sampled)",
          lambda: CB.sklearn_one_at_a_time([t for t, _ in fits], [d for _, d in fits]), len(fits)),
-        ("atomlab runner, 1 process", lambda: CB.atomlab_runner(trials, workers=1), len(trials)),
-        ("atomlab runner, up to 2 worker processes (its choice)", lambda: CB.atomlab_runner(trials, workers=2),
-         len(trials)),
+        ("atomlab runner, 1 process", lambda: CB.atomlab_runner(trials, workers=1, name=name), len(trials)),
+        ("atomlab runner, up to 2 worker processes (its choice)",
+         lambda: CB.atomlab_runner(trials, workers=2, name=name), len(trials)),
         ("JAX jit(vmap) + lax.scan, equal networks together", lambda: CB.jax_groups(trials, datasets), len(trials)),
     ]
     skipped: dict[str, str] = {}

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from atomlab.data.dataset import Dataset
+from atomlab.engine import compiled
 from atomlab.engine.device import resolve_device
 from atomlab.engine.grids import grid_axes, grid_points  # noqa: F401 (the population draws on them; re-exported)
 from atomlab.engine.outcome import DIVERGENCE_FACTOR, Outcome
@@ -29,6 +30,8 @@ from atomlab.nn.population import PopulationMLP, _runs
 from atomlab.nn.regularizers import regularizers
 from atomlab.nn.spec import MLPSpec
 
+#: Where the fast path may run (see :class:`PopulationTrainer`).
+BACKENDS = ("auto", "kernel", "numpy", "torch")
 EVAL_CHUNK = 16384
 #: Rows evaluated at once per member; the chunk shrinks as the population grows (see _forward_chunks).
 EVAL_CHUNK_ROWS = 4096
@@ -218,9 +221,17 @@ class PopulationTrainer:
     use_fastpath : bool
         Use the hand-derived backward pass where it applies (identical results, faster); False
         always uses autograd.
-    backend : {"auto", "numpy", "torch"}
-        Where the fast path runs: ``auto`` uses NumPy on the CPU when every weight matrix is small
-        (less overhead per call) and torch otherwise and on CUDA.
+    backend : {"auto", "kernel", "numpy", "torch"}
+        Where the fast path runs: ``auto`` uses the compiled kernels (:mod:`atomlab.engine.compiled`)
+        for the small-MLP family they cover, else NumPy on the CPU when every weight matrix is small
+        (less overhead per call), and torch otherwise and on CUDA; ``kernel`` insists on the kernels
+        (a ConfigError says why they cannot train the population). Each outcome's
+        ``info["backend"]`` says which path trained it, and ``info["kernel_unsupported"]`` why the
+        kernels did not, when ``auto`` passed them over.
+    record_start : bool
+        Record the metrics before training (step 0) when the spec asks for it; False skips that one
+        evaluation (the benchmark's other contenders do not evaluate; on W2 one evaluation is about 9% on top
+        of training).
 
     Examples
     --------
@@ -235,7 +246,7 @@ class PopulationTrainer:
 
     def __init__(self, members: Sequence[Member], *, device: str = "auto",
                  progress: Callable[[int], None] | None = None, use_fastpath: bool = True,
-                 backend: str = "auto") -> None:
+                 backend: str = "auto", record_start: bool = True) -> None:
         if not members:
             raise ConfigError("a population needs at least one member")
         keys = {population_key(m) for m in members}
@@ -245,9 +256,10 @@ class PopulationTrainer:
         self.device = resolve_device(device)
         self.progress = progress
         self.use_fastpath = use_fastpath
-        if backend not in ("auto", "numpy", "torch"):
-            raise ConfigError(f"unknown backend {backend!r}; known: auto, numpy, torch")
+        if backend not in BACKENDS:
+            raise ConfigError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
         self.backend = backend
+        self.record_start = record_start
         self.spec = members[0].train
         self.dtype = self.spec.torch_dtype
         self.P = len(members)
@@ -285,14 +297,28 @@ class PopulationTrainer:
         reg = regularizers.get(spec.regularizer) if spec.regularizer else None
         reg_lambda = torch.tensor([m.train.reg_lambda for m in self.members], dtype=self.dtype, device=dev)
 
-        # The hand-derived backward pass when every member fits it (see nn/fastpath.py).
-        fast = (self.use_fastpath and len(loss_runs) == 1
+        n_max = max(data.n_train)
+        # The compiled kernels when they cover the population (engine/compiled.py), else the hand-derived
+        # backward pass when every member fits it (nn/fastpath.py), else autograd.
+        tier, why_not = None, None
+        if self.use_fastpath and self.backend in ("auto", "kernel"):
+            why_not = compiled.unsupported(net, spec, [m.train.loss for m in self.members], data.task,
+                                           masked=data.train_mask is not None,
+                                           rows=n_max if spec.full_batch(n_max) else spec.batch_size)
+            if why_not is None:
+                tier = compiled.KernelTier(
+                    net, spec, [m.train.loss for m in self.members], lr.reshape(P).cpu().numpy(),
+                    reg_lambda.cpu().numpy(), data.X_train.numpy(), data.y_train.numpy(), shared=data.shared,
+                    seeds=[m.seed for m in self.members], n_train=data.n_train)
+            elif self.backend == "kernel":
+                raise ConfigError(f"the kernel backend cannot train this population: {why_not}")
+        fast = (tier is None and self.use_fastpath and len(loss_runs) == 1
                 and fastpath.supported(net, spec.loss, spec.regularizer, data.task))
         np_path = None
         # NumPy wins on per-call overhead for small matrices only; for wide layers (MNIST's 784 x 100)
         # torch's batched kernels are several times faster (docs/benchmarks.md, W2).
         small = max(a * b for a, b in net.specs[0].layer_plan(net.input_dim, net.output_dim)[0]) <= NUMPY_MAX_MATRIX
-        if (self.use_fastpath and (self.backend == "numpy" or (self.backend == "auto" and small))
+        if (tier is None and self.use_fastpath and (self.backend == "numpy" or (self.backend == "auto" and small))
                 and len(loss_runs) == 1
                 and data.train_mask is None
                 and fastpath_numpy.supported(net, spec.loss, spec.regularizer, spec.optimizer, data.task)):
@@ -300,7 +326,6 @@ class PopulationTrainer:
                                                    spec.optimizer, spec.optimizer_params, lr)
             np_data = _NumpyBatches(data)
             div_np = np.full(P, -1, dtype=np.int64)
-        n_max = max(data.n_train)
         total = spec.total_steps(n_max)
         record_at = set(spec.record_steps(n_max))
         steps_per_epoch = spec.steps_per_epoch(n_max)
@@ -327,7 +352,7 @@ class PopulationTrainer:
                          | {f"b{k}": b.detach()[:, 0].cpu().numpy().copy() for k, b in enumerate(net.biases)})
             snap_steps.append(step)
 
-        if 0 in record_at:
+        if 0 in record_at and self.record_start:
             record(0)
         if spec.snapshot_every:
             snapshot(0)
@@ -335,8 +360,9 @@ class PopulationTrainer:
             frames.append(self._predict_grid(net, grid_X, spec.grid))
             frame_steps.append(0)
 
-        def after_step(step: int) -> bool:
-            """Record, snapshot and draw as asked; True when every member has diverged."""
+        def after_step(step: int, steps_done: int = 1) -> bool:
+            """Record, snapshot and draw as asked after ``steps_done`` steps that end at ``step``; True when
+            every member has diverged."""
             if step in record_at:
                 record(step)
                 if bool((diverged_at >= 0).all()):
@@ -347,10 +373,23 @@ class PopulationTrainer:
                 frames.append(self._predict_grid(net, grid_X, spec.grid))
                 frame_steps.append(step)
             if self.progress is not None:
-                self.progress(1)
+                self.progress(steps_done)
             return False
 
-        for step, idx in enumerate(batch_indices(spec, [m.seed for m in self.members], data.n_train), 1):
+        if tier is not None:
+            # One kernel call per stretch between two steps that need the weights; the guard's semantics are
+            # the per-step loop's below (the kernel keeps each member's first bad step).
+            done = 0
+            for stop in compiled.steps_between(total, sorted(record_at), spec.snapshot_every,
+                                               spec.grid_every if grid_X is not None else None):
+                tier.train(stop)
+                tier.write_back()
+                diverged_at = torch.as_tensor(tier.diverged_at)
+                if after_step(stop, stop - done):
+                    break
+                done = stop
+        for step, idx in enumerate(batch_indices(spec, [m.seed for m in self.members], data.n_train)
+                                   if tier is None else (), 1):
             # Divergence: the first step whose loss is not finite, or has exploded to DIVERGENCE_FACTOR
             # times its first value, is kept per member.
             if np_path is not None:
@@ -381,9 +420,12 @@ class PopulationTrainer:
             if after_step(step):
                 break
 
+        backend_name = ("kernel" if tier is not None else "numpy" if np_path is not None
+                        else "torch-fastpath" if fast else "autograd")
         final_grid = self._predict_grid(net, grid_X, spec.grid) if grid_X is not None else None
         wall = (time.perf_counter() - start) / P
         div = diverged_at.tolist()
+        memory = sum(member_bytes(m) for m in self.members)  # once: per outcome it cost P^2 calls (0.4 s at P=64)
         outcomes = []
         for i in range(P):
             artefacts: dict[str, np.ndarray] = {}
@@ -401,8 +443,9 @@ class PopulationTrainer:
                 state={k: v.numpy() for k, v in net.member_state(i).items()},
                 artefacts=artefacts, wall_time=wall,
                 info={"population_size": P, "device": str(dev), "steps": total,
-                      "population_memory_bytes": sum(member_bytes(m) for m in self.members),
-                      "backend": "numpy" if np_path is not None else ("torch-fastpath" if fast else "autograd")},
+                      "population_memory_bytes": memory,
+                      "backend": backend_name}
+                | ({"kernel_unsupported": why_not} if why_not is not None and self.backend == "auto" else {}),
             ))
         return outcomes
 

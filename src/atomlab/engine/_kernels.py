@@ -1,0 +1,542 @@
+"""The numba kernels of the compiled tier: a stretch of training steps of every member in one call.
+
+Layout. Members are the SIMD lanes: every array ends in a contiguous lane axis of length ``L`` (a
+multiple of 16, so LLVM's vectorised loop body, 8 float32 lanes twice, always covers it and no lane ever
+runs in a scalar remainder loop). A member's arithmetic is the same instruction stream whichever lane it
+sits in, so member i of a population is bit for bit model i trained alone. Rows index everything else:
+
+- parameters ``theta[block, row, lane]``: layer slot s has ``W`` at rows ``woff[s] + i * fan_out + j`` and
+  ``b`` at rows ``boff[s] + j`` (``W`` is ``[fan_in, fan_out]`` as in :class:`atomlab.nn.PopulationMLP`);
+- activations ``Z`` / ``H`` (pre- and post-activation) of layer l at rows ``zoff[l] + b * fan_out + j``.
+
+Arithmetic. The update rules, losses and activations are those of ``atomlab.nn.fastpath_numpy`` in the
+same order of operations, scalars computed in float64 and rounded to the array's type where NumPy's rule
+for Python scalars rounds them. Compiled without FMA contraction (``contract`` is not among the fastmath
+flags) and without ``nnan`` / ``ninf``, which would let LLVM fold away the divergence guard's NaN test.
+Transcendentals are libm calls (exact to an ulp, scalar), except float32 ``tanh`` (and the sigmoid built
+on it), a rational approximation that vectorises, as XLA and Eigen compute it.
+
+Everything compiled lives in this one module: numba's on-disk cache (``cache=True``) is invalidated by
+changes to the caller's file only, so a kernel split over two files could run a stale callee.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, types
+from numba.extending import overload
+
+#: Kept off: ``contract`` (FMA would round differently from NumPy's separate multiply and add) and
+#: ``nnan`` / ``ninf`` (the divergence guard tests for NaN and inf). ``nsz`` lets LLVM ignore the sign of
+#: zero, which no result here depends on.
+FASTMATH = frozenset({"nsz"})
+_JIT = {"cache": True, "error_model": "numpy", "fastmath": set(FASTMATH), "nogil": True}
+
+# Codes shared with atomlab.engine.compiled (the Python side).
+RELU, TANH, SIGMOID, IDENTITY, SQUARE, SIN, ABS, SIGN, SWISH, ELU, SOFTPLUS, LEAKY_RELU = range(12)
+CROSS_ENTROPY, MSE, MSE_REGRESSION = range(3)
+SGD, MOMENTUM, ADAM, RMSPROP, ADAGRAD = range(5)
+NO_PENALTY, L2, L1, L2_SUM, L1_SUM = range(5)
+#: Indices into the ``hyper`` array.
+H_MOMENTUM, H_NESTEROV, H_BETA1, H_BETA2, H_EPS, H_ALPHA, H_DIVERGENCE = range(7)
+
+def like(ref, value):
+    """``value`` as the float type of ``ref`` (a float scalar or array); inside kernels only."""
+    raise NotImplementedError
+
+
+@overload(like)
+def _like_impl(ref, value):
+    dtype = ref.dtype if isinstance(ref, types.Array) else ref
+    if dtype == types.float32:
+        return lambda ref, value: np.float32(value)
+    return lambda ref, value: np.float64(value)
+
+
+def tanh(x):
+    """tanh of a float32 (rational approximation) or float64 (libm) scalar; inside kernels only."""
+    raise NotImplementedError
+
+
+@overload(tanh)
+def _tanh_impl(x):
+    if x == types.float32:
+        def tanh32(x):
+            # Eigen's / XLA's float32 tanh: an odd degree-13 over an even degree-6 polynomial on
+            # [-c, c], within 6 ulp of tanh. Evaluated by Estrin's scheme (its dependency chain is half
+            # Horner's: the loop was latency-bound) with the coefficients as literals (module globals
+            # were reloaded from memory on every iteration).
+            c = np.float32(7.90531110763549805)
+            xc = c if x > c else x
+            xc = -c if xc < -c else xc
+            x2 = xc * xc
+            x4 = x2 * x2
+            x8 = x4 * x4
+            p = (((np.float32(4.89352455891786e-03) + np.float32(6.37261928875436e-04) * x2)
+                  + (np.float32(1.48572235717979e-05) + np.float32(5.12229709037114e-08) * x2) * x4)
+                 + ((np.float32(-8.60467152213735e-11) + np.float32(2.00018790482477e-13) * x2)
+                    + np.float32(-2.76076847742355e-16) * x4) * x8)
+            q = ((np.float32(4.89352518554385e-03) + np.float32(2.26843463243900e-03) * x2)
+                 + (np.float32(1.18534705686654e-04) + np.float32(1.19825839466702e-06) * x2) * x4)
+            t = (p * xc) / q
+            return x if abs(x) < np.float32(0.0004) else t  # tiny x: tanh(x) = x in float32
+        return tanh32
+    return lambda x: math.tanh(x)
+
+
+@njit(**_JIT)
+def _nanmin(a, b):
+    # np.minimum's rule: a NaN in either argument is the result (Python's min would drop it)
+    return a if (a < b or a != a) else b
+
+
+@njit(**_JIT)
+def _sigmoid(z):
+    # (1 + tanh(z / 2)) / 2, as fastpath_numpy computes it: no overflow for any z.
+    half = like(z, 0.5)
+    return (like(z, 1.0) + tanh(z * half)) * half
+
+
+@njit(**_JIT)
+def _activate(code, Z, H, r0, rows, L):
+    """``H[r] = f(Z[r])`` for rows ``r0 .. r0 + rows``.
+
+    The rows are contiguous, so each activation is one flat loop (a loop per row of L lanes paid its
+    vectoriser's set-up for every row); the transcendental ones take two independent halves per
+    iteration, which lets the CPU overlap their long dependency chains.
+    """
+    zf = Z.reshape(Z.size)
+    hf = H.reshape(H.size)
+    a = r0 * L
+    n = rows * L
+    half = n // 2  # L is a multiple of 16: both halves are whole vectors
+    zero, one = like(Z, 0.0), like(Z, 1.0)
+    if code == RELU:
+        for q in range(a, a + n):
+            z = zf[q]
+            hf[q] = z if z > zero else (z if z != z else zero)  # np.maximum keeps NaN
+    elif code == TANH:
+        for q in range(a, a + half):
+            hf[q] = tanh(zf[q])
+            hf[q + half] = tanh(zf[q + half])
+    elif code == SIGMOID:
+        for q in range(a, a + half):
+            hf[q] = _sigmoid(zf[q])
+            hf[q + half] = _sigmoid(zf[q + half])
+    elif code == IDENTITY:
+        for q in range(a, a + n):
+            hf[q] = zf[q]
+    elif code == SQUARE:
+        for q in range(a, a + n):
+            hf[q] = zf[q] * zf[q]
+    elif code == SIN:
+        for q in range(a, a + n):
+            hf[q] = math.sin(zf[q])
+    elif code == ABS:
+        for q in range(a, a + n):
+            hf[q] = abs(zf[q])
+    elif code == SIGN:
+        for q in range(a, a + n):
+            z = zf[q]
+            hf[q] = one if z > zero else (-one if z < zero else z)  # sign(0) = 0, sign(NaN) = NaN
+    elif code == SWISH:
+        for q in range(a, a + half):
+            hf[q] = zf[q] * _sigmoid(zf[q])
+            hf[q + half] = zf[q + half] * _sigmoid(zf[q + half])
+    elif code == ELU:
+        for q in range(a, a + n):
+            z = zf[q]
+            hf[q] = z if z > zero else math.expm1(_nanmin(z, zero))
+    elif code == SOFTPLUS:
+        twenty = like(Z, 20.0)
+        for q in range(a, a + n):
+            z = zf[q]
+            hf[q] = z if z > twenty else math.log1p(math.exp(_nanmin(z, twenty)))
+    else:  # LEAKY_RELU
+        slope = like(Z, 0.01)
+        for q in range(a, a + n):
+            z = zf[q]
+            hf[q] = z if z > zero else slope * z
+
+
+@njit(**_JIT)
+def _activate_backward(code, D, Z, H, z0, G, rows, L):
+    """``G[r] = D[r] * f'(Z[z0 + r])`` (f' written as fastpath_numpy writes it), rows ``0 .. rows``; flat loops."""
+    df, gf = D.reshape(D.size), G.reshape(G.size)
+    zf, hf = Z.reshape(Z.size), H.reshape(H.size)
+    n = rows * L
+    o = z0 * L  # Z and H rows start at z0
+    zero, one = like(Z, 0.0), like(Z, 1.0)
+    if code == RELU:
+        for q in range(n):
+            gf[q] = df[q] * (one if hf[o + q] > zero else zero)
+    elif code == TANH:
+        for q in range(n):
+            h = hf[o + q]
+            gf[q] = df[q] * (one - h * h)
+    elif code == SIGMOID:
+        for q in range(n):
+            h = hf[o + q]
+            gf[q] = df[q] * h * (one - h)
+    elif code == IDENTITY:
+        for q in range(n):
+            gf[q] = df[q]
+    elif code == SQUARE:
+        two = like(Z, 2.0)
+        for q in range(n):
+            gf[q] = df[q] * two * zf[o + q]
+    elif code == SIN:
+        for q in range(n):
+            gf[q] = df[q] * math.cos(zf[o + q])
+    elif code == ABS:
+        for q in range(n):
+            z = zf[o + q]
+            gf[q] = df[q] * (one if z > zero else (-one if z < zero else z))
+    elif code == SIGN:
+        for q in range(n):
+            gf[q] = zero  # np.zeros_like(g): not even a NaN gets through
+    elif code == SWISH:
+        for q in range(n):
+            z = zf[o + q]
+            s = _sigmoid(z)
+            gf[q] = df[q] * (s * (one + z * (one - s)))
+    elif code == ELU:
+        for q in range(n):
+            gf[q] = df[q] * (one if zf[o + q] > zero else hf[o + q] + one)
+    elif code == SOFTPLUS:
+        twenty = like(Z, 20.0)
+        for q in range(n):
+            z = zf[o + q]
+            gf[q] = df[q] * (one if z > twenty else _sigmoid(z))
+    else:  # LEAKY_RELU
+        slope = like(Z, 0.01)
+        for q in range(n):
+            gf[q] = df[q] * (one if zf[o + q] > zero else slope)
+
+
+@njit(**_JIT)
+def _dense(inp, i0, th, woff, boff, Z, z0, B, fi, fo, L):
+    """``Z[z0 + b*fo + j] = sum_i inp[i0 + b*fi + i] W[i, j] + b[j]`` (the sum in order of i, then the bias).
+
+    Loops run b, i, j, lane: an input row is read once per output row it feeds, and the innermost loop
+    is one vector statement over the lanes (measured fastest of four orders on the 2-core machine).
+    """
+    for b in range(B):
+        zr = z0 + b * fo
+        ir = i0 + b * fi
+        for j in range(fo):  # the first input writes: 0 + x w = x w exactly, one pass fewer
+            for p in range(L):
+                Z[zr + j, p] = inp[ir, p] * th[woff + j, p]
+        for i in range(1, fi):
+            ir = i0 + b * fi + i
+            wr = woff + i * fo
+            for j in range(fo):
+                for p in range(L):
+                    Z[zr + j, p] += inp[ir, p] * th[wr + j, p]
+        for j in range(fo):
+            for p in range(L):
+                Z[zr + j, p] += th[boff + j, p]
+
+
+@njit(**_JIT)
+def _dense_backward(inp, i0, th, woff, boff, G, D, grad, B, fi, fo, L, want_input_grad):
+    """Add ``inp^T G`` to W's gradient and ``sum_b G`` to b's; ``D = G W^T`` when ``want_input_grad``.
+
+    ``inp`` rows start at ``i0``; ``D`` has the same rows as the input, from 0.
+    """
+    for b in range(B):
+        gr = b * fo
+        for j in range(fo):
+            for p in range(L):
+                grad[boff + j, p] += G[gr + j, p]
+        for i in range(fi):
+            ir = i0 + b * fi + i
+            dr = b * fi + i
+            wr = woff + i * fo
+            if want_input_grad:
+                for p in range(L):
+                    D[dr, p] = 0
+                for j in range(fo):
+                    for p in range(L):
+                        g = G[gr + j, p]
+                        grad[wr + j, p] += inp[ir, p] * g
+                        D[dr, p] += g * th[wr + j, p]
+            else:
+                for j in range(fo):
+                    for p in range(L):
+                        grad[wr + j, p] += inp[ir, p] * G[gr + j, p]
+
+
+@njit(**_JIT)
+def _output_loss(kind, Z, z0, yl, yr, B, K, G, loss, L):
+    """Mean loss per lane into ``loss`` and d(loss)/d(logits) into ``G`` (rows ``b * K + k``).
+
+    Cross-entropy and MSE on softmax probabilities shift the logits by their maximum, as fastpath_numpy
+    does; MSE on raw outputs (regression) compares with ``yr``.
+    """
+    zero, one = like(Z, 0.0), like(Z, 1.0)
+    for p in range(L):
+        loss[p] = zero
+    if kind == MSE_REGRESSION:
+        scale = like(Z, 2.0 / (K * B))
+        for b in range(B):
+            for k in range(K):
+                r = b * K + k
+                for p in range(L):
+                    diff = Z[z0 + r, p] - yr[r, p]
+                    loss[p] += diff * diff
+                    G[r, p] = diff * scale
+        count = like(Z, B * K)
+        for p in range(L):
+            loss[p] = loss[p] / count
+        return
+    n = like(Z, B)
+    two_over = like(Z, 2.0 / (K * B))
+    for b in range(B):
+        zr = z0 + b * K
+        gr = b * K
+        for p in range(L):
+            # Softmax of the shifted logits; the shifted logits go to G, then the probabilities.
+            zmax = Z[zr, p]
+            for k in range(1, K):
+                zk = Z[zr + k, p]
+                zmax = zk if (zk > zmax or zk != zk) else zmax  # np.maximum keeps NaN
+            esum = zero
+            for k in range(K):
+                e = math.exp(Z[zr + k, p] - zmax)
+                G[gr + k, p] = e
+                esum += e
+            y = yl[b, p]
+            if kind == CROSS_ENTROPY:
+                loss[p] += -((Z[zr + y, p] - zmax) - math.log(esum))
+                for k in range(K):
+                    G[gr + k, p] = G[gr + k, p] / esum
+                G[gr + y, p] -= one
+                for k in range(K):
+                    G[gr + k, p] = G[gr + k, p] / n
+            else:  # MSE on probabilities against one-hot targets, through the softmax's Jacobian
+                dot = zero
+                for k in range(K):
+                    prob = G[gr + k, p] / esum
+                    G[gr + k, p] = prob
+                    diff = prob - one if k == y else prob
+                    loss[p] += diff * diff
+                    dot += (diff * two_over) * prob
+                for k in range(K):
+                    prob = G[gr + k, p]
+                    diff = prob - one if k == y else prob
+                    G[gr + k, p] = prob * (diff * two_over - dot)
+    if kind == CROSS_ENTROPY:
+        for p in range(L):
+            loss[p] = loss[p] / n
+    else:
+        count = like(Z, B * K)
+        for p in range(L):
+            loss[p] = loss[p] / count
+
+
+@njit(**_JIT)
+def _penalty(kind, th, grad, swoff, snumel, lam, loss, scratch, L):
+    """Add ``lam`` times the weight penalty to the loss and its gradient to the weights' (not the biases').
+
+    As fastpath_numpy: the penalty is summed over weight slots before ``lam`` multiplies it.
+    """
+    zero, one = like(th, 0.0), like(th, 1.0)
+    total, slot = scratch[0], scratch[1]
+    for p in range(L):
+        total[p] = zero
+    for s in range(swoff.shape[0]):
+        w0, numel = swoff[s], snumel[s]
+        for p in range(L):
+            slot[p] = zero
+        if kind == L2 or kind == L2_SUM:
+            for r in range(w0, w0 + numel):
+                for p in range(L):
+                    slot[p] += th[r, p] * th[r, p]
+        else:
+            for r in range(w0, w0 + numel):
+                for p in range(L):
+                    slot[p] += abs(th[r, p])
+        den = like(th, numel)
+        for p in range(L):
+            total[p] += slot[p] / den if (kind == L2 or kind == L1) else slot[p]
+        if kind == L2:
+            c2 = like(th, 2.0 / numel)
+            for r in range(w0, w0 + numel):
+                for p in range(L):
+                    grad[r, p] = grad[r, p] + th[r, p] * (lam[p] * c2)
+        elif kind == L2_SUM:
+            two = like(th, 2.0)
+            for r in range(w0, w0 + numel):
+                for p in range(L):
+                    grad[r, p] = grad[r, p] + th[r, p] * (lam[p] * two)
+        else:
+            for p in range(L):
+                slot[p] = lam[p] / den if kind == L1 else lam[p]  # the sign's factor, per lane
+            for r in range(w0, w0 + numel):
+                for p in range(L):
+                    w = th[r, p]
+                    sign = one if w > zero else (-one if w < zero else w)
+                    grad[r, p] = grad[r, p] + sign * slot[p]
+    for p in range(L):
+        loss[p] = loss[p] + lam[p] * total[p]
+
+
+@njit(**_JIT)
+def _update(opt, th, a, c, grad, lr, hyper, t, bc1, bc2, scratch, L):
+    """One optimiser step over every parameter row, as fastpath_numpy's ``step`` (``t`` counts from 1)."""
+    n_rows = th.shape[0]
+    if opt == SGD:
+        for r in range(n_rows):
+            for p in range(L):
+                th[r, p] -= lr[p] * grad[r, p]
+    elif opt == MOMENTUM:
+        mu = like(th, hyper[H_MOMENTUM])
+        nesterov = hyper[H_NESTEROV] != 0.0
+        for r in range(n_rows):
+            for p in range(L):
+                g = grad[r, p]
+                if t == 1:
+                    buf = g
+                else:
+                    buf = a[r, p] * mu + g
+                a[r, p] = buf
+                th[r, p] -= lr[p] * (g + mu * buf if nesterov else buf)
+    elif opt == ADAM:
+        one_m_b1 = like(th, 1.0 - hyper[H_BETA1])
+        b2 = like(th, hyper[H_BETA2])
+        one_m_b2 = like(th, 1.0 - hyper[H_BETA2])
+        eps = like(th, hyper[H_EPS])
+        f_bc1, f_bc2 = like(th, bc1), like(th, bc2)
+        step_size = scratch[0]
+        for p in range(L):
+            step_size[p] = lr[p] / f_bc1  # (lr / (1 - b1^t)), per lane
+        for r in range(n_rows):
+            for p in range(L):
+                g = grad[r, p]
+                m = a[r, p] + (g - a[r, p]) * one_m_b1
+                v = c[r, p] * b2 + one_m_b2 * g * g
+                a[r, p] = m
+                c[r, p] = v
+                th[r, p] -= step_size[p] * (m / (math.sqrt(v) / f_bc2 + eps))
+    elif opt == RMSPROP:
+        alpha = like(th, hyper[H_ALPHA])
+        one_m_alpha = like(th, 1.0 - hyper[H_ALPHA])
+        eps = like(th, hyper[H_EPS])
+        for r in range(n_rows):
+            for p in range(L):
+                g = grad[r, p]
+                s = a[r, p] * alpha + one_m_alpha * g * g
+                a[r, p] = s
+                th[r, p] -= lr[p] * (g / (math.sqrt(s) + eps))
+    else:  # ADAGRAD (its accumulator starts at initial_accumulator_value, set by the caller)
+        eps = like(th, hyper[H_EPS])
+        for r in range(n_rows):
+            for p in range(L):
+                g = grad[r, p]
+                s = a[r, p] + g * g
+                a[r, p] = s
+                th[r, p] -= lr[p] * (g / (math.sqrt(s) + eps))
+
+
+@njit(**_JIT)
+def _gather(X, Yl, Yr, lane_data, idx, start, B, xb, yl, yr, regression, L):
+    """Copy each lane's minibatch rows (``idx[lane, start:start+B]``) into the lane layout."""
+    d = X.shape[2]
+    K = Yr.shape[2]
+    for p in range(L):
+        q = lane_data[p]
+        for b in range(B):
+            row = idx[p, start + b]
+            for i in range(d):
+                xb[b * d + i, p] = X[q, row, i]
+            if regression:
+                for k in range(K):
+                    yr[b * K + k, p] = Yr[q, row, k]
+            else:
+                yl[b, p] = Yl[q, row]
+
+
+@njit(**_JIT)
+def train_steps(theta, opt_a, opt_b, lr, lam, hyper, bc1, bc2, dims, slots_w, slots_b, swoff, snumel, zoff,
+                act, loss_kind, opt, penalty, X, Yl, Yr, lane_data, idx, starts, full, full_rows, xb, yl, yr,
+                step0, n_steps, ceiling, diverged, Z, H, G, D, grad, loss, scratch):
+    """Train every block of lanes for ``n_steps`` steps, the first being global step ``step0`` (from 1).
+
+    Parameters (arrays end in the lane axis ``L``; ``block`` indexes groups of L lanes)
+    ----------
+    theta, opt_a, opt_b : [block, rows, L]
+        Parameters and the optimiser's two state arrays (momentum buffer / Adam's m, v / accumulators).
+    lr, lam : [block, L]
+        Learning rate and penalty strength per lane.
+    hyper : float64 array
+        Optimiser hyper-parameters and the divergence factor (``H_*`` indices).
+    bc1, bc2 : float64 [n_steps]
+        Adam's ``1 - beta1^t`` and ``sqrt(1 - beta2^t)`` of each step (computed by the caller as NumPy does).
+    dims, slots_w, slots_b, swoff, snumel, zoff : int64
+        Layer widths, each layer's W and b rows, the distinct weight slots (first row, size) and each
+        layer's first row in ``Z`` / ``H``.
+    act, loss_kind, opt, penalty : int
+        The codes of the hidden activation, loss, optimiser and weight penalty.
+    X, Yl, Yr : [members, n, d], [members, n], [members, n, K]
+        Training data (one member's when shared); ``lane_data[block, lane]`` picks a lane's member.
+    idx, starts : [block, L, m] int64, [n_steps + 1] int64
+        Each lane's minibatch indices, step k using ``idx[..., starts[k]:starts[k+1]]`` (unused when ``full``).
+    full, full_rows : bool, int
+        Full batch: ``xb``, ``yl``, ``yr`` already hold the ``full_rows`` training rows in lane layout,
+        per block; otherwise they are one block's workspace for the gathered minibatch.
+    ceiling, diverged : [block, L]
+        The divergence guard's ceiling (set at step 1) and the first diverged step (-1: none).
+    Z, H, G, D, grad, loss, scratch : workspaces.
+    """
+    n_blocks = theta.shape[0]
+    L = theta.shape[2]
+    n_layers = dims.shape[0] - 1
+    K = dims[n_layers]
+    regression = loss_kind == MSE_REGRESSION
+    factor = like(theta, hyper[H_DIVERGENCE])
+    one = like(theta, 1.0)
+    for blk in range(n_blocks):
+        th, a, c = theta[blk], opt_a[blk], opt_b[blk]
+        wb = blk if full else 0
+        inp0, ylb, yrb = xb[wb], yl[wb], yr[wb]
+        for k in range(n_steps):
+            step = step0 + k
+            if full:
+                B = full_rows
+            else:
+                B = starts[k + 1] - starts[k]
+                _gather(X, Yl, Yr, lane_data[blk], idx[blk], starts[k], B, inp0, ylb, yrb, regression, L)
+            # forward
+            for layer in range(n_layers):
+                fi, fo = dims[layer], dims[layer + 1]
+                if layer == 0:
+                    _dense(inp0, 0, th, slots_w[layer], slots_b[layer], Z, zoff[layer], B, fi, fo, L)
+                else:
+                    _dense(H, zoff[layer - 1], th, slots_w[layer], slots_b[layer], Z, zoff[layer], B, fi, fo, L)
+                if layer < n_layers - 1:
+                    _activate(act, Z, H, zoff[layer], B * fo, L)
+            _output_loss(loss_kind, Z, zoff[n_layers - 1], ylb, yrb, B, K, G, loss, L)
+            # backward: G holds d(loss)/dz of the layer, D its input's gradient
+            grad.reshape(grad.size)[:] = 0
+            for layer in range(n_layers - 1, -1, -1):
+                fi, fo = dims[layer], dims[layer + 1]
+                if layer == 0:
+                    _dense_backward(inp0, 0, th, slots_w[layer], slots_b[layer], G, D, grad, B, fi, fo, L, False)
+                else:
+                    _dense_backward(H, zoff[layer - 1], th, slots_w[layer], slots_b[layer], G, D, grad, B, fi, fo,
+                                    L, True)
+                    _activate_backward(act, D, Z, H, zoff[layer - 1], G, B * fi, L)
+            if penalty != NO_PENALTY:
+                _penalty(penalty, th, grad, swoff, snumel, lam[blk], loss, scratch, L)
+            # the divergence guard: the first step whose loss is not finite or exceeds the ceiling
+            for p in range(L):
+                value = loss[p]
+                if step == 1:
+                    m = abs(value)
+                    ceiling[blk, p] = factor * (m if (m > one or m != m) else one)
+                if diverged[blk, p] < 0 and (not math.isfinite(value) or value > ceiling[blk, p]):
+                    diverged[blk, p] = step
+            _update(opt, th, a, c, grad, lr[blk], hyper, step, bc1[k], bc2[k], scratch, L)

@@ -1,0 +1,290 @@
+"""The compiled tier: member i is model i alone bit for bit, float64 agrees with today's path, same guard."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from atomlab.data import make_dataset
+from atomlab.engine import Member, PopulationTrainer, TrainSpec, compiled
+from atomlab.engine.sampling import batch_indices, index_blocks
+from atomlab.errors import ConfigError
+from atomlab.nn import MLPSpec
+
+pytestmark = pytest.mark.skipif(not compiled.available(), reason="numba is not installed")
+
+
+def run(members, backend="kernel", **kw):
+    return PopulationTrainer(members, device="cpu", backend=backend, **kw).run()
+
+
+def assert_same_outcome(a, b):
+    """The training bit for bit (parameters, the divergence step, what was recorded when).
+
+    The recorded metrics come from the population's torch evaluation, which the kernel tier leaves as it
+    is; its float32 products over P members are not bit-stable across population sizes (BLAS blocking),
+    so they are compared to float32 rounding.
+    """
+    assert a.state.keys() == b.state.keys()
+    for k in a.state:
+        assert np.array_equal(a.state[k], b.state[k], equal_nan=True), k
+    assert a.diverged_step == b.diverged_step
+    assert [r.keys() for r in a.rows] == [r.keys() for r in b.rows]
+    for ra, rb in zip(a.rows, b.rows):
+        for c in ra:
+            assert ra[c] == pytest.approx(rb[c], rel=1e-5, abs=1e-6, nan_ok=True), c
+
+
+def assert_close_outcome(a, b, atol):
+    for k in a.state:
+        np.testing.assert_allclose(a.state[k], b.state[k], atol=atol, rtol=0, err_msg=k)
+    assert [r["step"] for r in a.rows] == [r["step"] for r in b.rows]
+    for ra, rb in zip(a.rows, b.rows):
+        for c in ra:
+            assert ra[c] == pytest.approx(rb[c], abs=atol), c
+    assert a.diverged_step == b.diverged_step
+
+
+# One member's recipe per case: (model, train, data) builders; together they cover every code path.
+def _moons(seed=0, n=90):
+    return make_dataset("moons", random_state=seed, n_train=n, n_test=40, noise=0.2)
+
+
+CASES = {
+    "fullbatch-adam-sigmoid-regression": lambda: (
+        MLPSpec(layers=(5,), activation="sigmoid", init="xavier", bias_init="same"),
+        dict(optimizer="adam", lr=0.01, steps=120, batch_size=None, loss="mse", grid=17),
+        make_dataset("function1d", function="sin", n_train=30, n_test=20)),
+    "shuffle-ragged-sgd-relu-l2sum": lambda: (
+        MLPSpec(layers=(6, 5), activation="relu"),
+        dict(optimizer="sgd", lr=0.05, epochs=4, batch_size=16, sampling="shuffle", regularizer="l2_sum",
+             reg_lambda=1e-3),
+        _moons()),
+    "random-nesterov-tanh-mse-l1": lambda: (
+        MLPSpec(layers=(7,), activation="tanh", bias_init="same"),
+        dict(optimizer="momentum", optimizer_params={"nesterov": True}, lr=0.05, steps=70, batch_size=12,
+             loss="mse", regularizer="l1", reg_lambda=0.01),
+        _moons()),
+    "shared-weights-rmsprop-elu-l2": lambda: (
+        MLPSpec(layers=(6, 6, 6), activation="elu", share_weights=True),
+        dict(optimizer="rmsprop", lr=0.01, steps=60, batch_size=20, regularizer="l2", reg_lambda=0.05),
+        _moons()),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_member_is_model_alone_bit_for_bit_in_float32(case):
+    model, train, data = CASES[case]()
+    lrs = [train["lr"] * f for f in (1.0, 0.5, 2.0, 1.5, 0.7)]
+    members = [Member(model, TrainSpec(**{**train, "lr": lr}), seed, data)
+               for seed, lr in zip((3, 8, 1, 5, 2), lrs)]
+    together = run(members)
+    assert {o.info["backend"] for o in together} == {"kernel"}
+    for member, outcome in zip(members, together):
+        assert_same_outcome(outcome, run([member])[0])
+    # and they trained: the weights moved
+    start = model.init_params(data.input_dim, data.output_dim, members[0].seed)[0][0].numpy()
+    assert np.abs(together[0].state["W0"] - start).max() > 1e-3
+
+
+def test_members_with_their_own_data_sets_bit_for_bit():
+    data = [_moons(seed=s) for s in range(3)]
+    spec = MLPSpec(layers=(8,), activation="tanh")
+    train = TrainSpec(optimizer="adam", lr=0.01, steps=50, batch_size=16)
+    members = [Member(spec, train, s, d) for s, d in enumerate(data)]
+    together = run(members)
+    for m, o in zip(members, together):
+        assert_same_outcome(o, run([m])[0])
+    # their data differ, so do they
+    assert not np.array_equal(together[0].state["W0"], together[1].state["W0"])
+
+
+ACTIVATIONS = compiled.ACTIVATIONS
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("recipe", ["adam-ce", "sgd-mse-l1", "momentum-ce-l2", "adagrad-ce-l1sum",
+                                    "fullbatch-rmsprop-mse-l2sum"])
+def test_float64_matches_todays_numpy_path(activation, recipe):
+    data = make_dataset("blobs", random_state=2, n_train=60, n_test=30, centers=3)
+    optimizer, loss, *reg = recipe.replace("fullbatch-", "").split("-")
+    # square's unbounded growth amplifies rounding: at lr 0.02 today's NumPy and autograd paths already
+    # differ by 3e-10 (SGD) to 3e-6 (full-batch RMSprop) after 40 steps, and still by 3e-10 at lr 0.002
+    lr = 0.0005 if activation == "square" else 0.02
+    train = dict(optimizer=optimizer, lr=lr, steps=40, batch_size=None if "fullbatch" in recipe else 16,
+                 loss=loss.replace("ce", "cross_entropy"), dtype="float64", record_every=10)
+    if reg:
+        train.update(regularizer=reg[0].replace("sum", "_sum"), reg_lambda=0.01)
+    spec = MLPSpec(layers=(6, 5), activation=activation, bias_init="same")
+    members = [Member(spec, TrainSpec(**train), s, data) for s in range(3)]
+    kernel, numpy_path = run(members), run(members, backend="numpy")
+    assert {o.info["backend"] for o in numpy_path} == {"numpy"}
+    for k, n in zip(kernel, numpy_path):
+        assert_close_outcome(k, n, atol=1e-10)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_float64_matches_autograd(optimizer):
+    data = make_dataset("moons", random_state=0, n_train=50, n_test=20)
+    members = [Member(MLPSpec(layers=(6, 6), activation="sigmoid"),
+                      TrainSpec(optimizer=optimizer, lr=0.05, steps=30, batch_size=8, dtype="float64",
+                                regularizer="l2", reg_lambda=0.01), s, data) for s in range(3)]
+    for k, a in zip(run(members), run(members, use_fastpath=False)):
+        assert a.info["backend"] == "autograd"
+        assert_close_outcome(k, a, atol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_divergence_guard_as_on_todays_path(dtype):
+    data = _moons()
+    spec = MLPSpec(layers=(16, 16), activation="relu", init="normal(3.0)")
+    ok = TrainSpec(optimizer="sgd", lr=0.01, steps=40, record_every=5, batch_size=16, dtype=dtype)
+    boom = TrainSpec(optimizer="sgd", lr=1e6, steps=40, record_every=5, batch_size=16, dtype=dtype)
+    members = [Member(spec, ok, 0, data), Member(spec, boom, 1, data), Member(spec, ok, 2, data)]
+    kernel, numpy_path = run(members), run(members, backend="numpy")
+    assert kernel[1].diverged and not kernel[0].diverged and not kernel[2].diverged
+    assert [o.diverged_step for o in kernel] == [o.diverged_step for o in numpy_path]
+    assert [len(o.rows) for o in kernel] == [len(o.rows) for o in numpy_path]
+    # every member diverged: training stops at the first record step after the last divergence
+    all_boom = run([Member(spec, boom, s, data) for s in range(2)])
+    all_boom_np = run([Member(spec, boom, s, data) for s in range(2)], backend="numpy")
+    assert [o.rows[-1]["step"] for o in all_boom] == [o.rows[-1]["step"] for o in all_boom_np]
+
+
+def test_mixed_activations_and_losses_train_as_groups_each_as_alone():
+    data = _moons()
+    specs = [MLPSpec(layers=(6,), activation=a) for a in ("relu", "tanh", "relu", "sin", "tanh")]
+    losses = ["cross_entropy", "mse", "cross_entropy", "cross_entropy", "cross_entropy"]
+    members = [Member(s, TrainSpec(steps=30, lr=0.01, loss=lo), i, data) for i, (s, lo) in
+               enumerate(zip(specs, losses))]
+    together = run(members)
+    for m, o in zip(members, together):
+        assert_same_outcome(o, run([m])[0])
+
+
+def test_snapshots_frames_and_unit_spread_on_the_kernel_tier():
+    data = _moons()
+    spec = MLPSpec(layers=(4, 4), activation="sigmoid")
+    train = TrainSpec(steps=10, lr=0.1, grid=12, grid_every=5, snapshot_every=2, unit_spread=True, dtype="float64")
+    k = run([Member(spec, train, 0, data)])[0]
+    n = run([Member(spec, train, 0, data)], backend="numpy")[0]
+    assert k.info["backend"] == "kernel"
+    assert k.artefacts.keys() == n.artefacts.keys()
+    for name in n.artefacts:
+        np.testing.assert_allclose(k.artefacts[name], n.artefacts[name], atol=1e-6, err_msg=name)
+    assert [r["step"] for r in k.rows] == [r["step"] for r in n.rows]
+
+
+def test_auto_uses_the_kernels_where_they_apply_and_says_why_not_elsewhere(blobs):
+    train = TrainSpec(steps=5, lr=0.01)
+    covered = PopulationTrainer([Member(MLPSpec(layers=(8,)), train, 0, blobs)], device="cpu").run()[0]
+    assert covered.info["backend"] == "kernel" and "kernel_unsupported" not in covered.info
+    for spec, why in ((MLPSpec(layers=(8,), dropout=0.2), "dropout"),
+                      (MLPSpec(layers=(8,), batchnorm=True), "batch norm"),
+                      (MLPSpec(layers=(8, 8), residual=True), "residual connections"),
+                      (MLPSpec(layers=(8,), activation="gelu"), "activation 'gelu'"),
+                      (MLPSpec(layers=(100, 100)), "a 100 x 100 weight matrix"),
+                      (MLPSpec(layers=(20, 20)), "30720 multiply-adds per member and step")):
+        out = PopulationTrainer([Member(spec, train, 0, blobs)], device="cpu").run()[0]
+        assert out.info["backend"] != "kernel"
+        assert out.info["kernel_unsupported"].startswith(why)
+    hinge = PopulationTrainer([Member(MLPSpec(layers=(8,)), TrainSpec(steps=5, loss="hinge"), 0, blobs)],
+                              device="cpu").run()[0]
+    assert hinge.info["kernel_unsupported"] == "loss 'hinge'"
+
+
+def test_kernel_backend_refuses_what_it_cannot_train(blobs):
+    members = [Member(MLPSpec(layers=(8,), dropout=0.5), TrainSpec(steps=3), 0, blobs)]
+    with pytest.raises(ConfigError, match="kernel backend cannot train this population: dropout"):
+        run(members)
+
+
+def test_a_user_registered_activation_under_a_builtin_name_is_not_the_kernels(blobs, monkeypatch):
+    from atomlab.nn.activations import activations
+
+    monkeypatch.setitem(activations._entries, "tanh", lambda x: torch.tanh(x) * 2)
+    out = PopulationTrainer([Member(MLPSpec(layers=(4,), activation="tanh"), TrainSpec(steps=3), 0, blobs)],
+                            device="cpu").run()[0]
+    assert out.info["kernel_unsupported"] == "activation 'tanh'"
+
+
+def test_without_numba_the_population_trains_on_todays_path_and_says_so_once(blobs, monkeypatch):
+    monkeypatch.setattr(compiled, "_K", None)
+    monkeypatch.setattr(compiled, "_WARNED", False)
+    monkeypatch.setitem(sys.modules, "atomlab.engine._kernels", None)  # import fails
+    members = [Member(MLPSpec(layers=(4,)), TrainSpec(steps=3), 0, blobs)]
+    with pytest.warns(RuntimeWarning, match="numba cannot be imported"):
+        first = PopulationTrainer(members, device="cpu").run()[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        PopulationTrainer(members, device="cpu").run()
+    assert first.info["backend"] == "numpy" and first.info["kernel_unsupported"] == "numba is not installed"
+
+
+def test_index_stream_cuts_the_blocks_as_batch_indices_does():
+    spec = TrainSpec(steps=23, batch_size=7, sampling="shuffle")
+    stream = compiled._IndexStream(index_blocks(spec, [4, 9], [30, 30]))
+    steps = list(batch_indices(spec, [4, 9], [30, 30]))
+    got = []
+    for k in (1, 6, 9, 7):  # stretches that straddle epochs
+        idx, starts = stream.take(k)
+        got += [idx[:, starts[s]:starts[s + 1]] for s in range(k)]
+    assert len(got) == len(steps)
+    assert all(np.array_equal(g, s.numpy()) for g, s in zip(got, steps))
+
+
+def test_kernels_compile_from_an_empty_cache_in_a_fresh_process(tmp_path):
+    """No test relies on a warm on-disk cache: a fresh process with an empty cache directory compiles and trains."""
+    code = textwrap.dedent("""
+        from atomlab.data import make_dataset
+        from atomlab.engine import Member, PopulationTrainer, TrainSpec
+        from atomlab.nn import MLPSpec
+        data = make_dataset("moons", random_state=0, n_train=40, n_test=10)
+        out = PopulationTrainer([Member(MLPSpec(layers=(4,)), TrainSpec(steps=3, dtype="float64"), 0, data)],
+                                device="cpu", backend="kernel").run()[0]
+        print(out.info["backend"], out.rows[-1]["step"])
+    """)
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba-cache")}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["kernel", "3"]
+    assert any((tmp_path / "numba-cache").rglob("*.nbi"))  # the compiled kernels were cached there
+
+
+def test_kernels_fall_back_to_a_private_cache_directory_when_none_is_writable(monkeypatch):
+    """numba's cache=True raises at import where no cache directory can be written; the tier then uses a
+    temporary one and says so, instead of failing."""
+    import importlib
+
+    from numba.core import config
+
+    real = importlib.import_module
+    calls = []
+
+    def import_module(name, *args):
+        if name == "atomlab.engine._kernels" and not calls:
+            calls.append(name)
+            raise RuntimeError("cannot cache function 'train_steps': no locator available for file '...'")
+        return real(name, *args)
+
+    monkeypatch.setattr(compiled.importlib, "import_module", import_module)
+    monkeypatch.setattr(config, "CACHE_DIR", config.CACHE_DIR)  # restored afterwards
+    with pytest.warns(RuntimeWarning, match="no writable numba cache directory"):
+        module = compiled._import_kernels()
+    assert calls and module.train_steps is not None
+    assert os.path.isdir(config.CACHE_DIR) and "atomlab-numba-cache-" in config.CACHE_DIR
+
+
+def test_the_evaluation_before_training_can_be_skipped(blobs):
+    members = [Member(MLPSpec(layers=(4,)), TrainSpec(steps=6, record_every=3), 0, blobs)]
+    full, skipped = run(members), run(members, record_start=False)
+    assert [r["step"] for r in full[0].rows] == [0, 3, 6]
+    assert [r["step"] for r in skipped[0].rows] == [3, 6]
+    assert all(np.array_equal(full[0].state[k], skipped[0].state[k]) for k in full[0].state)
