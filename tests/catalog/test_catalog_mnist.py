@@ -186,4 +186,4 @@ def test_paper_scale_uses_full_mnist_and_checks_the_source_accuracies():
     assert trial.train.total_steps(data.n_train) == 9380  # ~9,000 iterations in 10 epochs, as the source
     assert len(exp.claims_for(cfg)) == 3 and len(exp.claims_for(exp.config("quick"))) == 1  # + one Reaches per arm
     dw = atomlab.get_experiment("mnist-depth-vs-width")
-    assert len(dw.claims_for(dw.config("paper"))) == 2
+    assert len(dw.claims_for(dw.config("paper"))) == 1 + 3  # growth with the budget, one Reaches per budget

@@ -208,7 +208,7 @@ def test_a_pickle_planted_in_the_old_cache_is_never_opened(tmp_path, tiny_experi
         for folder in (tmp_path / key[:2], tmp_path / "trials" / key[:2]):
             folder.mkdir(parents=True, exist_ok=True)
             (folder / f"{key}.pkl").write_bytes(pickle.dumps(Payload(marker)))
-    result = run_experiment(exp, cache_dir=tmp_path, report=False)
+    result = run_experiment(exp, cache_dir=tmp_path, report=False, seeds=exp.settings["seeds"])
     assert not marker.exists()
     assert result.provenance["trials_trained"] == len(keys)
 

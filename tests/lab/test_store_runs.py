@@ -193,7 +193,8 @@ def test_a_killed_worker_is_retried_once_then_its_trials_fail_and_the_run_goes_o
                      method="m", source_conclusion="c", settings={"a": [1, 2], "seeds": 2}, factors=["a"],
                      make_trial=make_trial, claims=[Trend("test_acc", "a", "increasing")])
     with pytest.warns(RuntimeWarning, match=r"1 trial\(s\) failed .*killed twice.*a=2 seed 1"):
-        result = run_experiment(exp, out=tmp_path / "out", cache_dir=tmp_path / "store", report=False, workers=2)
+        result = run_experiment(exp, out=tmp_path / "out", cache_dir=tmp_path / "store", report=False, workers=2,
+                                seeds=2)
     final = pd.read_csv(tmp_path / "out" / "final.csv")
     failed = final[final["failed"]]
     assert list(zip(failed["a"], failed["seed"])) == [(2, 1)] and failed["test_acc"].isna().all()
@@ -336,8 +337,8 @@ def test_runs_are_listed_rebuilt_without_training_and_collected(tmp_path, monkey
     monkeypatch.setitem(experiments._entries, "tiny-store-runs", exp)
     store = tmp_path / "store"
     monkeypatch.setenv("ATOMLAB_CACHE", str(store))
-    first = run_experiment("tiny-store-runs", out=tmp_path / "a", report=False)
-    second = run_experiment("tiny-store-runs", out=tmp_path / "b", report=False)
+    first = run_experiment("tiny-store-runs", out=tmp_path / "a", report=False, seeds=3)
+    second = run_experiment("tiny-store-runs", out=tmp_path / "b", report=False, seeds=3)
 
     assert main(["runs", "--format", "json"]) == 0
     listed = json.loads(capsys.readouterr().out)
@@ -361,7 +362,7 @@ def test_runs_are_listed_rebuilt_without_training_and_collected(tmp_path, monkey
     # Records of another version: kept by a dry run, removed by gc; the runs of that version go with them.
     monkeypatch.setattr(runner, "_train", train)
     monkeypatch.setattr(store_mod, "__version__", "0.0.0-old")
-    run_experiment("tiny-store-runs", cache=False, report=False)
+    run_experiment("tiny-store-runs", cache=False, report=False, seeds=3)
     monkeypatch.setattr(store_mod, "__version__", version)
     legacy = store / "trials" / "ab" / "ab12cd34ef567890.pkl"  # a file of the old pickle cache
     legacy.parent.mkdir(parents=True)
