@@ -10,8 +10,9 @@ and counts:
 * **power**: how often the verdict is *supported* when the effect is real.
 
 The bar (issue 12): FPR at most nominal + its Monte Carlo error, coverage at least nominal minus it, at
-every seed count. The Monte Carlo error is taken as 2 standard errors of a rate at the nominal value,
-``2 sqrt(a (1 - a) / sims)``; cells outside the bar are marked with a ``✗``.
+every seed count. With s.e. ``sqrt(a (1 - a) / sims)`` the standard error of a rate at its nominal value
+``a``, a cell beyond 3 s.e. is marked ``✗`` (a calibrated method lands there by chance in about 1 cell of
+700) and a cell between 2 and 3 s.e. is marked ``·`` (by chance in about 1 cell of 40).
 
 Shapes (``a`` and ``b`` are two arms; paired shapes share a per-seed effect between the arms):
 
@@ -167,18 +168,17 @@ class Tally:
         return getattr(self, what) / self.sims
 
 
-def _mc(nominal: float, sims: int) -> float:
-    return 2.0 * math.sqrt(nominal * (1 - nominal) / sims)
+def _se(nominal: float, sims: int) -> float:
+    return math.sqrt(nominal * (1 - nominal) / sims)
 
 
 def _cell(value: float, nominal: float, sims: int, kind: str) -> str:
-    """A rate, marked when it misses the bar (kind: 'fpr' upper bar, 'cov' lower bar, 'power' none)."""
+    """A rate, marked by how far it misses the bar (kind: 'fpr' upper bar, 'cov' lower bar, 'power' none)."""
     text = f"{value:.3f}"
-    if kind == "fpr" and value > nominal + _mc(nominal, sims):
-        return text + " ✗"
-    if kind == "cov" and value < nominal - _mc(1 - nominal, sims):
-        return text + " ✗"
-    return text
+    if kind == "power":
+        return text
+    miss = (value - nominal if kind == "fpr" else nominal - value) / _se(nominal, sims)
+    return text + (" ✗" if miss > 3 else " ·" if miss > 2 else "")
 
 
 # --- the experiments ------------------------------------------------------------------------------------------------
@@ -379,6 +379,15 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def emit(text: str, out: str | None, *, first: bool = False) -> None:
+    """Print one section as soon as it is done (and append it to ``out``)."""
+    sys.stdout.write(("" if first else "\n") + text + "\n")
+    sys.stdout.flush()
+    if out:
+        with open(out, "w" if first else "a", encoding="utf-8") as fh:
+            fh.write(("" if first else "\n") + text + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sims", type=int, default=2000, help="simulations per cell (default 2000)")
@@ -395,16 +404,17 @@ def main(argv: list[str] | None = None) -> int:
     level, sims = args.level, args.sims
     alpha = 1 - level
     start = time.perf_counter()
-    parts = [f"Simulations per cell: {sims}; level {level:g} (nominal FPR {alpha:g}); Monte Carlo error "
-             f"(2 s.e.): FPR +-{_mc(alpha, sims):.4f}, coverage +-{_mc(alpha, sims):.4f}. "
-             f"✗ marks a cell outside the bar. Seed {args.seed}."]
+    header = (f"Simulations per cell: {sims}; level {level:g} (nominal FPR {alpha:g}); one Monte Carlo standard "
+             f"error: {_se(alpha, sims):.4f}. ✗: beyond 3 s.e. of nominal on the wrong side; ·: between 2 and "
+             f"3 s.e. Seed {args.seed}.")
+    emit(header, args.out, first=True)
     titles = {"paired": "paired_difference (a - b, paired by seed)", "one": "one_sample (the mean against a value)",
               "unpaired": "difference (unpaired arms)"}
     for test in ("paired", "one", "unpaired"):
         if test in sections:
             rows = [[shape, *r] for shape in LOCATION_SHAPES
                     for r in location_rows(test, shape, sims, level, args.seed)]
-            parts.append(f"### {titles[test]}\n\n" + table(cols, rows))
+            emit(f"### {titles[test]}\n\n" + table(cols, rows), args.out)
             print(f"[{test} done, {time.perf_counter() - start:.0f} s]", file=sys.stderr)
     if "methods" in sections:
         rows = []
@@ -414,36 +424,31 @@ def main(argv: list[str] | None = None) -> int:
                     if r[0] != "power":
                         rows.append([shape, f"{method}: {r[0]}", *r[1:]])
             rows += [[shape, *r] for r in bca_rows("paired", shape, sims, level, args.seed)]
-        parts.append("### Method choice: paired_difference forced to one method (same draws as above)\n\n"
-                     + table(cols, rows))
+        emit("### Method choice: paired_difference forced to one method (same draws as above)\n\n"
+                     + table(cols, rows), args.out)
         print(f"[methods done, {time.perf_counter() - start:.0f} s]", file=sys.stderr)
     if "trend" in sections:
         rows = [[shape, *r] for shape in TREND_SHAPES for r in trend_rows(shape, sims, level, args.seed)]
-        parts.append(f"### trend ({LEVELS} levels per seed)\n\n" + table(cols, rows))
+        emit(f"### trend ({LEVELS} levels per seed)\n\n" + table(cols, rows), args.out)
         print(f"[trend done, {time.perf_counter() - start:.0f} s]", file=sys.stderr)
     if "equivalence" in sections:
         rows = [[shape, *r] for shape in LOCATION_SHAPES for r in equivalence_rows(shape, sims, level, args.seed)]
-        parts.append("### equivalence (TOST, paired; margin = the effect's true size)\n\n" + table(cols, rows))
+        emit("### equivalence (TOST, paired; margin = the effect's true size)\n\n" + table(cols, rows), args.out)
         print(f"[equivalence done, {time.perf_counter() - start:.0f} s]", file=sys.stderr)
     if "sequential" in sections:
         rows = [[shape, *r] for shape in ("normal", "accuracy", "bimodal")
                 for r in sequential_rows(shape, sims, args.seed)]
-        parts.append("### Optional stopping: paired_difference at 3, 5, 10, 20, 50 seeds, stop when decisive\n\n"
+        emit("### Optional stopping: paired_difference at 3, 5, 10, 20, 50 seeds, stop when decisive\n\n"
                      + table(["shape", "rule", "alpha per look", "FPR (no effect)", "power (effect)",
-                              "mean seeds (effect)"], rows))
+                              "mean seeds (effect)"], rows), args.out)
         print(f"[sequential done, {time.perf_counter() - start:.0f} s]", file=sys.stderr)
     if "lattice" in sections:
         ns = (5, 6, 7, 8, 10, 15, 20)
-        parts.append("### The plain t test on lattice data (exact, no simulation)\n\n"
+        emit("### The plain t test on lattice data (exact, no simulation)\n\n"
                      "Worst false-positive rate over q of the paired t test when each difference is +1 or -1 with "
                      "probability q and 0 otherwise; ✗ marks more than 1.1 x nominal.\n\n"
-                     + table(["nominal", *(f"{n} seeds" for n in ns)], lattice_t_table(ns)))
-    parts.append(f"Wall time: {time.perf_counter() - start:.0f} s.")
-    text = "\n\n".join(parts) + "\n"
-    sys.stdout.write(text)
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as fh:
-            fh.write(text)
+                     + table(["nominal", *(f"{n} seeds" for n in ns)], lattice_t_table(ns)), args.out)
+    emit(f"Wall time: {time.perf_counter() - start:.0f} s.", args.out)
     return 0
 
 

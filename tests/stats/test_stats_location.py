@@ -81,7 +81,9 @@ def test_exact_branch_matches_brute_force_enumeration():
 
 
 def test_lattice_data_use_the_exact_test_and_continuous_data_the_t_test():
-    assert stats.paired_difference([0.995, 1.0, 0.99, 1.0], [0.985, 0.99, 0.99, 0.985]).method == "exact sign-flip"
+    converged = [1.0, 1.0, 0.5, 1.0, 1.0, 0.5]  # each run converged (1.0) or not (0.5): two values
+    assert stats.paired_difference(converged, [0.5] * 6).method == "exact sign-flip"
+    assert stats.paired_difference([0.995, 1.0, 0.99, 1.0], [0.985, 0.99, 0.99, 0.985]).method == "paired t"
     assert stats.paired_difference(A, B).method == "paired t"
     assert stats.paired_difference(A, B, method="exact").method == "exact sign-flip"
     assert stats.paired_difference([1.0, 1.0, 2.0], [0, 0, 0], method="t").method == "paired t"
@@ -242,7 +244,7 @@ def test_equivalence_exact_on_tied_data():
     b = [1.0, 0.995, 1.0, 1.0, 0.995, 1.0, 0.995, 1.0]
     r = stats.equivalence(a, b, margin=0.01)
     assert r.method == "TOST exact sign-flip" and r.verdict == "supported"
-    three = stats.equivalence([1.0, 1.0, 0.995], [1.0, 0.995, 0.995], margin=0.01)  # tied: exact, 1/8 per side
+    three = stats.equivalence([1.0, 1.0, 0.995], [1.0, 1.0, 0.995], margin=0.01)  # no spread: exact, 1/8 per side
     assert three.method == "TOST exact sign-flip" and three.verdict == "inconclusive"
     assert three.p_value == pytest.approx(1 / 8)
 
