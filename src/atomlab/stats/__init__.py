@@ -22,7 +22,7 @@ supported +0.261 [+0.244, +0.278], paired t, 10 seeds
 """
 
 from atomlab.stats.location import difference, equivalence, mean_interval, one_sample, paired_difference
-from atomlab.stats.multiple import benjamini_hochberg, holm
+from atomlab.stats.multiple import benjamini_hochberg, holm, holm_levels
 from atomlab.stats.power import seeds_needed
 from atomlab.stats.result import MIN_SEEDS, VERDICTS, StatResult
 from atomlab.stats.sequential import alpha_spending, sequential_level
@@ -37,6 +37,7 @@ __all__ = [
     "difference",
     "equivalence",
     "holm",
+    "holm_levels",
     "mean_interval",
     "one_sample",
     "paired_difference",
