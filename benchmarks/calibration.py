@@ -379,6 +379,15 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def skip_seeds_needed() -> None:
+    """Skip the power search behind StatResult.seeds_needed: it enters none of the rates measured here and
+    takes most of a location test's time."""
+    import atomlab.stats.location as location
+    import atomlab.stats.trends as trends
+
+    location.seeds_needed = trends.seeds_needed = lambda *args, **kwargs: None
+
+
 def emit(text: str, out: str | None, *, first: bool = False) -> None:
     """Print one section as soon as it is done (and append it to ``out``)."""
     sys.stdout.write(("" if first else "\n") + text + "\n")
@@ -396,9 +405,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", default=[],
                         help="sections to run: paired, one, unpaired, methods, trend, equivalence, sequential, lattice")
     parser.add_argument("--out", help="also write the markdown here")
+    parser.add_argument("--with-seeds-needed", action="store_true",
+                        help="compute StatResult.seeds_needed as the library does (slower; no rate changes)")
     args = parser.parse_args(argv)
     if args.sims < 10:
         parser.error("--sims must be at least 10")
+    if not args.with_seeds_needed:
+        skip_seeds_needed()
     sections = args.only or ["paired", "one", "unpaired", "methods", "trend", "equivalence", "sequential", "lattice"]
     cols = ["shape", "measure", *(f"{n} seeds" for n in SEEDS)]
     level, sims = args.level, args.sims

@@ -26,7 +26,7 @@ from atomlab.stats.multiple import benjamini_hochberg, holm, holm_levels
 from atomlab.stats.power import seeds_needed
 from atomlab.stats.result import MIN_SEEDS, VERDICTS, StatResult
 from atomlab.stats.sequential import alpha_spending, sequential_level
-from atomlab.stats.trend import trend
+from atomlab.stats.trends import trend
 
 __all__ = [
     "MIN_SEEDS",
