@@ -430,15 +430,21 @@ def main(argv: list[str] | None = None) -> int:
             emit(f"### {titles[test]}\n\n" + table(cols, rows), args.out)
             print(f"[{test} done, {time.perf_counter() - start:.0f} s]", file=sys.stderr)
     if "methods" in sections:
-        rows = []
-        for shape in LOCATION_SHAPES:
-            for method in ("t", "exact"):
-                for r in location_rows("paired", shape, sims, level, args.seed, method=method):
-                    if r[0] != "power":
-                        rows.append([shape, f"{method}: {r[0]}", *r[1:]])
-            rows += [[shape, *r] for r in bca_rows("paired", shape, sims, level, args.seed)]
-        emit("### Method choice: paired_difference forced to one method (same draws as above)\n\n"
-                     + table(cols, rows), args.out)
+        # Each test forced to one method, on the same draws as its table above: the evidence for "auto".
+        plan = (("paired", LOCATION_SHAPES, ("t", "exact"), True),
+                ("one", ("skewed", "accuracy"), ("t", "exact"), True),
+                ("unpaired", ("accuracy", "bimodal"), ("t", "exact"), False))
+        for test, shapes, methods, bca in plan:
+            rows = []
+            for shape in shapes:
+                for method in methods:
+                    for r in location_rows(test, shape, sims, level, args.seed, method=method):
+                        if r[0] != "power":
+                            rows.append([shape, f"{method}: {r[0]}", *r[1:]])
+                if bca:
+                    rows += [[shape, *r] for r in bca_rows(test, shape, sims, level, args.seed)]
+            emit(f"### Method choice: {titles[test]} forced to one method (same draws as above)\n\n"
+                 + table(cols, rows), args.out)
         print(f"[methods done, {time.perf_counter() - start:.0f} s]", file=sys.stderr)
     if "trend" in sections:
         rows = [[shape, *r] for shape in TREND_SHAPES for r in trend_rows(shape, sims, level, args.seed)]

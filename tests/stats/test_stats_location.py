@@ -208,7 +208,7 @@ def test_difference_matches_welch_and_decides():
 def test_difference_exact_permutation_matches_enumeration():
     a = np.array([1.0, 1.0, 0.75, 1.0])
     b = np.array([0.5, 0.75, 0.5, 0.5, 0.75])
-    r = stats.difference(a, b)
+    r = stats.difference(a, b, method="exact")
     pooled = np.concatenate([a, b])
     obs = a.mean() - b.mean()
     diffs = []
@@ -220,6 +220,10 @@ def test_difference_exact_permutation_matches_enumeration():
     p = min(1.0, 2 * min(np.mean(diffs >= obs - 1e-12), np.mean(diffs <= obs + 1e-12)))
     assert r.method == "exact permutation" and r.p_value == pytest.approx(p)
     assert (r.p_value < 0.05) == (not r.low <= 0 <= r.high)
+    # auto: Welch on discrete arms; the exact test only where Welch is undefined
+    assert stats.difference(a, b).method == "Welch t"
+    assert stats.difference([1.0] * 4, [0.5] * 4).method == "exact permutation"
+    assert stats.difference([1.0], [0.5, 0.6, 0.7]).method == "exact permutation"
 
 
 # --- equivalence ----------------------------------------------------------------------------------------------
