@@ -220,31 +220,36 @@ def _rows(rates: list[dict[str, float]], level: float, sims: int) -> list[list[s
                     for r in rates)] for key in rates[0]]
 
 
-def bca_rows(test: str, shape: str, sims: int, level: float, seed: int) -> list[list[str]]:
-    """Coverage of scipy's BCa bootstrap interval (9,999 resamples) on the same draws, for comparison."""
+def reference_rows(test: str, shape: str, sims: int, level: float, seed: int, kind: str) -> list[list[str]]:
+    """Coverage of a method atomlab does not use, on the same draws: scipy's BCa bootstrap (9,999
+    resamples; a sample without spread gets a point) or the plain Student t interval."""
     out = []
     for effect in (False, True):
         row = []
         for n in SEEDS:
-            # The same generator and order of draws as location_rows: null first, then effect.
+            # The same generator and order of draws as location_rates: null first, then effect.
             rng = np.random.default_rng([seed, n, LOCATION_SHAPES.index(shape), TESTS.index(test)])
             draws = [draw_arms(shape, rng, sims, n, effect=e, paired=True) for e in (False, True)]
             arms = draws[effect]
             x = arms.a - arms.b if test == "paired" else arms.b
             truth = arms.mean_a - arms.mean_b if test == "paired" else arms.mean_b
-            covered = 0
-            for chunk in range(0, sims, 100):
-                xs = x[chunk:chunk + 100]
-                flat = np.ptp(xs, axis=1) == 0
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    ci = sps.bootstrap((xs,), np.mean, axis=-1, vectorized=True, method="BCa", n_resamples=9999,
-                                       confidence_level=level, rng=np.random.default_rng(0)).confidence_interval
-                lo = np.where(flat, xs[:, 0], ci.low)
-                hi = np.where(flat, xs[:, 0], ci.high)
-                covered += int(np.sum((lo <= truth) & (truth <= hi)))
-            row.append(_cell(covered / sims, level, sims, "cov"))
-        out.append([f"BCa coverage, {'effect' if effect else 'no effect'}", *row])
+            if kind == "plain t":
+                half = sps.t.isf((1 - level) / 2, n - 1) * x.std(axis=1, ddof=1) / math.sqrt(n)
+                lo, hi = x.mean(axis=1) - half, x.mean(axis=1) + half
+            else:
+                lo, hi = np.empty(sims), np.empty(sims)
+                for chunk in range(0, sims, 100):
+                    xs = x[chunk:chunk + 100]
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        ci = sps.bootstrap((xs,), np.mean, axis=-1, vectorized=True, method="BCa", n_resamples=9999,
+                                           confidence_level=level, rng=np.random.default_rng(0)).confidence_interval
+                    flat = np.ptp(xs, axis=1) == 0
+                    lo[chunk:chunk + 100] = np.where(flat, xs[:, 0], ci.low)
+                    hi[chunk:chunk + 100] = np.where(flat, xs[:, 0], ci.high)
+            covered = float(np.mean((lo <= truth) & (truth <= hi)))
+            row.append(_cell(covered, level, sims, "cov"))
+        out.append([f"{kind}: coverage, {'effect' if effect else 'no effect'}", *row])
     return out
 
 
@@ -403,7 +408,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
     parser.add_argument("--seed", type=int, default=2024, help="seed of every draw")
     parser.add_argument("--only", action="append", default=[],
-                        help="sections to run: paired, one, unpaired, methods, trend, equivalence, sequential, lattice")
+                        help="sections to run: paired, one, unpaired, methods (or methods-paired, methods-one, "
+                             "methods-unpaired), trend, equivalence, sequential, lattice")
     parser.add_argument("--out", help="also write the markdown here")
     parser.add_argument("--with-seeds-needed", action="store_true",
                         help="compute StatResult.seeds_needed as the library does (slower; no rate changes)")
@@ -429,23 +435,24 @@ def main(argv: list[str] | None = None) -> int:
                     for r in location_rows(test, shape, sims, level, args.seed)]
             emit(f"### {titles[test]}\n\n" + table(cols, rows), args.out)
             print(f"[{test} done, {time.perf_counter() - start:.0f} s]", file=sys.stderr)
-    if "methods" in sections:
-        # Each test forced to one method, on the same draws as its table above: the evidence for "auto".
-        plan = (("paired", LOCATION_SHAPES, ("t", "exact"), True),
-                ("one", ("skewed", "accuracy"), ("t", "exact"), True),
-                ("unpaired", ("accuracy", "bimodal"), ("t", "exact"), False))
-        for test, shapes, methods, bca in plan:
-            rows = []
-            for shape in shapes:
-                for method in methods:
-                    for r in location_rows(test, shape, sims, level, args.seed, method=method):
-                        if r[0] != "power":
-                            rows.append([shape, f"{method}: {r[0]}", *r[1:]])
-                if bca:
-                    rows += [[shape, *r] for r in bca_rows(test, shape, sims, level, args.seed)]
-            emit(f"### Method choice: {titles[test]} forced to one method (same draws as above)\n\n"
-                 + table(cols, rows), args.out)
-        print(f"[methods done, {time.perf_counter() - start:.0f} s]", file=sys.stderr)
+    # Each test forced to one method, on the same draws as its table above: the evidence for "auto".
+    plan = {"methods-paired": ("paired", LOCATION_SHAPES, ("BCa",)),
+            "methods-one": ("one", ("skewed", "accuracy"), ("plain t", "BCa")),
+            "methods-unpaired": ("unpaired", ("accuracy", "bimodal"), ())}
+    for section, (test, shapes, references) in plan.items():
+        if section not in sections and "methods" not in sections:
+            continue
+        rows = []
+        for shape in shapes:
+            for method in ("t", "exact"):
+                for r in location_rows(test, shape, sims, level, args.seed, method=method):
+                    if r[0] != "power":
+                        rows.append([shape, f"{method}: {r[0]}", *r[1:]])
+            for kind in references:
+                rows += [[shape, *r] for r in reference_rows(test, shape, sims, level, args.seed, kind)]
+        emit(f"### Method choice: {titles[test]} forced to one method (same draws as above)\n\n"
+             + table(cols, rows), args.out)
+        print(f"[{section} done, {time.perf_counter() - start:.0f} s]", file=sys.stderr)
     if "trend" in sections:
         rows = [[shape, *r] for shape in TREND_SHAPES for r in trend_rows(shape, sims, level, args.seed)]
         emit(f"### trend ({LEVELS} levels per seed)\n\n" + table(cols, rows), args.out)

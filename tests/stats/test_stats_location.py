@@ -183,6 +183,20 @@ def test_one_sample_above_and_below_a_value():
     assert stats.one_sample(acc, null=0.69, direction=+1).verdict == "inconclusive"
 
 
+def test_one_sample_widens_the_t_interval_towards_the_skewed_tail():
+    x = np.array([0.8, 0.9, 1.1, 1.0, 0.95, 3.2, 1.05, 0.85])  # one long right tail
+    r = stats.one_sample(x, null=1.0)
+    ref = sps.ttest_1samp(x, 1.0)
+    ci = ref.confidence_interval(0.95)
+    assert r.method == "one-sample t, skew-corrected"
+    assert r.p_value >= ref.pvalue - 1e-12
+    assert r.low == pytest.approx(ci.low) and r.high > ci.high  # Hall moves the upper end out, t keeps the lower
+    symmetric = np.array([-1.0, -0.5, 0.0, 0.5, 1.0]) + 3.0
+    s = stats.one_sample(symmetric, null=3.0)
+    ci = sps.ttest_1samp(symmetric, 3.0).confidence_interval(0.95)
+    assert (s.low, s.high) == pytest.approx((ci.low, ci.high))  # no skew: plain t
+
+
 def test_mean_interval_is_one_sample_interval():
     x = [0.12, 0.15, 0.11, 0.19, 0.14]
     r = stats.one_sample(x, level=0.9)
@@ -233,9 +247,11 @@ def test_equivalence_three_verdicts_and_statsmodels_tost():
     a = np.array([0.912, 0.905, 0.921, 0.899, 0.915, 0.908])
     b = np.array([0.910, 0.909, 0.917, 0.901, 0.914, 0.911])
     r = stats.equivalence(a, b, margin=0.01)
-    assert r.verdict == "supported" and r.method == "TOST paired t"
-    assert r.p_value == pytest.approx(ttost_paired(a, b, -0.01, 0.01)[0])
+    assert r.verdict == "supported" and r.method == "TOST paired t, skew-corrected"
+    assert r.p_value >= ttost_paired(a, b, -0.01, 0.01)[0] - 1e-12  # never bolder than the plain TOST
     assert -0.01 < r.low <= r.high < 0.01
+    sym = b + np.array([0.001, 0.002, 0.003, 0.004, 0.005, 0.006])  # symmetric differences: plain TOST
+    assert stats.equivalence(sym, b, margin=0.01).p_value == pytest.approx(ttost_paired(sym, b, -0.01, 0.01)[0])
     assert stats.equivalence(a, b - 0.05, margin=0.01).verdict == "refuted"
     assert stats.equivalence(a, b, margin=0.002).verdict == "inconclusive"
     un = stats.equivalence(a, b, margin=0.01, paired=False)
@@ -273,6 +289,7 @@ def test_equivalence_exact_on_tied_data():
     (lambda: stats.one_sample(A, null=math.nan), "null"),
     (lambda: stats.equivalence(A, B, margin=0), "margin must be > 0"),
     (lambda: stats.equivalence(A, B, margin=-0.1), "margin must be > 0"),
+    (lambda: stats.equivalence(A, B, margin=0.1, level=0.5), "level > 0.5"),
     (lambda: stats.difference(A, B, level=1.5), "level"),
 ])
 def test_bad_input_names_the_problem(call, message):
