@@ -2,7 +2,7 @@
 
 The published table (docs/statistics.md, "Calibration") uses thousands of simulations per cell; this
 runs a few hundred on the cells that exercise each method (the t test, the exact sign-flip test on
-lattice data, the exact permutation test, the trend test, optional stopping), with a tolerance of
+lattice data, Welch on discrete arms, the trend test, optional stopping), with a tolerance of
 three Monte Carlo standard errors.
 """
 
@@ -44,7 +44,7 @@ def tolerance(rate: float, sims: int = SIMS) -> float:
     ("paired", "bimodal", 10),  # exact sign-flip on a lattice
     ("paired", "accuracy", 20),  # exact sign-flip, Monte Carlo draws
     ("unpaired", "normal", 5),  # Welch
-    ("unpaired", "bimodal", 6),  # exact two-sample permutation
+    ("unpaired", "bimodal", 6),  # Welch on discrete arms
 ])
 def test_location_tests_hold_their_error_rate_and_coverage(cal, test, shape, n):
     r = cal.location_rates(test, shape, n, SIMS, LEVEL, seed=7)

@@ -47,6 +47,24 @@ def test_holm_and_bh_match_statsmodels_and_hold_their_properties():
         assert np.array_equal(holm < alpha, rejected)
 
 
+def test_holm_levels_reproduce_holm_decisions():
+    rng = np.random.default_rng(6)
+    for m in (1, 3, 8, 20):
+        p = rng.uniform(0, 0.1, m) ** 1.5
+        levels = stats.holm_levels(p, alpha=0.05)
+        assert np.array_equal(p < 1 - levels, stats.holm(p) < 0.05)
+        assert np.all((levels >= 0.95) & (levels <= 1 - 0.05 / m + 1e-15))
+    # the tests themselves, re-run at their Holm levels: verdicts follow Holm and intervals agree
+    a = np.array([[0.91, 0.93, 0.90, 0.94, 0.92], [0.86, 0.87, 0.84, 0.88, 0.86], [0.81, 0.85, 0.79, 0.84, 0.80]])
+    b = np.array([0.85, 0.88, 0.86, 0.87, 0.84])
+    first = [stats.paired_difference(x, b) for x in a]
+    levels = stats.holm_levels([r.p_value for r in first])
+    again = [stats.paired_difference(x, b, level=lv) for x, lv in zip(a, levels)]
+    adjusted = stats.holm([r.p_value for r in first])
+    for r, adj in zip(again, adjusted):
+        assert (r.verdict != "inconclusive") == (adj < 0.05) == (not r.low <= 0 <= r.high)
+
+
 def test_multiple_bad_input():
     for bad in ([0.1, 1.2], [-0.1], [math.nan]):
         with pytest.raises(ConfigError, match="p_values"):

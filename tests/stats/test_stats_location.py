@@ -81,7 +81,9 @@ def test_exact_branch_matches_brute_force_enumeration():
 
 
 def test_lattice_data_use_the_exact_test_and_continuous_data_the_t_test():
-    assert stats.paired_difference([0.995, 1.0, 0.99, 1.0], [0.985, 0.99, 0.99, 0.985]).method == "exact sign-flip"
+    converged = [1.0, 1.0, 0.5, 1.0, 1.0, 0.5]  # each run converged (1.0) or not (0.5): two values
+    assert stats.paired_difference(converged, [0.5] * 6).method == "exact sign-flip"
+    assert stats.paired_difference([0.995, 1.0, 0.99, 1.0], [0.985, 0.99, 0.99, 0.985]).method == "paired t"
     assert stats.paired_difference(A, B).method == "paired t"
     assert stats.paired_difference(A, B, method="exact").method == "exact sign-flip"
     assert stats.paired_difference([1.0, 1.0, 2.0], [0, 0, 0], method="t").method == "paired t"
@@ -181,6 +183,20 @@ def test_one_sample_above_and_below_a_value():
     assert stats.one_sample(acc, null=0.69, direction=+1).verdict == "inconclusive"
 
 
+def test_one_sample_widens_the_t_interval_towards_the_skewed_tail():
+    x = np.array([0.8, 0.9, 1.1, 1.0, 0.95, 3.2, 1.05, 0.85])  # one long right tail
+    r = stats.one_sample(x, null=1.0)
+    ref = sps.ttest_1samp(x, 1.0)
+    ci = ref.confidence_interval(0.95)
+    assert r.method == "one-sample t, skew-corrected"
+    assert r.p_value >= ref.pvalue - 1e-12
+    assert r.low == pytest.approx(ci.low) and r.high > ci.high  # Hall moves the upper end out, t keeps the lower
+    symmetric = np.array([-1.0, -0.5, 0.0, 0.5, 1.0]) + 3.0
+    s = stats.one_sample(symmetric, null=3.0)
+    ci = sps.ttest_1samp(symmetric, 3.0).confidence_interval(0.95)
+    assert (s.low, s.high) == pytest.approx((ci.low, ci.high))  # no skew: plain t
+
+
 def test_mean_interval_is_one_sample_interval():
     x = [0.12, 0.15, 0.11, 0.19, 0.14]
     r = stats.one_sample(x, level=0.9)
@@ -206,7 +222,7 @@ def test_difference_matches_welch_and_decides():
 def test_difference_exact_permutation_matches_enumeration():
     a = np.array([1.0, 1.0, 0.75, 1.0])
     b = np.array([0.5, 0.75, 0.5, 0.5, 0.75])
-    r = stats.difference(a, b)
+    r = stats.difference(a, b, method="exact")
     pooled = np.concatenate([a, b])
     obs = a.mean() - b.mean()
     diffs = []
@@ -218,6 +234,10 @@ def test_difference_exact_permutation_matches_enumeration():
     p = min(1.0, 2 * min(np.mean(diffs >= obs - 1e-12), np.mean(diffs <= obs + 1e-12)))
     assert r.method == "exact permutation" and r.p_value == pytest.approx(p)
     assert (r.p_value < 0.05) == (not r.low <= 0 <= r.high)
+    # auto: Welch on discrete arms; the exact test only where Welch is undefined
+    assert stats.difference(a, b).method == "Welch t"
+    assert stats.difference([1.0] * 4, [0.5] * 4).method == "exact permutation"
+    assert stats.difference([1.0], [0.5, 0.6, 0.7]).method == "exact permutation"
 
 
 # --- equivalence ----------------------------------------------------------------------------------------------
@@ -227,9 +247,11 @@ def test_equivalence_three_verdicts_and_statsmodels_tost():
     a = np.array([0.912, 0.905, 0.921, 0.899, 0.915, 0.908])
     b = np.array([0.910, 0.909, 0.917, 0.901, 0.914, 0.911])
     r = stats.equivalence(a, b, margin=0.01)
-    assert r.verdict == "supported" and r.method == "TOST paired t"
-    assert r.p_value == pytest.approx(ttost_paired(a, b, -0.01, 0.01)[0])
+    assert r.verdict == "supported" and r.method == "TOST paired t, skew-corrected"
+    assert r.p_value >= ttost_paired(a, b, -0.01, 0.01)[0] - 1e-12  # never bolder than the plain TOST
     assert -0.01 < r.low <= r.high < 0.01
+    sym = b + np.array([0.001, 0.002, 0.003, 0.004, 0.005, 0.006])  # symmetric differences: plain TOST
+    assert stats.equivalence(sym, b, margin=0.01).p_value == pytest.approx(ttost_paired(sym, b, -0.01, 0.01)[0])
     assert stats.equivalence(a, b - 0.05, margin=0.01).verdict == "refuted"
     assert stats.equivalence(a, b, margin=0.002).verdict == "inconclusive"
     un = stats.equivalence(a, b, margin=0.01, paired=False)
@@ -242,7 +264,7 @@ def test_equivalence_exact_on_tied_data():
     b = [1.0, 0.995, 1.0, 1.0, 0.995, 1.0, 0.995, 1.0]
     r = stats.equivalence(a, b, margin=0.01)
     assert r.method == "TOST exact sign-flip" and r.verdict == "supported"
-    three = stats.equivalence([1.0, 1.0, 0.995], [1.0, 0.995, 0.995], margin=0.01)  # tied: exact, 1/8 per side
+    three = stats.equivalence([1.0, 1.0, 0.995], [1.0, 1.0, 0.995], margin=0.01)  # no spread: exact, 1/8 per side
     assert three.method == "TOST exact sign-flip" and three.verdict == "inconclusive"
     assert three.p_value == pytest.approx(1 / 8)
 
@@ -267,6 +289,7 @@ def test_equivalence_exact_on_tied_data():
     (lambda: stats.one_sample(A, null=math.nan), "null"),
     (lambda: stats.equivalence(A, B, margin=0), "margin must be > 0"),
     (lambda: stats.equivalence(A, B, margin=-0.1), "margin must be > 0"),
+    (lambda: stats.equivalence(A, B, margin=0.1, level=0.5), "level > 0.5"),
     (lambda: stats.difference(A, B, level=1.5), "level"),
 ])
 def test_bad_input_names_the_problem(call, message):

@@ -503,14 +503,13 @@ def check_claims(claims: Sequence[Claim], final: pd.DataFrame, *, alpha: float =
     """
     pending = [(c, c.pending(final)) for c in claims]
     statistical = [(i, j) for i, (c, tests) in enumerate(pending) if not c.is_check for j in range(len(tests))]
-    # Holm: rank the raw p-values; the r-th smallest is judged at alpha / (m - r), stopping at the first failure.
+    # Holm: each test is run again at the level of its step (stats.holm_levels), so that its verdict and its
+    # interval are Holm's decision; checks (exact arithmetic) take no share of the error rate.
     m = len(statistical)
-    first = {(i, j): pending[i][1][j].make(1 - alpha) for i, j in statistical}
-    adjusted = stats.holm([first[k].p_value for k in statistical], alpha=alpha) if m else []
-    order = sorted(range(m), key=lambda r: (first[statistical[r]].p_value, r))
-    rank = {statistical[r]: pos for pos, r in enumerate(order)}
-    holm_p = {statistical[r]: float(adjusted[r]) for r in range(m)}
-
+    first = [pending[i][1][j].make(1 - alpha) for i, j in statistical]
+    raw = [r.p_value for r in first]
+    levels = dict(zip(statistical, stats.holm_levels(raw, alpha=alpha))) if m else {}
+    adjusted = dict(zip(statistical, stats.holm(raw, alpha=alpha))) if m else {}
     results = []
     for i, (claim, tests) in enumerate(pending):
         done = []
@@ -518,12 +517,8 @@ def check_claims(claims: Sequence[Claim], final: pd.DataFrame, *, alpha: float =
             if claim.is_check:
                 done.append(ClaimTest(test.group, test.make(1 - alpha), test.detail))
                 continue
-            level = 1 - alpha / (m - rank[(i, j)])
-            res = test.make(level) if m > 1 else first[(i, j)]
-            if m > 1 and not holm_p[(i, j)] < alpha and res.verdict != "inconclusive":
-                # Holm stopped at an earlier test: this one is not decisive, whatever its own interval says.
-                res = replace(res, verdict="inconclusive")
-            note = f"Holm-adjusted over {m} tests (p = {holm_p[(i, j)]:.2g})" if m > 1 else ""
+            res = test.make(float(levels[(i, j)])) if m > 1 else first[0]
+            note = f"Holm-adjusted over {m} tests (p = {adjusted[(i, j)]:.2g})" if m > 1 else ""
             done.append(ClaimTest(test.group, res, test.detail, note))
         results.append(ClaimResult(claim.describe(), combine([t.verdict for t in done]), done, claim.is_check))
     return combine([r.verdict for r in results]), results

@@ -18,16 +18,16 @@ Examples
 >>> snake = [0.70, 0.72, 0.69, 0.74, 0.71, 0.66, 0.70, 0.73, 0.68, 0.71]
 >>> r = stats.paired_difference(tanh, snake, direction=+1, bounds=(-1, 1))
 >>> print(r.verdict, r.describe())
-supported +0.261 [+0.244, +0.28], exact sign-flip, 10 seeds
+supported +0.261 [+0.244, +0.278], paired t, 10 seeds
 """
 
 from atomlab.stats.exact import exact_check
 from atomlab.stats.location import difference, equivalence, mean_interval, one_sample, paired_difference
-from atomlab.stats.multiple import benjamini_hochberg, holm
+from atomlab.stats.multiple import benjamini_hochberg, holm, holm_levels
 from atomlab.stats.power import seeds_needed
 from atomlab.stats.result import MIN_SEEDS, VERDICTS, StatResult
 from atomlab.stats.sequential import alpha_spending, sequential_level
-from atomlab.stats.trend import trend
+from atomlab.stats.trends import trend
 
 __all__ = [
     "MIN_SEEDS",
@@ -39,6 +39,7 @@ __all__ = [
     "equivalence",
     "exact_check",
     "holm",
+    "holm_levels",
     "mean_interval",
     "one_sample",
     "paired_difference",

@@ -43,6 +43,36 @@ def holm(p_values: Sequence[float], *, alpha: float = 0.05) -> np.ndarray:
     return multipletests(p, alpha=alpha, method="holm")[1] if p.size else p
 
 
+def holm_levels(p_values: Sequence[float], *, alpha: float = 0.05) -> np.ndarray:
+    """The confidence level at which to run each test so that its verdict is Holm's decision.
+
+    Holm compares the j-th smallest p-value with ``alpha / (m - j + 1)`` while every smaller one was
+    decisive; the level of that step is ``1 - alpha / (m - j + 1)``. Tests from the first non-decisive
+    step on all get that step's level (none of them is decisive there either). Re-running each test at
+    its level gives ``p < 1 - level`` exactly when ``holm(p)[i] < alpha``, and intervals that agree with
+    those verdicts.
+
+    Examples
+    --------
+    >>> holm_levels([0.01, 0.04, 0.03]).round(4).tolist()  # 0.01 < 0.05/3; 0.03 >= 0.05/2: stop there
+    [0.9833, 0.975, 0.975]
+    >>> holm_levels([0.001, 0.004, 0.03]).round(4).tolist()
+    [0.9833, 0.975, 0.95]
+    """
+    alpha = _checks.rate_(alpha, "alpha")
+    p = _p_values(p_values)
+    m = p.size
+    levels = np.empty(m)
+    step_level = 1.0 - alpha / m if m else 1.0
+    stopped = False
+    for rank, i in enumerate(np.argsort(p, kind="stable")):
+        if not stopped:
+            step_level = 1.0 - alpha / (m - rank)
+            stopped = not p[i] < alpha / (m - rank)
+        levels[i] = step_level
+    return levels
+
+
 def benjamini_hochberg(p_values: Sequence[float], *, q: float = 0.05) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values: test i is a discovery at false discovery rate q iff ``adjusted[i] < q``.
 

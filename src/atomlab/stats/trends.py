@@ -170,25 +170,33 @@ def _convolve(a: Dist, b: Dist) -> Dist | None:
     return support, np.bincount(inverse, weights=(a[1][:, None] * b[1][None, :]).ravel())
 
 
-def _exact_null(patterns: dict[tuple[float, ...], int]) -> tuple[np.ndarray, np.ndarray] | None:
+def _exact_null(patterns: dict[tuple[float, ...], int]) -> Dist | None:
     """Distribution of the sum of the seeds' rhos under no trend, or None when too large to hold exactly."""
     if max(len(key) for key in patterns) > EXACT_LEVELS:
         return None
-    out = (np.zeros(1), np.ones(1))
-    for key, count in patterns.items():
-        base, power = _seed_null(key), (np.zeros(1), np.ones(1))
-        while count:  # the count-fold convolution by repeated squaring
-            if count & 1:
-                power = _convolve(power, base)
-            count >>= 1
-            if count and power is not None:
-                base = _convolve(base, base)
-            if base is None or power is None or max(base[0].size, power[0].size) > MAX_SUPPORT:
-                return None
-        out = _convolve(out, power)
+    out: Dist | None = (np.zeros(1), np.ones(1))
+    for key, count in sorted(patterns.items()):
+        power = _pattern_sum(key, count)
+        out = None if power is None else _convolve(out, power)
         if out is None or out[0].size > MAX_SUPPORT:
             return None
     return out
+
+
+@lru_cache(maxsize=256)
+def _pattern_sum(key: tuple[float, ...], count: int) -> Dist | None:
+    """Distribution of the sum of ``count`` independent rhos of one tie pattern (repeated squaring)."""
+    base: Dist | None = _seed_null(key)
+    power: Dist | None = (np.zeros(1), np.ones(1))
+    while count:
+        if count & 1:
+            power = _convolve(power, base)
+        count >>= 1
+        if count and power is not None:
+            base = _convolve(base, base)
+        if base is None or power is None or max(base[0].size, power[0].size) > MAX_SUPPORT:
+            return None
+    return power
 
 
 def _upper_tail(x: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -213,7 +221,10 @@ def _mc_null(patterns: dict[tuple[float, ...], int]) -> np.ndarray:
         k = len(ranks)
         if k <= EXACT_LEVELS:
             support, prob = _seed_null(key)
-            total += rng.choice(support, size=(MC_DRAWS, count), p=prob).sum(axis=1)
+            # `count` draws from the seed's exact distribution, by inverting its distribution function.
+            cdf = np.cumsum(prob)
+            idx = np.searchsorted(cdf, rng.random((MC_DRAWS, count)) * cdf[-1], side="right")
+            total += support[np.minimum(idx, support.size - 1)].sum(axis=1)
             continue
         pos = np.arange(k) - (k - 1) / 2
         r = ranks - ranks.mean()
