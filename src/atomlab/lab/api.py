@@ -207,8 +207,13 @@ def _judge(exp: Experiment, cfg: dict[str, Any], trials: list[Trial], outcomes: 
         warnings.warn(f"{len(failed)} trial(s) failed and are left out of the statistics ({failed[0][1].error}): "
                       f"{names}{' ...' if len(failed) > 10 else ''}", RuntimeWarning, stacklevel=3)
     final = final_table(trials, outcomes, derive=exp.derive_for(cfg))
+    claims = exp.claims_for(cfg)
+    # When every trial failed no metric was recorded at all: the claims' columns are there, empty, so that
+    # each claim is inconclusive (and the report says why) instead of the run failing on a missing column.
+    for metric in {exp.metric, *(getattr(c, "metric", None) for c in claims)} - {None, *final.columns}:
+        final[metric] = float("nan")
     result = Result(exp, cfg, trials, outcomes, tidy_table(trials, outcomes), final)
-    result.verdict, result.claims = check_claims(exp.claims_for(cfg), final, alpha=alpha)
+    result.verdict, result.claims = check_claims(claims, final, alpha=alpha)
     return result
 
 

@@ -75,14 +75,14 @@ class Comparison(Experiment):
         r = test.result
         base = self.baseline(config)
         if isinstance(claim, Compare | Equivalent):
-            a = _arm_of(claim.a, self.factors)
-            b = _arm_of(claim.b, self.factors) + (" (baseline)" if not self.stated and claim.b == base else "")
+            a, b_name = _arm_of(claim.a, self.factors), _arm_of(claim.b, self.factors)
+            b = b_name + (" (baseline)" if not self.stated and claim.b == base else "")
             if math.isnan(r.estimate):
                 return f"{a} against {b}: no finite {metric} (every pair has a diverged trial)"
         if isinstance(claim, Compare):
             if test.verdict == "inconclusive":
                 more = f"; about {r.seeds_needed} seeds would tell" if r.seeds_needed else ""
-                diff = f"{a} − {b} =" if len(self.factors) == 1 else "difference"
+                diff = f"{a} − {b_name} =" if len(self.factors) == 1 else "difference"
                 return f"{a} and {b} are indistinguishable on {metric}: {diff} {r.describe()}{more}"
             a_wins = (r.estimate > 0) == higher_is_better(claim.metric)
             winner, loser, effect = (a, b, r) if a_wins else (b, a, _flip(r))
@@ -91,7 +91,7 @@ class Comparison(Experiment):
             head = {"supported": f"{a} and {b} are within {claim.margin:g} on {metric}",
                     "refuted": f"{a} and {b} differ by more than {claim.margin:g} on {metric}",
                     "inconclusive": f"cannot tell whether {a} and {b} are within {claim.margin:g} on {metric}"}
-            diff = f"{a} − {b} =" if len(self.factors) == 1 else "difference"
+            diff = f"{a} − {b_name} =" if len(self.factors) == 1 else "difference"
             return f"{head[test.verdict]}: {diff} {r.describe()}"
         if isinstance(claim, Trend):
             word = "increases" if claim.direction == "increasing" else "decreases"
@@ -145,7 +145,7 @@ class Comparison(Experiment):
             if not self.stated:
                 name = _arm_of(levels, self.factors)
                 if levels == base:
-                    row["vs baseline"], row["p (Holm)"], row["verdict"] = "—", None, "baseline"
+                    row["vs baseline"], row["p (Holm)"], row["verdict"] = "—", "—", "baseline"
                 elif name in against:
                     t, _ = against[name]
                     r = t.result

@@ -355,6 +355,8 @@ def resolve_config(*, data: str | Mapping[str, Any], vary: Mapping[str, Sequence
     task = tasks.pop()
     if "grid" not in given_train and "grid" not in roles:
         cfg["train"]["grid"] = GRID if two_d else None
+    if task == "regression" and "loss" not in given_train and "loss" not in roles:
+        cfg["train"]["loss"] = "mse"  # the recipe's default, cross-entropy, needs class labels
     allowed = TASK_METRICS[task]
     metric = metric or allowed[0]
     if metric not in allowed:
@@ -374,7 +376,10 @@ def resolve_config(*, data: str | Mapping[str, Any], vary: Mapping[str, Sequence
         try:
             make_trial(cfg, arm, seed)
         except ConfigError as exc:
-            raise ConfigError(f"arm {', '.join(f'{k}={v}' for k, v in arm.items())}: {exc}") from exc
+            # a name atomlab does not know may be the user's own: say how to bring it in
+            hint = ("; an entry of your own? register it in a plugin file and load it (--plugin FILE, "
+                    "plugins=[FILE])") if str(exc).startswith("unknown ") else ""
+            raise ConfigError(f"arm {', '.join(f'{k}={v}' for k, v in arm.items())}: {exc}{hint}") from exc
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"arm {', '.join(f'{k}={v}' for k, v in arm.items())}: {exc}") from exc
     return cfg

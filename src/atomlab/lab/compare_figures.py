@@ -40,6 +40,16 @@ def _arms(result) -> list[str]:
     return list(dict.fromkeys(t.arm for t in result.trials))
 
 
+def _table(result, names: dict[str, str]):
+    """The tidy table with short arm labels (empty, with its columns, when no trial recorded anything)."""
+    import pandas as pd
+
+    table = result.table
+    if table.empty or "arm" not in table:
+        table = pd.DataFrame(columns=["trial", "arm", "seed", "step", "diverged", result.experiment.metric])
+    return table.assign(arm=table["arm"].map(names))
+
+
 def _labels(result) -> dict[str, str]:
     """Each arm's short label (``snake`` rather than ``activation=snake`` when one factor varies)."""
     return {t.arm: arm_label(t.levels, result.experiment.factors) for t in result.trials}
@@ -49,6 +59,8 @@ def _nothing(ax, text: str) -> None:
     ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="#555555", fontsize=10)
     ax.set_xticks([])
     ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
 
 
 def overview_figure(result, out_dir, *, formats=("png",)):
@@ -57,7 +69,7 @@ def overview_figure(result, out_dir, *, formats=("png",)):
     names = _labels(result)
     arms = [names[a] for a in _arms(result)]
     palette = colors(arms)
-    table = result.table.assign(arm=result.table["arm"].map(names))
+    table = _table(result, names)
     with viz.style.apply_style():
         fig, (left, right) = plt.subplots(1, 2, figsize=(12.0, 4.4), gridspec_kw={"width_ratios": [3, 2]})
         finite = table[metric].notna() & ~table["diverged"].astype(bool) if metric in table else None
@@ -96,7 +108,7 @@ def loss_figure(result, out_dir, *, formats=("png",)):
     """Training loss per arm (log scale): does it fall, and does any arm blow up?"""
     names = _labels(result)
     arms = [names[a] for a in _arms(result)]
-    table = result.table.assign(arm=result.table["arm"].map(names))
+    table = _table(result, names)
     with viz.style.apply_style():
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
         finite = table["train_loss"].notna() & ~table["diverged"].astype(bool)

@@ -120,8 +120,8 @@ class Progress:
             if status in ("diverged", "failed"):
                 self.counts[status] += 1
             self.event("trial", **rec)
+        self._postfix()  # before the bar moves, so that the move shows the new counts
         self.add_steps(steps - counted)
-        self._postfix()
 
     def cached(self, records: Sequence[dict[str, Any]]) -> None:
         """Trials served from the store (no training): one event each."""
