@@ -100,9 +100,13 @@ def _digest(path: str | os.PathLike | None) -> str | None:
 
 
 def _module_name(path: Path) -> str:
-    """The name a plugin file is imported under: its stem and a digest of its path (the same in every process)."""
+    """The name a plugin file is imported under: its stem and a digest of its path (the same in every process).
+
+    Not ``atomlab...``: that prefix marks atomlab's own code, which the cache key covers by version instead of
+    by source.
+    """
     stem = re.sub(r"\W", "_", path.stem)
-    return f"atomlab_plugin_{stem}_{hashlib.sha1(str(path).encode()).hexdigest()[:8]}"
+    return f"plugin_{stem}_{hashlib.sha1(str(path).encode()).hexdigest()[:8]}"
 
 
 def _snapshot() -> dict[str, dict[str, Any]]:

@@ -38,6 +38,8 @@ class Progress:
         Where to write JSON-lines events (a path is created or truncated).
     stream : file, optional
         Where the bar goes (default ``sys.stderr``).
+    refresh_seconds : float
+        The bar is redrawn at most this often.
 
     Examples
     --------
@@ -55,8 +57,9 @@ class Progress:
     """
 
     def __init__(self, *, bar: bool = True, events: str | os.PathLike | IO[str] | None = None,
-                 stream: IO[str] | None = None) -> None:
+                 stream: IO[str] | None = None, refresh_seconds: float = 0.5) -> None:
         self.show_bar = bool(bar)
+        self.refresh_seconds = refresh_seconds
         self.stream = stream
         self._own = False
         self._events: IO[str] | None = None
@@ -95,8 +98,10 @@ class Progress:
         if self._bar is None:
             from tqdm.auto import tqdm
 
+            stream = self.stream or sys.stderr
+            tty = bool(getattr(stream, "isatty", lambda: False)())
             self._bar = tqdm(total=self.steps_total, unit="step", unit_scale=True, desc="training", leave=False,
-                             mininterval=0.5, file=self.stream or sys.stderr, dynamic_ncols=True)
+                             mininterval=self.refresh_seconds, file=stream, dynamic_ncols=tty)
         else:
             self._bar.total = self.steps_total
             self._bar.refresh()
@@ -122,6 +127,8 @@ class Progress:
             self.event("trial", **rec)
         self._postfix()  # before the bar moves, so that the move shows the new counts
         self.add_steps(steps - counted)
+        if self._bar is not None and records:
+            self._bar.refresh()
 
     def cached(self, records: Sequence[dict[str, Any]]) -> None:
         """Trials served from the store (no training): one event each."""
