@@ -40,7 +40,7 @@ __all__ = ["Comparison", "compare", "comparison_from_config", "load_config"]
 
 def _arm_of(levels: Mapping[str, Any], factors: Sequence[str]) -> str:
     """``snake`` with one factor, ``activation=snake, lr=0.1`` with several."""
-    return arm_label(levels, factors)
+    return arm_label(levels)
 
 
 def _flip(r):

@@ -52,7 +52,7 @@ def _table(result, names: dict[str, str]):
 
 def _labels(result) -> dict[str, str]:
     """Each arm's short label (``snake`` rather than ``activation=snake`` when one factor varies)."""
-    return {t.arm: arm_label(t.levels, result.experiment.factors) for t in result.trials}
+    return {t.arm: arm_label(t.levels) for t in result.trials}
 
 
 def _nothing(ax, text: str) -> None:

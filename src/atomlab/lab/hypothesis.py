@@ -55,15 +55,18 @@ def level_text(v: Any) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
-def arm_label(levels: Mapping[str, Any], factors: Sequence[str] | None = None) -> str:
-    """An arm as a comparison's report names it: the level alone with one factor, ``factor=level`` pairs else.
+def arm_label(levels: Mapping[str, Any]) -> str:
+    """An arm as a comparison's report names it: a level alone, ``factor=level`` pairs for several.
+
+    A lone level is named by itself even when other factors are crossed with it (a hypothesis's arms,
+    tested within each level of the others); a combination of levels names each factor.
 
     Examples
     --------
     >>> arm_label({"activation": "snake"}), arm_label({"activation": "relu", "lr": 0.1})
     ('snake', 'activation=relu, lr=0.1')
     """
-    if len(levels) == 1 and (factors is None or len(factors) == 1):
+    if len(levels) == 1:
         return level_text(next(iter(levels.values())))
     return ", ".join(f"{k}={level_text(v)}" for k, v in levels.items())
 
