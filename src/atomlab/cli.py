@@ -246,7 +246,12 @@ def _report_run(args: argparse.Namespace) -> int | None:
     from atomlab.lab.api import rebuild_run
 
     atomlab._load_catalog()
-    result = rebuild_run(run["id"], cache_dir=args.store, out=args.out)
+    experiment = None
+    if isinstance(run.get("config"), dict) and "atomlab_compare" in run["config"]:  # a comparison: no catalog entry
+        from atomlab.lab.compare import comparison_from_config, load_config
+
+        experiment = comparison_from_config(load_config(run["config"]))
+    result = rebuild_run(run["id"], cache_dir=args.store, out=args.out, experiment=experiment)
     print(result.verdict_line())
     print(f"rebuilt run {run['id']} without training: {result.report_path or result.out_dir}")
     return 0

@@ -64,6 +64,8 @@ def test_vary_twice_crosses_two_factors_and_config_repeats_the_run(tmp_path, mon
     first = capsys.readouterr().out.splitlines()[0]
     assert main(["compare", "--config", "a/config.json", "--out", "b", "--quiet", "--no-cache", "--workers", "1"]) == 0
     assert capsys.readouterr().out.splitlines()[0] == first  # the same verdict line
+    assert main(["report", "a", "--out", "rebuilt"]) == 0  # from the store, without training
+    assert capsys.readouterr().out.splitlines()[0] == first and (tmp_path / "rebuilt" / "report.html").is_file()
     a, b = pd.read_csv(tmp_path / "a" / "final.csv"), pd.read_csv(tmp_path / "b" / "final.csv")
     assert len(a) == 2 * 2 * 3 and set(zip(a["activation"], a["lr"])) == {
         (act, lr) for act in ("relu", "tanh") for lr in (0.01, 0.1)}
