@@ -12,6 +12,7 @@ True
 
 from __future__ import annotations
 
+from atomlab._lazy import lazy_exports
 from atomlab._version import __version__
 from atomlab.data.dataset import Dataset, make_dataset, register_dataset
 from atomlab.errors import ConfigError
@@ -59,11 +60,13 @@ def run(name: str, *, scale: str = "quick", seeds: int | None = None, out=None, 
                           device=device, progress=progress, report=report)
 
 
-def compare(**kwargs):
-    """Run an ad-hoc controlled comparison; see :func:`atomlab.lab.compare.compare`."""
-    from atomlab.lab.compare import compare as _compare
+# ``atomlab.compare`` is :func:`atomlab.lab.compare.compare` itself (its signature and docstring for help()),
+# imported on first use so that ``import atomlab`` stays light (the lab loads torch).
+__getattr__, _lazy_dir = lazy_exports(__name__, {"compare": "atomlab.lab.compare"})
 
-    return _compare(**kwargs)
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_lazy_dir()])
 
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""The command line: ``atomlab list | show | run | report | runs | store | data | bench``.
+"""The command line: ``atomlab list | show | run | compare | report | runs | store | data | bench``.
 
 Every user error (unknown name, bad key or value) prints one line naming the bad value and the
 allowed ones, and exits with status 2.
@@ -51,6 +51,9 @@ def _seeds_arg(text: str) -> int | str:
 
 def cmd_list(args: argparse.Namespace) -> int:
     import atomlab
+
+    if getattr(args, "what", None):
+        return cmd_list_entries(args)
 
     rows = [atomlab.get_experiment(n) for n in atomlab.experiments()]
     if args.format == "json":
@@ -140,6 +143,8 @@ def longest_first(names: list[str], root: Path) -> list[str]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     import atomlab
+
+    _load_cli_plugins(args)
 
     if args.all == bool(args.name):
         raise ConfigError("give one experiment name, or --all" if not args.name else
@@ -241,7 +246,12 @@ def _report_run(args: argparse.Namespace) -> int | None:
     from atomlab.lab.api import rebuild_run
 
     atomlab._load_catalog()
-    result = rebuild_run(run["id"], cache_dir=args.store, out=args.out)
+    experiment = None
+    if isinstance(run.get("config"), dict) and "atomlab_compare" in run["config"]:  # a comparison: no catalog entry
+        from atomlab.lab.compare import comparison_from_config, load_config
+
+        experiment = comparison_from_config(load_config(run["config"]))
+    result = rebuild_run(run["id"], cache_dir=args.store, out=args.out, experiment=experiment)
     print(result.verdict_line())
     print(f"rebuilt run {run['id']} without training: {result.report_path or result.out_dir}")
     return 0
@@ -319,6 +329,213 @@ def _add_store_commands(sub: argparse._SubParsersAction) -> None:
     g.set_defaults(func=cmd_store_gc)
 
 
+# ----- your own question: atomlab compare, and the registries it draws on ---------------------------------------
+
+#: What ``atomlab list KIND`` lists (the registries a plugin may extend: atomlab.lab.plugins.KINDS).
+REGISTRY_KINDS = ("activations", "datasets", "initializers", "losses", "optimizers", "regularizers")
+
+
+def _add_plugin_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--plugin", action="append", metavar="FILE_OR_MODULE[:FUNCTION]",
+                   help="load a Python file or module that registers activations, data sets, losses, optimizers, "
+                        "initializers or regularizers (repeatable); installed atomlab.plugins entry points load "
+                        "always")
+
+
+def _load_cli_plugins(args: argparse.Namespace) -> list:
+    from atomlab.lab.plugins import load_plugins
+
+    return load_plugins(getattr(args, "plugin", None) or [])
+
+
+def cmd_list_entries(args: argparse.Namespace) -> int:
+    """``atomlab list activations`` (datasets, losses ...): what is registered, built-in and from plugins."""
+    from atomlab.lab.plugins import describe_entries
+
+    _load_cli_plugins(args)
+    entries = describe_entries(args.what)
+    if args.format == "json":
+        print(json.dumps(entries, indent=2, default=str))
+        return 0
+    origins: dict[str, int] = {}
+    for e in entries:
+        origins[e["origin"]] = origins.get(e["origin"], 0) + 1
+    print(f"{args.what}: {len(entries)} (" + ", ".join(f"{n} {o}" for o, n in origins.items()) + ")")
+    width = max((len(e["name"]) for e in entries), default=4)
+    for e in entries:
+        notes = []
+        if e["aliases"]:
+            notes.append("also " + ", ".join(e["aliases"]))
+        if e["origin"] != "built-in":
+            notes.append(e["origin"])
+        if "parameters" in e:
+            notes.append(", ".join(f"{k}={v!r}" for k, v in e["parameters"].items()))
+        print(f"  {e['name']:<{width}}  {'; '.join(notes)}".rstrip())
+    return 0
+
+
+def _pairs(text: str, flag: str) -> dict[str, str]:
+    """``"steps=3000,lr=0.01"`` -> ``{"steps": "3000", "lr": "0.01"}``: a comma starts a new pair only before
+    ``key=``, so a value may hold commas (``layers=10,10``)."""
+    import re
+
+    out: dict[str, str] = {}
+    for part in re.split(r",\s*(?=[A-Za-z_][\w.]*\s*=)", text.strip()):
+        if not part.strip():
+            continue
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"{flag} expects key=value pairs separated by commas (e.g. {flag} steps=3000,lr=0.01), "
+                              f"got {part!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _data_arg(texts: list[str]) -> dict[str, str] | None:
+    """``--data spirals,noise=0.1`` (or ``name=spirals,...``): the data set and its parameters."""
+    if not texts:
+        return None
+    out: dict[str, str] = {}
+    for text in texts:
+        head, sep, rest = text.partition(",")
+        if "=" not in head:
+            out["name"] = head.strip()
+            text = rest if sep else ""
+        out.update(_pairs(text, "--data") if text.strip() else {})
+    return out
+
+
+def _vary_arg(texts: list[str]) -> dict[str, list[str]]:
+    """``--vary activation=relu,tanh`` (repeatable): each factor's levels, split at commas outside brackets."""
+    from atomlab.lab.experiment import _split_top_level
+
+    vary: dict[str, list[str]] = {}
+    for text in texts or []:
+        key, sep, levels = text.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--vary expects FACTOR=LEVEL,LEVEL,... (e.g. --vary activation=relu,tanh), got {text!r}")
+        if key.strip() in vary:
+            raise ConfigError(f"--vary {key.strip()} is given twice; list all its levels in one --vary")
+        vary[key.strip()] = _split_top_level(levels)
+    return vary
+
+
+def _data_seed_arg(text: str) -> int | None:
+    if text.strip().lower() in ("none", "each", "per-seed"):
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--data-seed must be a whole number or 'none', got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"--data-seed must be >= 0, got {value}")
+    return value
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """``atomlab compare``: vary settings, train over seeds, check the hypothesis, write the report."""
+    from atomlab.lab.compare import compare, load_config
+
+    formats = ("png", "svg") if args.svg else ("png",)
+    run = {"cache": not args.no_cache, "device": args.device, "workers": args.workers, "progress": not args.quiet,
+           "events": args.events, "formats": formats}
+    if args.config:
+        settings = [f"--{k.replace('_', '-')}" for k in ("data", "vary", "model", "train", "metric", "hypothesis",
+                                                           "plugin", "name", "seed")
+                    if getattr(args, k) not in (None, [])]
+        if args.data_seed is not _UNSET:
+            settings.append("--data-seed")
+        if settings:
+            raise ConfigError(f"--config repeats a recorded run with its own settings; drop {', '.join(settings)} "
+                              "(or edit the file); only --seeds and --out may change")
+        cfg = load_config(args.config)
+        if args.seeds is not None:
+            if not isinstance(args.seeds, int):
+                raise ConfigError("--config takes a whole number of --seeds, not 'auto'")
+            cfg["seeds"] = args.seeds
+        out = Path(args.out) if args.out else Path("runs") / cfg["name"]
+        result = compare(config=cfg, out=out, **run)
+    else:
+        if not args.vary:
+            raise ConfigError("atomlab compare needs --vary FACTOR=LEVEL,LEVEL (e.g. --vary activation=relu,tanh), or "
+                              "--config DIR/config.json to repeat a recorded comparison")
+        data = _data_arg(args.data) or {"name": "surface2d"}
+        train: dict[str, str] = {}
+        for text in args.train or []:
+            train.update(_pairs(text, "--train"))
+        model: dict[str, str] = {}
+        for text in args.model or []:
+            model.update(_pairs(text, "--model"))
+        settings = {"data": data, "vary": _vary_arg(args.vary), "model": model, "train": train,
+                    "seeds": args.seeds if args.seeds is not None else 5, "seed": args.seed or 0,
+                    "metric": args.metric, "hypothesis": args.hypothesis, "plugins": args.plugin or [],
+                    "data_seed": 0 if args.data_seed is _UNSET else args.data_seed, "name": args.name}
+        from atomlab.lab.compare_config import default_name
+
+        if args.out:
+            out = Path(args.out)
+        else:  # the default folder needs the resolved name: resolve once without training (cheap: no trials run)
+            from atomlab.lab.compare_config import resolve_config
+            from atomlab.lab.plugins import load_plugins
+
+            records = [p.to_dict() for p in load_plugins(settings["plugins"])]
+            cfg = resolve_config(**{**settings, "seeds": 5 if isinstance(settings["seeds"], str) else
+                                    settings["seeds"], "plugins": records})
+            out = Path("runs") / (cfg["name"] or default_name(cfg))
+        result = compare(**settings, out=out, **run)
+    print(result.verdict_line())
+    for note in result.sanity():
+        print(f"warning: {note}")
+    print(f"report: {result.report_path}")
+    return 0
+
+
+#: ``--data-seed`` left out (None is a value of its own: a fresh draw of the data per seed).
+_UNSET = object()
+
+
+def _add_compare_command(sub: argparse._SubParsersAction) -> None:
+    """``atomlab compare``: the command-line twin of :func:`atomlab.compare`."""
+    p = sub.add_parser(
+        "compare", help="compare settings of an MLP over seeds and check your hypothesis",
+        description="Train every combination of the --vary levels (the arms) from the same seeds, compare them seed "
+                    "by seed and write a report. Example: atomlab compare --data spirals --vary "
+                    "activation=relu,tanh,snake --model layers=10,10 --train steps=3000,lr=0.01 --seeds 10 --plugin "
+                    "my_acts.py --hypothesis 'snake > relu' --out runs/snake")
+    p.add_argument("--data", action="append", metavar="NAME[,KEY=VALUE...]",
+                   help="the data set and its parameters, e.g. spirals or spirals,noise=0.1 (default surface2d; "
+                        "`atomlab list datasets` lists them)")
+    p.add_argument("--vary", action="append", metavar="FACTOR=LEVEL,LEVEL...",
+                   help="a factor and its levels (repeatable: factors are crossed): any model or train setting "
+                        "(activation, layers, init, lr, optimizer, batch_size, steps ...), a data set parameter "
+                        "(noise, n_train ...), data (the data set itself), width or depth; layer lists in brackets: "
+                        "layers=[10],[10,10]")
+    p.add_argument("--model", action="append", metavar="KEY=VALUE,...", help="fixed model settings, e.g. "
+                   "layers=10,10,init=he_normal")
+    p.add_argument("--train", action="append", metavar="KEY=VALUE,...", help="fixed training settings, e.g. "
+                   "steps=3000,lr=0.01,optimizer=sgd (default: adam, lr 0.01, batches of 64, 1000 steps)")
+    p.add_argument("--seeds", type=_seeds_arg, metavar="N|auto|auto:MAX", help="seeds per arm (default 5)")
+    p.add_argument("--seed", type=int, help="the first seed (default 0)")
+    p.add_argument("--data-seed", type=_data_seed_arg, default=_UNSET, metavar="N|none",
+                   help="seed of the data set, the same for every trial (default 0); none: a fresh draw per seed")
+    p.add_argument("--metric", help="what is compared (default test_acc, or test_mse for regression)")
+    p.add_argument("--hypothesis", action="append", metavar="TEXT",
+                   help="'A > B', 'A < B', 'A = B within 0.01', 'increases with FACTOR' or 'decreases with FACTOR' "
+                        "(A, B: a level or factor=level); without one every arm is compared with the first")
+    _add_plugin_option(p)
+    p.add_argument("--config", metavar="DIR/config.json", help="repeat a recorded comparison exactly, every setting "
+                   "from its config.json (--seeds and --out may change)")
+    p.add_argument("--name", help="name of the run (default compare-FACTORS-DATA)")
+    p.add_argument("--out", help="output folder (default runs/NAME)")
+    p.add_argument("--no-cache", action="store_true", help="train every trial even if the store has it")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--workers", type=int, help="worker processes (default: the number of cores)")
+    p.add_argument("--svg", action="store_true", help="also write figures as SVG")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--events", metavar="FILE", help="write JSON-lines events (start, each trial, the verdict) here")
+    p.set_defaults(func=cmd_compare)
+
+
 def cmd_data(args: argparse.Namespace) -> int:
     if args.dataset != "mnist":
         raise ConfigError(f"unknown dataset to download {args.dataset!r}; known: mnist")
@@ -351,8 +568,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"atomlab {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("list", help="list the experiments of the catalog")
+    p = sub.add_parser("list", help="list the experiments of the catalog, or the registered activations, data sets, "
+                                    "losses, optimizers, initializers or regularizers")
+    p.add_argument("what", nargs="?", choices=REGISTRY_KINDS, help="list these instead of the experiments")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    _add_plugin_option(p)
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("show", help="describe one experiment and its settings")
@@ -379,6 +599,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--svg", action="store_true", help="also write figures as SVG")
     p.add_argument("--animate", action="store_true", help="also write a GIF of the surfaces over training")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_plugin_option(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("report", help="rebuild a recorded run (RUN: its id or output folder), or the atlas of a "
@@ -388,6 +609,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", help="folder of the trial store (default $ATOMLAB_CACHE or ~/.cache/atomlab)")
     p.set_defaults(func=cmd_report)
     _add_store_commands(sub)
+    _add_compare_command(sub)
 
     p = sub.add_parser("bench", help="time the engine against the alternatives (see docs/benchmarks.md)")
     p.add_argument("--workload", action="append",

@@ -22,3 +22,14 @@ def metric_bounds(metric: str) -> tuple[float, float] | None:
     if metric.endswith("_mse") or metric.endswith("_loss"):
         return (0.0, math.inf)
     return None
+
+
+def higher_is_better(metric: str) -> bool:
+    """Whether a larger value of the metric is the better one: accuracies yes, errors and losses no.
+
+    Examples
+    --------
+    >>> higher_is_better("test_acc"), higher_is_better("train_loss"), higher_is_better("test_mse")
+    (True, False, False)
+    """
+    return not (metric.endswith("_mse") or metric.endswith("_loss") or metric.endswith("error"))

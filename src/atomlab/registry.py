@@ -114,6 +114,46 @@ class Registry(Generic[T]):
             entry = self._entries[key] = entry.resolve()  # type: ignore[assignment]
         return entry
 
+    def aliases(self, name: str) -> list[str]:
+        """The aliases of the entry ``name`` (its canonical name or one of its aliases), sorted.
+
+        Examples
+        --------
+        >>> fns = Registry("function")
+        >>> fns.add_deferred("hypot", "math:hypot", "norm2")
+        >>> fns.aliases("hypot"), fns.aliases("norm2")
+        (['norm2'], ['norm2'])
+        """
+        key = self.canonical(name)
+        return sorted(a for a, target in self._aliases.items() if target == key)
+
+    def snapshot(self) -> dict[str, T]:
+        """A copy of the entries by canonical name, deferred ones unresolved (to see what a later import adds).
+
+        Examples
+        --------
+        >>> fns = Registry("function")
+        >>> _ = fns.add("one", lambda: 1)
+        >>> list(fns.snapshot())
+        ['one']
+        """
+        return dict(self._entries)
+
+    def origin(self, name: str) -> str:
+        """The module that defines the entry ``name``, read without importing a deferred entry.
+
+        Examples
+        --------
+        >>> fns = Registry("function")
+        >>> fns.add_deferred("hypot", "math:hypot")
+        >>> fns.origin("hypot")
+        'math'
+        """
+        entry = self._entries[self.canonical(name)]
+        if isinstance(entry, Deferred):
+            return entry.path.partition(":")[0]
+        return str(getattr(entry, "__module__", None) or type(entry).__module__)
+
     def names(self, *, include_aliases: bool = False) -> list[str]:
         """The registered names, sorted; aliases too when asked."""
         names = list(self._entries)

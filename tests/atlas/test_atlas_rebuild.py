@@ -27,7 +27,6 @@ from atomlab.lab import DataSpec, Experiment, Trend, Trial
 from atomlab.lab.experiment import experiments as experiment_registry
 from atomlab.lab.experiment import register_experiment
 from atomlab.nn import MLPSpec
-from atomlab.nn.activations import activations as activation_registry
 
 ROOT = Path(__file__).resolve().parents[2]
 ATLAS_EXPERIMENTS = ("universal-approximation", "activation-surfaces")  # as built by conftest.atlas_run
@@ -189,14 +188,16 @@ def test_result_repr_html_has_verdict_table_and_embedded_png(tmp_path, monkeypat
                              vary={"activation": ["relu", "tanh"]}, model={"layers": [6]},
                              train={"steps": 20, "lr": 0.05}, seeds=3, device="cpu", out=tmp_path / "cmp")
     monkeypatch.chdir(tmp_path)  # the fragment must not depend on the working directory
-    html = result._repr_html_()
-    assert result.verdict in VERDICTS and result.verdict in html
-    assert "<table" in html and "relu" in html and "tanh" in html
-    embedded = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    fragment = result._repr_html_()
+    # a comparison's verdict is its line: the winner and the effect, or "indistinguishable"
+    assert result.verdict in VERDICTS and html.escape(result.verdict_line()) in fragment
+    assert "<table" in fragment and "relu" in fragment and "tanh" in fragment
+    html_text = fragment
+    embedded = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html_text)
     assert len(embedded) == 1
     with Image.open(io.BytesIO(base64.b64decode(embedded[0]))) as im:
         assert im.format == "PNG" and im.size[0] > 100
-    assert not re.search(r'(src|href)="(https?:)?//', html)
+    assert not re.search(r'(src|href)="(https?:)?//', html_text)
 
 
 # -- the docs' code ----------------------------------------------------------------------------------------
@@ -219,9 +220,8 @@ TUTORIAL_SMOKE = [
     ('scale="quick"', 'scale="smoke"'),
     ("--scale quick", "--scale smoke"),
     ("--seeds 8", "--seeds 3"),
-    ('"n_train": 2000, "n_test": 1000', '"n_train": 200, "n_test": 200'),
-    ('"steps": 1000', '"steps": 30'),
-    ("seeds=5", "seeds=3"),
+    ("--train steps=3000,lr=0.01 --seeds 10", "--train steps=60,lr=0.01 --seeds 3"),
+    ('train={"steps": 2000}, seeds=10', 'train={"steps": 60}, seeds=3'),
 ]
 
 
@@ -229,13 +229,21 @@ def test_tutorial_code_runs(tmp_path, monkeypatch, capsys):
     blocks = code_blocks(ROOT / "docs" / "tutorial.md")
     assert {lang for lang, _ in blocks} == {"bash", "python", "text"}
     monkeypatch.chdir(tmp_path)
-    # The tutorial registers "mish": keep the registry as it was for the other tests.
-    monkeypatch.setattr(activation_registry, "_entries", dict(activation_registry._entries))
+    # The tutorial registers an activation, an initialiser and an optimiser (and loads a plugin): keep the
+    # registries as they were for the other tests.
+    from atomlab.lab import plugins
+
+    for registry in plugins.registries().values():
+        monkeypatch.setattr(registry, "_entries", dict(registry._entries))
+        monkeypatch.setattr(registry, "_aliases", dict(registry._aliases))
+    monkeypatch.setattr(plugins, "_loaded", dict(plugins._loaded))
     used: set[str] = set()
     namespace: dict = {"__name__": "tutorial"}
     for i, (lang, code) in enumerate(blocks):
         code = shrink(code, TUTORIAL_SMOKE, used)
-        if lang == "python":
+        if lang == "python" and (file := re.match(r"# (\w+\.py)\n", code)):
+            (tmp_path / file[1]).write_text(code)  # a file the reader saves (a plugin), used by a command below
+        elif lang == "python":
             exec(compile(code, f"docs/tutorial.md (python block {i})", "exec"), namespace)
         elif lang == "bash":
             for line in code.splitlines():
@@ -243,7 +251,7 @@ def test_tutorial_code_runs(tmp_path, monkeypatch, capsys):
                 if not args:
                     continue
                 assert args[0] == "atomlab", f"the tutorial's shell blocks run only atomlab commands: {line!r}"
-                args = args[1:] + (["--quiet"] if args[1] == "run" else [])
+                args = args[1:] + (["--quiet"] if args[1] in ("run", "compare") else [])
                 with monkeypatch.context() as mp:
                     if "--all" in args:
                         # The whole catalog is too slow for a test: run the atlas pair, in this process
@@ -255,11 +263,17 @@ def test_tutorial_code_runs(tmp_path, monkeypatch, capsys):
 
     out = capsys.readouterr().out
     assert "universal-approximation [smoke]:" in out and "Spearman rho" in out
-    assert "seeds needed:" in out and "compare [quick]:" in out
+    for hypothesis in ("snake > relu", "zeros-ones = xavier within 0.02", "lion > adam"):
+        assert f": {hypothesis} — " in out, hypothesis  # each question's verdict line
     assert namespace["result"].verdict in VERDICTS
-    assert set(namespace["comparison"].final["activation"]) == {"relu", "mish"}
+    assert set(namespace["zero"].final["init"]) == {"xavier", "zeros-ones"}
+    assert set(zip(namespace["lion"].final["optimizer"], namespace["lion"].final["lr"])) == {
+        (o, lr) for o in ("adam", "lion") for lr in (0.001, 0.003, 0.01)}
     assert json.loads((tmp_path / "runs" / "ua-8" / "verdict.json").read_text())["seeds"] == 3
-    for page in ("runs/ua/report.html", "runs/mish-vs-relu/report.html", "runs/atlas/index.html"):
+    assert json.loads((tmp_path / "runs" / "snake" / "config.json").read_text())["plugins"][0]["added"] == {
+        "activations": ["snake"]}
+    for page in ("runs/ua/report.html", "runs/snake/report.html", "runs/zero/report.html", "runs/lion/report.html",
+                 "runs/atlas/index.html"):
         assert (tmp_path / page).is_file(), page
     assert sorted(cards(tmp_path / "runs" / "atlas" / "index.html")) == sorted(ATLAS_EXPERIMENTS)
 

@@ -97,7 +97,7 @@ MIN_AUTO_START = 3
 def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds: int | str | None = None,
                    overrides: dict[str, Any] | None = None, out: str | Path | None = None,
                    cache: bool = True, cache_dir: str | Path | None = None, device: str = "auto",
-                   progress: bool = False, report: bool = True, formats: tuple[str, ...] = ("png",),
+                   progress: bool | Any = False, report: bool = True, formats: tuple[str, ...] = ("png",),
                    workers: int | None = None) -> Result:
     """Run a catalog experiment and check its claims.
 
@@ -127,8 +127,8 @@ def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds:
         recorded there too (``atomlab runs``).
     device : str
         ``"auto"``, ``"cpu"`` or ``"cuda"``.
-    progress : bool
-        Show a progress bar on stderr.
+    progress : bool or Progress
+        Show a progress bar on stderr (or report to this :class:`~atomlab.lab.progress.Progress`).
     report : bool
         Draw figures and write the HTML report (needs ``out``; defaults to ``runs/NAME-SCALE``).
     formats : tuple of str
@@ -216,8 +216,13 @@ def _judge(exp: Experiment, cfg: dict[str, Any], trials: list[Trial], outcomes: 
         warnings.warn(f"{len(failed)} trial(s) failed and are left out of the statistics ({failed[0][1].error}): "
                       f"{names}{' ...' if len(failed) > 10 else ''}", RuntimeWarning, stacklevel=3)
     final = final_table(trials, outcomes, derive=exp.derive_for(cfg))
+    claims = exp.claims_for(cfg)
+    # When every trial failed no metric was recorded at all: the claims' columns are there, empty, so that
+    # each claim is inconclusive (and the report says why) instead of the run failing on a missing column.
+    for metric in {exp.metric, *(getattr(c, "metric", None) for c in claims)} - {None, *final.columns}:
+        final[metric] = float("nan")
     result = Result(exp, cfg, trials, outcomes, tidy_table(trials, outcomes), final)
-    result.verdict, result.claims = check_claims(exp.claims_for(cfg), final, alpha=alpha)
+    result.verdict, result.claims = check_claims(claims, final, alpha=alpha)
     return result
 
 
@@ -325,6 +330,11 @@ def write_outputs(result: Result, out: Path, *, report: bool = True, formats: tu
 
         fig_dir = out / "figures"
         fig_dir.mkdir(exist_ok=True)
-        if result.experiment.figures is not None:
+        # With no finite trial there is nothing to draw (a catalog entry's figures would fail on it); the report
+        # still says what happened, in its sanity checks.
+        anything = not result.final.empty and not (result.final["diverged"].astype(bool)
+                                                   | result.final.get("failed", False)).all()
+        comparison = callable(getattr(result.experiment, "comparison_dict", None))  # its figures cope
+        if result.experiment.figures is not None and (anything or comparison):
             result.figures = list(result.experiment.figures(result, fig_dir, formats=formats))
         result.report_path = write_report(result, out)

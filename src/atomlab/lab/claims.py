@@ -271,9 +271,11 @@ class Trend(Claim):
 
 @dataclass
 class Compare(Claim):
-    """Arm ``a`` has a greater (or smaller) ``metric`` than arm ``b``, paired by seed.
+    """Arm ``a`` has a greater (or smaller, or just a different) ``metric`` than arm ``b``, paired by seed.
 
-    ``a`` and ``b`` are dicts of factor values; ``margin`` asks for a lead of at least that much;
+    ``a`` and ``b`` are dicts of factor values; ``direction`` is ``"greater"``, ``"smaller"`` or
+    ``"different"`` (two-sided: supported when the arms differ either way, never refuted; the sign of the
+    estimate says which way); ``margin`` asks for a lead of at least that much (one-sided only);
     ``bounds`` is the range of the metric (default :func:`metric_bounds`: ``(0, 1)`` for an accuracy),
     which bounds the interval of the difference. Decided by :func:`atomlab.stats.paired_difference`.
     """
@@ -286,10 +288,10 @@ class Compare(Claim):
     bounds: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
-        _check_choice("direction", self.direction, ("greater", "smaller"))
+        _check_choice("direction", self.direction, ("greater", "smaller", "different"))
 
     def pending(self, final: pd.DataFrame) -> list[PendingTest]:
-        want = 1 if self.direction == "greater" else -1
+        want = {"greater": 1, "smaller": -1, "different": None}[self.direction]
         diff_bounds = _difference_bounds(_bounds(self.metric, self.bounds))
         out = []
         for group, sub in groups(self.table(final), self.by):
@@ -306,6 +308,8 @@ class Compare(Claim):
 
     def describe(self) -> str:
         lead = f" by more than {self.margin:g}" if self.margin else ""
+        if self.direction == "different":
+            return self.text or f"{_arm_label(self.a)} and {_arm_label(self.b)} differ in {self.metric}{lead}"
         word = "higher" if self.direction == "greater" else "lower"
         return self.text or f"{_arm_label(self.a)} has {word} {self.metric} than {_arm_label(self.b)}{lead}"
 

@@ -31,7 +31,12 @@ def report_content(result: Result):
                            "note": "; ".join(n for n in notes if n)})
     params = {k: v for k, v in result.config.items()}
     data_notes = sorted({getattr(o, "info", {}).get("data_note", "") for o in result.outcomes} - {""})
+    extras = {}
+    if callable(getattr(exp, "comparison_dict", None)):  # a user's comparison: arms and hypothesis, no source
+        extras = {"comparison": True, "arm_table": exp.arm_table(result), "per_seed": exp.per_seed_table(result),
+                  "hypothesis_stated": bool(exp.stated)}
     return ReportContent(
+        sanity=result.sanity(), **extras,
         title=exp.title, name=exp.name, source=f"{exp.source} — {exp.section}", question=exp.question,
         hypothesis=exp.hypothesis, method=exp.method, parameters=params, scale=result.config.get("scale", ""),
         seeds=int(result.config.get("seeds", 0)), verdict=result.verdict,
@@ -50,7 +55,22 @@ def write_report(result: Result, out: Path) -> Path:
 
 
 def result_fragment(result: Result) -> str:
-    """HTML for Jupyter: verdict, summary table, main figure."""
+    """HTML for Jupyter: verdict, summary table, main figure.
+
+    A result run without an output folder has drawn no figure yet: its figures are drawn into a
+    temporary folder for the fragment (the main one is embedded in the HTML, so the folder can go).
+    """
+    import tempfile
+
     from atomlab.viz.report import result_html
 
-    return result_html(report_content(result))
+    content = report_content(result)
+    if result.figures or result.experiment.figures is None or result.final.empty:
+        return result_html(content, base_dir=result.out_dir)
+    with tempfile.TemporaryDirectory(prefix="atomlab-figures-") as tmp:
+        try:
+            content.figures = list(result.experiment.figures(result, Path(tmp)))
+        except Exception as exc:  # a notebook display must not raise: say why there is no figure
+            content.figures = []
+            content.sanity = [*content.sanity, f"no figure: drawing it failed ({type(exc).__name__}: {exc})"]
+        return result_html(content, base_dir=tmp)

@@ -193,7 +193,14 @@ class Result:
         return [c for c in self.claims if c.check]
 
     def verdict_line(self) -> str:
-        """``name [scale]: VERDICT — what was claimed and what the data show``, in one line."""
+        """``name [scale]: VERDICT — what was claimed and what the data show``, in one line.
+
+        An experiment with a ``verdict_line(result)`` method of its own (a comparison: the winner and the
+        effect) phrases it itself.
+        """
+        own = getattr(self.experiment, "verdict_line", None)
+        if callable(own):
+            return own(self)
         head = f"{self.name} [{self.config.get('scale')}]: {self.verdict.upper()}"
         statistical = [c for c in self.claims if not c.check]
         if len(self.claims) == 1:
@@ -244,7 +251,16 @@ class Result:
             "source": self.experiment.source, "section": self.experiment.section,
             "source_conclusion": self.experiment.source_conclusion,
             "provenance": self.provenance,
+            "sanity": self.sanity(),
+            **({"comparison": self.experiment.comparison_dict(self)}
+               if callable(getattr(self.experiment, "comparison_dict", None)) else {}),
         })
+
+    def sanity(self) -> list[str]:
+        """Warnings about arms that diverged, failed or did not learn (see :mod:`atomlab.lab.sanity`)."""
+        from atomlab.lab.sanity import sanity_notes
+
+        return sanity_notes(self)
 
     def agreement(self) -> str:
         """Whether our verdict agrees with the source's claim, in one sentence (see :func:`agreement_text`)."""

@@ -35,6 +35,8 @@ from atomlab.engine.threads import set_threads
 from atomlab.engine.trial_kinds import load_builtin_kinds, register_trial_kind, trial_kind_groups, trial_kinds
 from atomlab.errors import ConfigError
 from atomlab.lab.data import materialize, transforms
+from atomlab.lab.plugins import Plugin, load_in_worker, loaded_plugins
+from atomlab.lab.progress import Progress, trial_record
 from atomlab.lab.store import TrialStore
 from atomlab.lab.trial import Trial
 
@@ -232,10 +234,12 @@ def exit_with_parent(poll_seconds: float = 1.0) -> None:
     threading.Thread(target=watch, name="atomlab-exit-with-parent", daemon=True).start()
 
 
-def _init_worker(modules: Sequence[str]) -> None:
+def _init_worker(modules: Sequence[str], plugins: Sequence[Plugin] = ()) -> None:
 
     exit_with_parent()
     set_threads(1)  # torch's and NumPy's BLAS: one core per worker
+    # The parent's plugins first: a plugin file's module (named in ``modules``) exists only once loaded.
+    load_in_worker(plugins)
     # The modules that define what the trials name (their data sets, transforms, trial kinds, losses...):
     # importing them registers those objects in this fresh process, as they were in the parent. The
     # built-in trial kinds register themselves on first lookup (atomlab.engine.trial_kinds).
@@ -243,15 +247,17 @@ def _init_worker(modules: Sequence[str]) -> None:
         importlib.import_module(mod)
 
 
-def _run_job(kind: str, trials: list[Trial], device: str, data: list[Dataset] | None = None) -> list[Outcome]:
+def _run_job(kind: str, trials: list[Trial], device: str, data: list[Dataset] | None = None,
+             progress: Callable[[int], None] | None = None) -> list[Outcome]:
     """Train one job (a population, or one trial of another kind) in this process.
 
-    ``data`` are the trials' data sets when the caller has them; else they are built here.
+    ``data`` are the trials' data sets when the caller has them; else they are built here. ``progress``
+    is handed to the population trainer, which calls it with the steps it has just done.
     """
     data = [materialize(t.data) for t in trials] if data is None else data
     if kind == "population":
         members = [Member(t.model, t.train, t.seed, d) for t, d in zip(trials, data)]
-        outs = PopulationTrainer(members, device=device).run()
+        outs = PopulationTrainer(members, device=device, progress=progress).run()
     else:
         outs = trial_kinds.get(kind)(trials, data, device=device)
     for o, d in zip(outs, data):
@@ -341,7 +347,7 @@ def _run_in_pool(jobs: list[tuple[str, list[int]]], trials: Sequence[Trial], dat
     batches = [jobs[s:s + workers] for s in range(0, len(jobs), workers)] if alone else [jobs]
     for batch in batches:
         pools = [ProcessPoolExecutor(max_workers=1 if alone else min(workers, len(batch)), mp_context=ctx,
-                                     initializer=_init_worker, initargs=(sorted(modules),))
+                                     initializer=_init_worker, initargs=(sorted(modules), loaded_plugins()))
                  for _ in (batch if alone else [None])]
         try:
             futures = {pools[n % len(pools)].submit(_run_job, kind, [trials[i] for i in idx], device,
@@ -362,8 +368,13 @@ def _run_in_pool(jobs: list[tuple[str, list[int]]], trials: Sequence[Trial], dat
 
 def _train(idx_all: list[int], trials: Sequence[Trial], *, device: str, workers: int,
            finish: Callable[[list[int], list[Outcome]], None], log: Callable[[str], None] | None,
-           note: Callable[[str], None] | None = None) -> None:
-    """Train the trials ``idx_all`` in jobs and hand each job's outcomes to ``finish`` as it ends."""
+           note: Callable[[str], None] | None = None,
+           on_steps: Callable[[int], Callable[[int], None]] | None = None) -> None:
+    """Train the trials ``idx_all`` in jobs and hand each job's outcomes to ``finish`` as it ends.
+
+    ``on_steps(members)`` gives the callback an in-process population of that many members reports its steps
+    to (worker processes report nothing until their job ends).
+    """
     load_builtin_kinds()  # their group_by decides the jobs
     data = {i: materialize(trials[i].data) for i in idx_all}
     work = {i: _work(trials[i], data[i]) for i in idx_all}
@@ -387,7 +398,8 @@ def _train(idx_all: list[int], trials: Sequence[Trial], *, device: str, workers:
         for kind, idx in jobs:
             if log:
                 log(f"{kind} job of {len(idx)}")
-            finish(idx, _run_job(kind, [trials[i] for i in idx], device, [data[i] for i in idx]))
+            finish(idx, _run_job(kind, [trials[i] for i in idx], device, [data[i] for i in idx],
+                                 on_steps(len(idx)) if on_steps is not None else None))
         return
     if log:
         log(f"{len(jobs)} jobs on {workers} worker processes")
@@ -401,7 +413,7 @@ def _train(idx_all: list[int], trials: Sequence[Trial], *, device: str, workers:
         finish(idx, [_failed(error) for _ in idx])
 
 
-def run_trials(trials: Sequence[Trial], *, store: TrialStore, device: str = "auto", progress: bool = False,
+def run_trials(trials: Sequence[Trial], *, store: TrialStore, device: str = "auto", progress: bool | Progress = False,
                workers: int | None = None, log: Callable[[str], None] | None = None,
                run_id: str | None = None) -> tuple[list[Outcome], int]:
     """Outcomes for ``trials`` (same order), training only what the store lacks.
@@ -417,8 +429,9 @@ def run_trials(trials: Sequence[Trial], *, store: TrialStore, device: str = "aut
         Where finished trials are looked up and written (``TrialStore(enabled=False)`` retrains all).
     device : str
         ``"auto"``, ``"cpu"`` or ``"cuda"``.
-    progress : bool
-        Show a progress bar on stderr.
+    progress : bool or Progress
+        Show a progress bar on stderr (True), or report to this :class:`~atomlab.lab.progress.Progress`
+        (its bar, in member-steps of training, and its events: one per trial).
     workers : int, optional
         Worker processes (default :func:`default_workers`).
     log : callable, optional
@@ -447,6 +460,10 @@ def run_trials(trials: Sequence[Trial], *, store: TrialStore, device: str = "aut
     found = store.get_many([t.key for t in trials])
     outcomes: list[Outcome | None] = [found[t.key] for t in trials]
     missing = [i for i, o in enumerate(outcomes) if o is None]
+    own = progress is True  # a bar of our own, closed here; a Progress handed in is the caller's
+    bar: Progress | None = Progress(bar=True) if own else progress or None  # type: ignore[assignment]
+    if bar is not None:
+        bar.cached([trial_record(t, o, status="cached") for t, o in zip(trials, outcomes) if o is not None])
     if not missing:
         return outcomes, 0  # type: ignore[return-value]
     workers = default_workers() if workers is None else max(1, workers)
@@ -457,18 +474,27 @@ def run_trials(trials: Sequence[Trial], *, store: TrialStore, device: str = "aut
         elif progress:
             print(f"atomlab: {message}", file=sys.stderr, flush=True)
 
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
+    # The bar counts member-steps (a population of P trained for S steps is P * S): it moves while one
+    # population trains, where a count of trials would sit at 0 until the population ends.
+    work = {i: _work(trials[i], materialize(trials[i].data)) for i in missing} if bar is not None else {}
+    counted = [0]  # member-steps the running in-process job has reported
+    if bar is not None:
+        bar.begin(trials=len(trials), cached=len(trials) - len(missing), steps=sum(work.values()))
 
-        bar = tqdm(total=len(missing), unit="trial", desc="training", leave=False, mininterval=0.5)
+    def on_steps(members: int) -> Callable[[int], None]:
+        def report(steps: int) -> None:
+            counted[0] += steps * members
+            bar.add_steps(steps * members)
+        return report
 
     def finish(idx: list[int], outs: list[Outcome]) -> None:
         for i, out in zip(idx, outs):
             outcomes[i] = out
         store.put_many([(trials[i].key, out, trials[i]) for i, out in zip(idx, outs)], run_id=run_id)
         if bar is not None:
-            bar.update(len(idx))
+            bar.trials_done([trial_record(trials[i], out) for i, out in zip(idx, outs)],
+                            steps=sum(work.get(i, 0) for i in idx), counted=counted[0])
+            counted[0] = 0
 
     trained = 0
     told: set[str] = set()
@@ -478,14 +504,16 @@ def run_trials(trials: Sequence[Trial], *, store: TrialStore, device: str = "aut
             mine = [i for i in missing if trials[i].key in claims.granted]
             if mine:
                 trained += len(mine)
-                _train(mine, trials, device=device, workers=workers, finish=finish, log=log, note=note)
+                _train(mine, trials, device=device, workers=workers, finish=finish, log=log, note=note,
+                       on_steps=on_steps if bar is not None else None)
             rest = [i for i in missing if trials[i].key not in claims.granted]
             done = store.get_many([trials[i].key for i in rest])
             for i in rest:
                 if done[trials[i].key] is not None:
                     outcomes[i] = done[trials[i].key]
-                    if bar is not None:
-                        bar.update(1)
+                    if bar is not None:  # trained by another run: its steps are done, by someone
+                        bar.trials_done([trial_record(trials[i], outcomes[i], status="cached")],
+                                        steps=work.get(i, 0))
             missing = [i for i in rest if outcomes[i] is None]
             owners = {o.describe() for k, o in claims.waiting.items()} - told
             if missing and owners:
@@ -493,6 +521,6 @@ def run_trials(trials: Sequence[Trial], *, store: TrialStore, device: str = "aut
                 told |= owners
             if missing and not mine:
                 time.sleep(POLL_SECONDS)
-    if bar is not None:
+    if own:
         bar.close()
     return outcomes, trained  # type: ignore[return-value]

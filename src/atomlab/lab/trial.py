@@ -233,6 +233,12 @@ def engine_fingerprint() -> str:
 def _code_fingerprint(obj: Any) -> str:
     import inspect
 
+    from atomlab.lab.plugins import plugin_fingerprint
+
+    # A plugin's entry is known by its whole file: an edit to a helper it calls retrains too.
+    whole = plugin_fingerprint(getattr(obj, "__module__", None))
+    if whole is not None:
+        return f"plugin {whole[:16]}:{getattr(obj, '__qualname__', '')}"
     try:
         return hashlib.sha256(inspect.getsource(obj).encode()).hexdigest()[:16]
     except (OSError, TypeError):
