@@ -263,7 +263,11 @@ class Experiment:
         for key, value in (overrides or {}).items():
             if key not in cfg:
                 raise unknown_choice(f"setting for {self.name}", key, cfg)
-            cfg[key] = coerce(key, value, cfg[key], is_factor=key in self.factors)
+            default = cfg[key]
+            rule = SETTING_RANGES.get(key)
+            if rule is not None and rule.zero_if_default and self.settings.get(key) == 0:
+                default = 0  # the entry's own default is 0 ("all"), whatever its scale samples
+            cfg[key] = coerce(key, value, default, is_factor=key in self.factors)
         if seeds is not None:
             cfg["seeds"] = seeds
         SETTING_RANGES["seeds"].check("seeds", cfg["seeds"])
