@@ -520,7 +520,8 @@ def _run_on_executor(executor: JobExecutor, jobs: list[tuple[str, list[int]]], t
         died = [d for d in retried if (d[0], d[1]) not in local]
         if local:
             died += [(kind, idx, BrokenProcessPool("killed twice")) for kind, idx in
-                     _run_in_pool(local, trials, data, device, 1, modules, finish, alone=True)]
+                     _run_in_pool(local, trials, data, device, min(len(local), default_workers()), modules, finish,
+                                  alone=True)]
     for kind, idx, exc in died:
         error = (f"its worker was killed ({type(exc).__name__}: {exc}) on {executor.name}, in a {kind} job of "
                  f"{len(idx)} trial(s)")
