@@ -2,7 +2,8 @@
 
     PYTHONPATH=src .venv/bin/python benchmarks/cluster_throughput.py activation-surfaces --scale smoke
 
-Each executor trains the whole sweep from scratch (no store), in turn, ``--repeats`` times; the median
+Each executor trains the whole sweep from scratch (no store), in turn, ``--repeats`` times (the in-process
+one with one intra-op thread, as each worker process has); the median
 wall time of training (``run_trials``, not the figures) gives trials/s. The Dask cluster is started once,
 before the timed runs (as a cluster is, before a user's sweeps), with one thread per worker process.
 The outcomes of every executor are checked equal to the in-process ones. Results go to docs/cluster.md.
@@ -33,6 +34,9 @@ def main() -> None:
 
     import distributed
 
+    from atomlab.engine.threads import set_threads
+
+    set_threads(1)  # as every worker process runs: one intra-op thread (docs/benchmarks.md)
     exp = atomlab.get_experiment(args.experiment)
     trials = exp.plan(exp.config(args.scale))
     reference = None
