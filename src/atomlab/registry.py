@@ -58,11 +58,12 @@ class Registry(Generic[T]):
     kind : str
         What the entries are, used in error messages (``"activation"``).
     callables : bool, default True
-        Entries must be callable (functions, classes); a registry of declarations says False.
+        Entries must be callable (functions, classes); a registry of declarations says False, and
+        lets a name be declared again (a re-run cell redefining an experiment).
 
-    An existing entry is replaced only with ``overwrite=True``, except by the same definition again
-    (a function of the same module and qualified name: a re-run notebook cell, a reloaded module), so a
-    user's ``relu`` never silently replaces the built-in one.
+    In a registry of callables an existing entry is replaced only with ``overwrite=True``, except by the
+    same definition again (a function of the same module and qualified name: a re-run notebook cell, a
+    reloaded module), so a user's ``relu`` never silently replaces the built-in one.
 
     Examples
     --------
@@ -105,7 +106,8 @@ class Registry(Generic[T]):
                 if overwrite or key not in self:
                     continue
                 current = self._entries.get(self.canonical(key))
-                if self.canonical(key) != name or not _same_definition(current, obj):
+                # a registry of declarations (experiments) lets a name be declared again, as a re-run cell does
+                if self.canonical(key) != name or self.callables and not _same_definition(current, obj):
                     raise ConfigError(f"{self.kind} '{key}' is already registered ({_where(current)}); pass "
                                       "overwrite=True to replace it")
             self._entries[name] = obj
