@@ -47,17 +47,21 @@ def get_experiment(name: str):
 
 
 def run(name: str, *, scale: str = "quick", seeds: int | None = None, out=None, cache: bool = True,
-        device: str = "auto", progress: bool = False, report: bool = True, **overrides):
+        device: str = "auto", progress: bool = False, report: bool = True, workers: int | None = None,
+        executor=None, force: bool = False, **overrides):
     """Run the catalog experiment ``name`` and return its :class:`~atomlab.lab.result.Result`.
 
     Settings of the experiment may be overridden by keyword (``atomlab.run("memorization",
-    steps=500)``). See :func:`atomlab.lab.api.run_experiment` for the parameters.
+    steps=500)``); ``executor=`` sends the training to a Dask cluster, SLURM or any
+    ``concurrent.futures.Executor`` (docs/cluster.md). See :func:`atomlab.lab.api.run_experiment` for the
+    parameters.
     """
     _load_catalog()
     from atomlab.lab.api import run_experiment
 
     return run_experiment(name, scale=scale, seeds=seeds, overrides=overrides, out=out, cache=cache,
-                          device=device, progress=progress, report=report)
+                          device=device, progress=progress, report=report, workers=workers, executor=executor,
+                          force=force)
 
 
 # ``atomlab.compare`` is :func:`atomlab.lab.compare.compare` itself (its signature and docstring for help()),

@@ -14,6 +14,7 @@ import sys
 import textwrap
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from atomlab.errors import ConfigError
@@ -44,9 +45,46 @@ def _seeds_arg(text: str) -> int | str:
     except ValueError:
         raise argparse.ArgumentTypeError(f"seeds must be a positive whole number, 'auto' or 'auto:MAX', "
                                          f"got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"seeds must be at least 1, got {value}")
+    from atomlab.lab.experiment import MAX_SEEDS
+
+    if not 1 <= value <= MAX_SEEDS:
+        raise argparse.ArgumentTypeError(f"seeds must be a whole number from 1 to {MAX_SEEDS:,}, got {value}")
     return value
+
+
+def _whole(name: str, low: int = 1) -> Callable[[str], int]:
+    """An argparse type: a whole number >= ``low``, named in the error."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number >= {low}, got {text!r}")
+        return value
+    return parse
+
+
+def _positive(name: str) -> Callable[[str], float]:
+    """An argparse type: a finite number > 0 (``nan`` and ``inf`` are refused), named in the error."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not 0 < value < math.inf:
+            raise argparse.ArgumentTypeError(f"{name} must be a finite number > 0, got {text!r}")
+        return value
+    return parse
+
+
+def _executor_arg(text: str) -> str:
+    from atomlab.lab.executors import check_executor_name
+
+    try:
+        return check_executor_name(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -95,9 +133,16 @@ def _run_one(name: str, args: argparse.Namespace, out: Path):
     if getattr(args, "animate", False):
         overrides["animate"] = "true"  # entries without an animation say so (unknown setting)
     formats = ("png", "svg") if args.svg else ("png",)
+    executor = getattr(args, "executor", None) or "local"
+    if executor == "slurm":
+        from atomlab.lab.executors import slurm_executor
+
+        executor = slurm_executor(folder=args.slurm_folder, partition=args.slurm_partition, time_min=args.slurm_time,
+                                  cpus=args.slurm_cpus, mem_gb=args.slurm_mem)
     return run_experiment(name, scale=args.scale, seeds=args.seeds, overrides=overrides, out=out,
                           cache=not args.no_cache, device=args.device, progress=not args.quiet,
-                          formats=formats, workers=args.workers)
+                          formats=formats, workers=args.workers, executor=executor,
+                          force=getattr(args, "force", False))
 
 
 def select_experiments(only: list[str], exclude: list[str]) -> list[str]:
@@ -181,12 +226,34 @@ def cmd_run(args: argparse.Namespace) -> int:
         # from two processes than from two threads (docs/benchmarks.md).
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures.process import BrokenProcessPool
 
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_atlas_worker) as pool:
-            futures = {pool.submit(_atlas_job, name, vars(args), str(root / name)): name for name in names}
-            for fut in as_completed(futures):
-                report(futures[fut], *fut.result())
+        todo, tries = list(names), 0
+        while todo and tries < 2:
+            # A worker killed by the system (out of memory, a signal) breaks the pool: the entries it took
+            # down run once more, each alone in a fresh process; killed again, they are reported as failed.
+            tries += 1
+            killed = []
+            for batch in ([todo] if tries == 1 else [[n] for n in todo]):
+                with ProcessPoolExecutor(max_workers=min(workers, len(batch)), mp_context=ctx,
+                                         initializer=_init_atlas_worker) as pool:
+                    futures = {}
+                    for name in batch:
+                        try:
+                            futures[pool.submit(_atlas_job, name, vars(args), str(root / name))] = name
+                        except BrokenProcessPool:
+                            killed.append(name)
+                    for fut in as_completed(futures):
+                        try:
+                            result = fut.result()
+                        except BrokenProcessPool:
+                            killed.append(futures[fut])
+                            continue
+                        report(futures[fut], *result)
+            todo = killed
+        for name in todo:
+            report(name, None, "its worker process was killed twice (out of memory or a signal)", 0.0)
     else:
         for name in names:
             report(name, *_atlas_job(name, vars(args), str(root / name)))
@@ -314,7 +381,7 @@ def _add_store_commands(sub: argparse._SubParsersAction) -> None:
     """The subcommands that read or tidy the trial store: ``runs`` and ``store gc``."""
     p = sub.add_parser("runs", help="list the runs recorded in the trial store")
     p.add_argument("--experiment", help="only the runs of this experiment")
-    p.add_argument("--limit", type=int, default=20, help="at most this many, newest first (0: all)")
+    p.add_argument("--limit", type=_whole("--limit", 0), default=20, help="at most this many, newest first (0: all)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--store", help="folder of the trial store (default $ATOMLAB_CACHE or ~/.cache/atomlab)")
     p.set_defaults(func=cmd_runs)
@@ -549,6 +616,10 @@ def cmd_data(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from atomlab.bench import suite
 
+    if args.workload:
+        for w in args.workload:
+            if not w.strip():
+                raise ConfigError("--workload needs a name (W, W2 or a catalog entry), got an empty one")
     log = (lambda msg: print(msg, file=sys.stderr, flush=True)) if args.format == "json" else print
     result = suite.run_suite(args.workload or None, repeats=args.repeats, scale=args.scale, threads=args.threads,
                              only=args.only or None, log=log)
@@ -595,7 +666,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output directory (default runs/NAME-SCALE)")
     p.add_argument("--no-cache", action="store_true", help="train every trial even if the store has it")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
-    p.add_argument("--workers", type=int, help="worker processes (default: the number of cores)")
+    p.add_argument("--workers", type=_whole("--workers"), help="worker processes (default: the number of cores)")
+    p.add_argument("--executor", type=_executor_arg, default="local", metavar="local|dask://HOST:PORT|slurm",
+                   help="where the training runs: this machine (default), a Dask scheduler, or SLURM jobs through "
+                        "submitit (docs/cluster.md); results come back to this process, which writes the store")
+    p.add_argument("--slurm-partition", help="with --executor slurm: the partition (default: the cluster's)")
+    p.add_argument("--slurm-time", type=_whole("--slurm-time"), default=60, metavar="MINUTES",
+                   help="with --executor slurm: minutes each job may run (default 60)")
+    p.add_argument("--slurm-cpus", type=_whole("--slurm-cpus"), default=1,
+                   help="with --executor slurm: CPUs (and training threads) per job (default 1)")
+    p.add_argument("--slurm-mem", type=_positive("--slurm-mem"), default=4.0, metavar="GB",
+                   help="with --executor slurm: memory per job in GB (default 4)")
+    p.add_argument("--slurm-folder", metavar="DIR",
+                   help="with --executor slurm: submitit's job folder, on a file system the nodes share "
+                        "(default ./atomlab-slurm)")
+    p.add_argument("--force", action="store_true",
+                   help="run a plan the time guard refuses (estimated over a day); never one that cannot fit in "
+                        "memory")
     p.add_argument("--svg", action="store_true", help="also write figures as SVG")
     p.add_argument("--animate", action="store_true", help="also write a GIF of the surfaces over training")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -615,9 +702,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workload", action="append",
                    help="W, W2 or a catalog entry at paper scale, e.g. activation-functions (repeatable; default: W, "
                         "W2 and three entries)")
-    p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--scale", type=float, default=1.0, help="multiply the epochs (0.01 for a tiny run)")
-    p.add_argument("--threads", type=int, default=1, help="intra-op threads in-process")
+    p.add_argument("--repeats", type=_whole("--repeats"), default=3)
+    p.add_argument("--scale", type=_positive("--scale"), default=1.0, help="multiply the epochs (0.01 for a tiny run)")
+    p.add_argument("--threads", type=_whole("--threads"), default=1, help="intra-op threads in-process")
     p.add_argument("--only", action="append", help="run only contenders whose name contains this")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--out", help="also write the JSON result to this file")

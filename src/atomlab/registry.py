@@ -34,6 +34,22 @@ class Deferred:
         return obj
 
 
+def _where(obj: object) -> str:
+    """Where a registered object was defined, for an error message: ``atomlab.nn.activations.relu``."""
+    if isinstance(obj, Deferred):
+        return obj.path.replace(":", ".")
+    return f"{getattr(obj, '__module__', None) or '?'}.{getattr(obj, '__qualname__', type(obj).__name__)}"
+
+
+def _same_definition(old: object, new: object) -> bool:
+    """``new`` is ``old`` defined again: the same object, or one of the same module and qualified name."""
+    if old is new:
+        return True
+    if isinstance(old, Deferred) or not hasattr(new, "__qualname__"):
+        return False
+    return _where(old) == _where(new) and not _where(new).startswith("?")
+
+
 class Registry(Generic[T]):
     """A mapping from names to objects of one kind, with helpful errors.
 
@@ -41,6 +57,13 @@ class Registry(Generic[T]):
     ----------
     kind : str
         What the entries are, used in error messages (``"activation"``).
+    callables : bool, default True
+        Entries must be callable (functions, classes); a registry of declarations says False, and
+        lets a name be declared again (a re-run cell redefining an experiment).
+
+    In a registry of callables an existing entry is replaced only with ``overwrite=True``, except by the
+    same definition again (a function of the same module and qualified name: a re-run notebook cell, a
+    reloaded module), so a user's ``relu`` never silently replaces the built-in one.
 
     Examples
     --------
@@ -54,10 +77,19 @@ class Registry(Generic[T]):
     Traceback (most recent call last):
     ...
     atomlab.errors.ConfigError: unknown colour 'rde'; did you mean 'red'? known: red
+    >>> colours.register("red")(lambda: "#e00")
+    Traceback (most recent call last):
+    ...
+    atomlab.errors.ConfigError: colour 'red' is already registered (...red); pass overwrite=True to replace it
+    >>> colours.add("blue", "#00f")
+    Traceback (most recent call last):
+    ...
+    atomlab.errors.ConfigError: registered colour 'blue' must be callable (a function or a class), got '#00f' (str)
     """
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, *, callables: bool = True) -> None:
         self.kind = kind
+        self.callables = callables
         self._entries: dict[str, T] = {}
         self._aliases: dict[str, str] = {}
 
@@ -67,11 +99,17 @@ class Registry(Generic[T]):
             raise ConfigError(f"a {self.kind} name must be a non-empty string, got {name!r}")
 
         def decorator(obj: T) -> T:
+            if self.callables and not callable(obj) and not isinstance(obj, Deferred):
+                raise ConfigError(f"registered {self.kind} {name!r} must be callable (a function or a class), "
+                                  f"got {obj!r} ({type(obj).__name__})")
             for key in (name, *aliases):
-                if not overwrite and key in self and self.canonical(key) != name:
-                    raise ConfigError(
-                        f"{self.kind} '{key}' is already registered; pass overwrite=True to replace it"
-                    )
+                if overwrite or key not in self:
+                    continue
+                current = self._entries.get(self.canonical(key))
+                # a registry of declarations (experiments) lets a name be declared again, as a re-run cell does
+                if self.canonical(key) != name or self.callables and not _same_definition(current, obj):
+                    raise ConfigError(f"{self.kind} '{key}' is already registered ({_where(current)}); pass "
+                                      "overwrite=True to replace it")
             self._entries[name] = obj
             for alias in aliases:
                 self._aliases[alias] = name

@@ -130,4 +130,5 @@ def test_a_plugin_that_registers_something_not_callable_exits_2(tmp_path, monkey
     monkeypatch.chdir(tmp_path)
     (tmp_path / "bad.py").write_text("import atomlab\natomlab.register_activation('bad')(42)\n")
     assert main(["compare", "--data", "moons", "--vary", "activation=relu,bad", "--plugin", "bad.py"]) == 2
-    assert "registered activation 'bad' as a int (42), which is not callable" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "registered activation 'bad' must be callable (a function or a class), got 42 (int)" in err

@@ -66,7 +66,7 @@ def test_a_function_named_after_the_colon_is_called(tmp_path):
 
 @pytest.mark.parametrize("source, message", [
     ("import atomlab\natomlab.register_activation('bad-test')(42)\n",
-     r"registered activation 'bad-test' as a int \(42\), which is not callable"),
+     r"registered activation 'bad-test' must be callable \(a function or a class\), got 42 \(int\)"),
     ("def broken(:\n", r"failed to load: SyntaxError"),
     ("import no_such_module_here\n", r"failed to load: ModuleNotFoundError"),
 ])

@@ -22,7 +22,7 @@ def catalog_like(lrs, steps=40, figures=None) -> Experiment:
 
 
 def test_a_catalog_report_has_its_sanity_checks(tmp_path):
-    result = run_experiment(catalog_like([0.5, 1e6]), out=tmp_path / "r", cache=False)
+    result = run_experiment(catalog_like([0.5, 1e6]), out=tmp_path / "r", cache=False, seeds=3)
     assert "lr=1e+06 diverged in 3 of 3 seeds" in result.sanity()
     page = (tmp_path / "r" / "report.html").read_text()
     assert "Sanity checks" in page and "lr=1e+06 diverged in 3 of 3 seeds" in page
@@ -33,13 +33,13 @@ def test_a_catalog_run_whose_trials_all_diverge_still_gets_a_report(tmp_path):
     def figures(result, out_dir, formats=("png",)):
         raise AssertionError("figures drawn from no finite value")
 
-    result = run_experiment(catalog_like([1e6, 1e7], figures=figures), out=tmp_path / "r", cache=False)
+    result = run_experiment(catalog_like([1e6, 1e7], figures=figures), out=tmp_path / "r", cache=False, seeds=3)
     assert result.verdict == "inconclusive" and result.figures == []
     assert result.sanity()[0].startswith("every trial diverged (6 of 6)")
     assert "every trial diverged" in (tmp_path / "r" / "report.html").read_text()
 
 
 def test_a_run_that_learned_passes_its_checks(tmp_path):
-    result = run_experiment(catalog_like([0.5, 1.0], steps=300), out=tmp_path / "r", cache=False)
+    result = run_experiment(catalog_like([0.5, 1.0], steps=300), out=tmp_path / "r", cache=False, seeds=3)
     assert result.sanity() == []
     assert "No warnings" in (tmp_path / "r" / "report.html").read_text()

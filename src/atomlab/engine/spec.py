@@ -14,6 +14,11 @@ if TYPE_CHECKING:
 SAMPLING = ("shuffle", "random")
 #: The floating-point types a recipe may train in (names of ``torch`` dtypes).
 DTYPES = ("float32", "float64")
+#: The most steps or epochs a recipe may ask for: 10^8 steps of even the smallest population take days; a
+#: longer recipe is a typo (``steps=10000000000000`` once hung a run), so it is refused when it is made.
+MAX_STEPS = 100_000_000
+#: The largest batch a recipe may ask for (any batch at least the training set's size is a full batch).
+MAX_BATCH = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,10 @@ class TrainSpec:
     Traceback (most recent call last):
     ...
     atomlab.errors.ConfigError: unknown optimizer 'adma'; did you mean 'adam'? known: ...
+    >>> TrainSpec(steps=10**13)
+    Traceback (most recent call last):
+    ...
+    atomlab.errors.ConfigError: steps must be at most 100,000,000, got 10,000,000,000,000
     """
 
     optimizer: str = "adam"
@@ -103,8 +112,13 @@ class TrainSpec:
                               f"epochs={self.epochs!r}")
         for name in ("steps", "epochs", "batch_size", "record_every", "snapshot_every", "grid", "grid_every"):
             value = getattr(self, name)
-            if value is not None and (not isinstance(value, int) or value <= 0):
+            # a bool is an int to Python, but epochs=True is a typo, not one epoch
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
                 raise ConfigError(f"{name} must be a positive integer or None, got {value!r}")
+        for name, most in (("steps", MAX_STEPS), ("epochs", MAX_STEPS), ("batch_size", MAX_BATCH)):
+            value = getattr(self, name)
+            if value is not None and value > most:
+                raise ConfigError(f"{name} must be at most {most:,}, got {value:,}")
         if self.sampling not in SAMPLING:
             raise ConfigError(f"unknown sampling {self.sampling!r}; known: {', '.join(SAMPLING)}")
         if self.dtype not in DTYPES:

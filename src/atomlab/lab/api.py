@@ -18,10 +18,11 @@ from atomlab._version import __version__
 from atomlab.engine.outcome import Outcome
 from atomlab.errors import ConfigError
 from atomlab.lab.claims import check_claims
+from atomlab.lab.executors import resolve_executor
 from atomlab.lab.experiment import Experiment, experiments
 from atomlab.lab.outdir import OutDirLock, atomic_write_bytes
 from atomlab.lab.result import Result, final_table, tidy_table
-from atomlab.lab.runner import run_trials
+from atomlab.lab.runner import check_workers, run_trials
 from atomlab.lab.store import TrialStore
 from atomlab.lab.trial import Trial, canonical_json
 
@@ -98,7 +99,7 @@ def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds:
                    overrides: dict[str, Any] | None = None, out: str | Path | None = None,
                    cache: bool = True, cache_dir: str | Path | None = None, device: str = "auto",
                    progress: bool | Any = False, report: bool = True, formats: tuple[str, ...] = ("png",),
-                   workers: int | None = None) -> Result:
+                   workers: int | None = None, executor: Any = None, force: bool = False) -> Result:
     """Run a catalog experiment and check its claims.
 
     Parameters
@@ -136,12 +137,32 @@ def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds:
     workers : int, optional
         Worker processes for independent populations (default ``$ATOMLAB_WORKERS`` or the number of
         cores); they are started only when the work is large enough to pay for them.
+    executor : optional
+        Where the jobs train instead (docs/cluster.md): ``"local"`` (default), ``"dask://HOST:PORT"``,
+        ``"slurm"``, a ``concurrent.futures.Executor``, a ``dask.distributed.Client`` or a submitit
+        executor (:func:`atomlab.lab.executors.resolve_executor`). Results come back to this process,
+        which alone writes the store and the outputs.
+    force : bool
+        Run a plan that the time guard refuses (estimated to train longer than a day); a plan that
+        cannot fit in memory is refused all the same (:mod:`atomlab.lab.guards`).
 
     Returns
     -------
     Result
         Its ``provenance`` holds the run's id in the store (``run_id``).
+
+    Raises
+    ------
+    ConfigError
+        Before any training: an unknown experiment or setting, a value out of its range, a metric the
+        plan cannot produce, a bad ``out``, a plan over the guards' limits.
     """
+    if not isinstance(experiment, str | Experiment):
+        raise ConfigError(f"experiment must be a catalog name (a str, see atomlab.experiments()) or an Experiment, "
+                          f"got {experiment!r} ({type(experiment).__name__})")
+    check_workers(workers)
+    if not isinstance(force, bool):
+        raise ConfigError(f"force must be True or False, got {force!r}")
     exp = experiments.get(experiment) if isinstance(experiment, str) else experiment
     start_seeds = int(exp.config(scale, overrides)["seeds"])
     if seeds is None and scale == "quick" and "seeds" not in (overrides or {}):
@@ -150,11 +171,18 @@ def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds:
         seeds = f"auto:{QUICK_GROWTH * max(start_seeds, MIN_AUTO_START)}"
     rounds = seed_rounds(seeds, start_seeds)
     cfg = exp.config(scale, overrides, seeds if rounds is None else rounds[0])
+    exp.check_metrics(cfg, exp.plan(cfg))  # a metric the plan cannot produce fails now, not after training
     if out is None and report:
         out = Path("runs") / f"{exp.name}-{scale}"
     # The output folder is checked and locked before any training: a bad --out costs nothing, and a
     # second run writing the same folder is refused instead of overwriting the first one's files.
     lock = OutDirLock(out).acquire() if out is not None else None
+    try:
+        pool = resolve_executor(executor)  # once for the run (a Dask client is connected once, for every round)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
     store = TrialStore(cache_dir, enabled=cache)
     try:
         start = time.perf_counter()
@@ -171,7 +199,7 @@ def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds:
                 trials = exp.plan(cfg)
                 todo = [t for t in trials if t.key not in known]
                 done, fresh = run_trials(todo, store=store, device=device, progress=progress, workers=workers,
-                                         run_id=run_id)
+                                         run_id=run_id, executor=pool, force=force)
                 known.update({t.key: o for t, o in zip(todo, done)})
                 trained += fresh
                 outcomes = [known[t.key] for t in trials]
@@ -202,6 +230,8 @@ def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds:
                             if rounds else {}))
     finally:
         store.close()
+        if pool is not None and pool.close is not None:
+            pool.close()
         if lock is not None:
             lock.release()
     return result

@@ -447,7 +447,9 @@ def compare(data: str | Mapping[str, Any] = "surface2d", *, vary: Mapping[str, S
         arms = math.prod(len(cfg[f]) for f in cfg["factors"])
         reporter.event("start", name=cfg["name"], arms=arms, seeds=cfg["seeds"], trials=arms * int(cfg["seeds"]),
                        out=None if out is None else str(out), config=cfg)
-        result = run_experiment(exp, scale="quick", seeds=rounds_spec, out=out, report=out is not None, cache=cache,
+        # a number of seeds given is kept (no extra round): the quick scale's second round is for the catalog
+        fixed = int(cfg["seeds"]) if rounds_spec is None else rounds_spec
+        result = run_experiment(exp, scale="quick", seeds=fixed, out=out, report=out is not None, cache=cache,
                                 device=device, progress=reporter, formats=formats, workers=workers)
         from atomlab.lab.sanity import sanity_notes
 

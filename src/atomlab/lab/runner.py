@@ -13,6 +13,11 @@ With ``workers > 1`` independent jobs run in worker processes with one intra-op 
 for networks this small that beats one process with two threads (docs/benchmarks.md). Workers
 are used only when the work is large enough to pay for starting them and every function the
 trials name is importable in a fresh process (not defined in ``__main__`` or a notebook).
+
+With an ``executor`` (:mod:`atomlab.lab.executors`: a Dask cluster, SLURM, any
+``concurrent.futures.Executor``) every job is shipped to it and its outcomes come back here, where
+this process alone writes them to the store. Before anything trains, the plan's memory and time are
+estimated and a plan that cannot fit, or would train for days, is refused (:mod:`atomlab.lab.guards`).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from atomlab._version import __version__
 from atomlab.data.dataset import Dataset, datasets
 from atomlab.engine.outcome import Outcome
 from atomlab.engine.population import Member, PopulationTrainer, member_bytes, population_key
@@ -35,13 +41,15 @@ from atomlab.engine.threads import set_threads
 from atomlab.engine.trial_kinds import load_builtin_kinds, register_trial_kind, trial_kind_groups, trial_kinds
 from atomlab.errors import ConfigError
 from atomlab.lab.data import materialize, transforms
+from atomlab.lab.executors import JobExecutor, resolve_executor, worker_died
+from atomlab.lab.guards import PlanEstimate, available_memory, check_plan
 from atomlab.lab.plugins import Plugin, load_in_worker, loaded_plugins
 from atomlab.lab.progress import Progress, trial_record
 from atomlab.lab.store import TrialStore
-from atomlab.lab.trial import Trial
+from atomlab.lab.trial import Trial, engine_fingerprint
 
 # The trial-kind registry is the engine's; the runner consumes it (re-exported for older imports).
-__all__ = ["register_trial_kind", "run_trials", "trial_kinds"]
+__all__ = ["estimate_plan", "register_trial_kind", "run_trials", "trial_kinds"]
 
 MAX_POPULATION = 1024
 #: Most elements in a population's widest activation ([members, batch rows, width]). Past a few MB the
@@ -98,17 +106,9 @@ def memory_budget() -> int:
     536870912
     >>> del os.environ["ATOMLAB_MEMORY_GB"]
     """
-    env = os.environ.get("ATOMLAB_MEMORY_GB")
-    if env:
-        return int(float(env) * 2**30)
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024 // 4
-    except OSError:
-        pass
-    return 2 * 2**30
+    if os.environ.get("ATOMLAB_MEMORY_GB"):
+        return available_memory()
+    return available_memory() // 4
 
 
 def default_workers() -> int:
@@ -126,8 +126,29 @@ def default_workers() -> int:
     """
     env = os.environ.get("ATOMLAB_WORKERS")
     if env:
-        return max(1, int(env))
+        if not env.strip().isdigit() or int(env) < 1:
+            raise ConfigError(f"ATOMLAB_WORKERS={env!r} is not allowed; give a whole number of worker processes >= 1")
+        return int(env)
     return max(1, min(8, os.cpu_count() or 1))
+
+
+def check_workers(workers: object) -> int | None:
+    """``workers`` if it is None or a whole number >= 1; a ConfigError naming it otherwise.
+
+    Examples
+    --------
+    >>> check_workers(2), check_workers(None)
+    (2, None)
+    >>> check_workers(-1)
+    Traceback (most recent call last):
+    ...
+    atomlab.errors.ConfigError: workers must be a whole number >= 1 (worker processes), got -1
+    """
+    if workers is None:
+        return None
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ConfigError(f"workers must be a whole number >= 1 (worker processes), got {workers!r}")
+    return workers
 
 
 def _activation_elements(trials: Sequence[Trial], data: Sequence[Dataset]) -> int:
@@ -266,6 +287,26 @@ def _run_job(kind: str, trials: list[Trial], device: str, data: list[Dataset] | 
     return outs
 
 
+def _remote_job(modules: Sequence[str], expected: tuple[str, str], threads: int | None, kind: str,
+                trials: list[Trial], device: str, data: list[Dataset] | None) -> list[Outcome]:
+    """:func:`_run_job` on an executor's worker: import what the trials name, check the code, train.
+
+    The outcomes are stored by the process that submitted the job under keys that include its code's
+    fingerprint, so a worker running other code (another atomlab version, an edited checkout) is refused
+    rather than trusted to compute the same numbers.
+    """
+    found = (__version__, engine_fingerprint())
+    if found != tuple(expected):
+        raise ConfigError(f"a worker runs atomlab {found[0]} with training code {found[1]}, but the run that "
+                          f"submitted the job has {expected[0]} with {expected[1]}: install the same atomlab on "
+                          "every worker")
+    if threads:
+        set_threads(threads)
+    for mod in modules:
+        importlib.import_module(mod)
+    return _run_job(kind, trials, device, data)
+
+
 def _shippable(data: list[Dataset]) -> list[Dataset] | None:
     """``data`` if it is small enough to send to a worker and can be pickled, else None (rebuild it there)."""
     if sum(sum(getattr(a, "nbytes", 0) for a in (d.X_train, d.X_test)) for d in data) > SHIP_DATA_BYTES:
@@ -350,9 +391,15 @@ def _run_in_pool(jobs: list[tuple[str, list[int]]], trials: Sequence[Trial], dat
                                      initializer=_init_worker, initargs=(sorted(modules), loaded_plugins()))
                  for _ in (batch if alone else [None])]
         try:
-            futures = {pools[n % len(pools)].submit(_run_job, kind, [trials[i] for i in idx], device,
-                                                    _shippable([data[i] for i in idx])): (kind, idx)
-                       for n, (kind, idx) in enumerate(batch)}
+            futures = {}
+            for n, (kind, idx) in enumerate(batch):
+                try:
+                    fut = pools[n % len(pools)].submit(_run_job, kind, [trials[i] for i in idx], device,
+                                                       _shippable([data[i] for i in idx]))
+                except BrokenProcessPool:  # a worker died before every job was handed out
+                    broken.append((kind, idx))
+                    continue
+                futures[fut] = (kind, idx)
             for fut in as_completed(futures):
                 try:
                     outs = fut.result()
@@ -366,9 +413,132 @@ def _run_in_pool(jobs: list[tuple[str, list[int]]], trials: Sequence[Trial], dat
     return broken
 
 
+def _make_jobs(idx_all: list[int], trials: Sequence[Trial], data: dict[int, Dataset], work: dict[int, int],
+               split_into: int) -> list[tuple[str, list[int]]]:
+    """The jobs of the trials ``idx_all``: populations and groups of other kinds, at least ``split_into``."""
+    pop = [i for i in idx_all if trials[i].kind == "population"]
+    jobs = [("population", [pop[j] for j in batch]) for batch in
+            _population_batches([trials[i] for i in pop], [data[i] for i in pop], split_into)] if pop else []
+    others = [i for i in idx_all if trials[i].kind != "population"]
+    jobs += [(kind, [others[j] for j in idx]) for kind, idx in
+             _kind_batches([trials[i] for i in others], [data[i] for i in others], split_into)]
+    return _split_long_jobs(jobs, trials, data, work, job_seconds())
+
+
+def _job_seconds(kind: str, idx: list[int], trials: Sequence[Trial], data: dict[int, Dataset],
+                 work: dict[int, int]) -> float:
+    """A job's estimated seconds on one core: the per-step overhead plus every member's multiply-adds."""
+    if kind != "population":
+        return sum(work[i] for i in idx) * 1e-3
+    steps = max(work[i] for i in idx)
+    return steps * (1e-4 + sum(_member_step_seconds(trials[i], data[i]) for i in idx))
+
+
+def estimate_plan(trials: Sequence[Trial], *, parallel: int = 1, memory_limit: int | None = None) -> PlanEstimate:
+    """Estimate, without training, the memory and time of training ``trials``.
+
+    Parameters
+    ----------
+    trials : sequence of Trial
+        The plan (or the part of it that the store lacks).
+    parallel : int
+        Jobs that can run at once.
+    memory_limit : int, optional
+        Bytes one worker may use (default :func:`atomlab.lab.guards.available_memory`).
+
+    Returns
+    -------
+    PlanEstimate
+        Checked by :func:`atomlab.lab.guards.check_plan`.
+
+    Examples
+    --------
+    >>> from atomlab.engine import TrainSpec
+    >>> from atomlab.lab.trial import DataSpec
+    >>> from atomlab.nn import MLPSpec
+    >>> data = DataSpec("moons", {"n_train": 40, "n_test": 20})
+    >>> small = [Trial({}, s, data, MLPSpec(layers=(4,)), TrainSpec(steps=10)) for s in range(3)]
+    >>> est = estimate_plan(small)
+    >>> est.trials, 0 < est.member_bytes < 2**20, est.seconds < 1
+    (3, True, True)
+    >>> wide = [Trial({}, 0, data, MLPSpec(layers=(100_000, 100_000)), TrainSpec(steps=10))]
+    >>> estimate_plan(wide).member_bytes > 100 * 2**30  # 10^10 weights, Adam's two copies, float32
+    True
+    """
+    load_builtin_kinds()
+    idx_all = list(range(len(trials)))
+    data = {i: materialize(trials[i].data) for i in idx_all}
+    work = {i: _work(trials[i], data[i]) for i in idx_all}
+    seconds = sum(_job_seconds(kind, idx, trials, data, work)
+                  for kind, idx in _make_jobs(idx_all, trials, data, work, 1))
+    biggest, member = 0, ""
+    for i in idx_all:
+        t, d = trials[i], data[i]
+        if t.kind != "population":
+            continue
+        size = member_bytes(Member(t.model, t.train, t.seed, d))
+        if size > biggest:
+            batch = d.n_train if t.train.full_batch(d.n_train) else t.train.batch_size
+            biggest = size
+            member = (f"layers {list(t.model.layers)} on {d.input_dim} inputs: "
+                      f"{t.model.n_params(d.input_dim, d.output_dim):,} parameters, batches of {batch:,}, "
+                      f"{t.train.optimizer}, {t.train.dtype}")
+    return PlanEstimate(trials=len(trials), seconds=seconds, parallel=max(1, parallel), member_bytes=biggest,
+                        member=member, memory_limit=available_memory() if memory_limit is None else memory_limit)
+
+
+def _run_on_executor(executor: JobExecutor, jobs: list[tuple[str, list[int]]], trials: Sequence[Trial],
+                     data: dict[int, Dataset], device: str, modules: Sequence[str],
+                     finish: Callable[[list[int], list[Outcome]], None], note: Callable[[str], None] | None) -> None:
+    """Run ``jobs`` on ``executor``; a job whose worker died is retried once, then its trials fail."""
+    expected = (__version__, engine_fingerprint())
+
+    def submit(kind: str, idx: list[int]):
+        return executor.submit(_remote_job, sorted(modules), expected, executor.threads, kind,
+                               [trials[i] for i in idx], device, _shippable([data[i] for i in idx]))
+
+    def run(batch: list[tuple[str, list[int]]]) -> list[tuple[str, list[int], BaseException]]:
+        futures, died = {}, []
+        for kind, idx in batch:
+            try:
+                futures[submit(kind, idx)] = (kind, idx)
+            except Exception as exc:  # a broken pool refuses new work: its jobs go to the retry
+                if not worker_died(exc):
+                    raise
+                died.append((kind, idx, exc))
+        for fut in as_completed(futures):
+            kind, idx = futures[fut]
+            try:
+                outs = fut.result()
+            except Exception as exc:
+                if not worker_died(exc):
+                    raise
+                died.append((kind, idx, exc))
+                continue
+            finish(idx, outs)
+        return died
+
+    died = run(jobs)
+    if died and executor.retries:
+        retried = run([(kind, idx) for kind, idx, _ in died])
+        # a pool broken for good (a user's ProcessPoolExecutor) cannot take the retry: a fresh local process can
+        local = [(kind, idx) for kind, idx, exc in retried if type(exc).__name__ == "BrokenProcessPool"]
+        died = [d for d in retried if (d[0], d[1]) not in local]
+        if local:
+            died += [(kind, idx, BrokenProcessPool("killed twice")) for kind, idx in
+                     _run_in_pool(local, trials, data, device, min(len(local), default_workers()), modules, finish,
+                                  alone=True)]
+    for kind, idx, exc in died:
+        error = (f"its worker was killed ({type(exc).__name__}: {exc}) on {executor.name}, in a {kind} job of "
+                 f"{len(idx)} trial(s)")
+        if note:
+            note(f"{kind} job of {len(idx)} failed: {error}")
+        finish(idx, [_failed(error) for _ in idx])
+
+
 def _train(idx_all: list[int], trials: Sequence[Trial], *, device: str, workers: int,
            finish: Callable[[list[int], list[Outcome]], None], log: Callable[[str], None] | None,
-           note: Callable[[str], None] | None = None,
+           note: Callable[[str], None] | None = None, executor: JobExecutor | None = None,
            on_steps: Callable[[int], Callable[[int], None]] | None = None) -> None:
     """Train the trials ``idx_all`` in jobs and hand each job's outcomes to ``finish`` as it ends.
 
@@ -378,16 +548,22 @@ def _train(idx_all: list[int], trials: Sequence[Trial], *, device: str, workers:
     load_builtin_kinds()  # their group_by decides the jobs
     data = {i: materialize(trials[i].data) for i in idx_all}
     work = {i: _work(trials[i], data[i]) for i in idx_all}
-    pop = [i for i in idx_all if trials[i].kind == "population"]
 
     def make_jobs(split_into: int) -> list[tuple[str, list[int]]]:
-        jobs = [("population", [pop[j] for j in batch]) for batch in
-                _population_batches([trials[i] for i in pop], [data[i] for i in pop], split_into)] if pop else []
-        others = [i for i in idx_all if trials[i].kind != "population"]
-        jobs += [(kind, [others[j] for j in idx]) for kind, idx in
-                 _kind_batches([trials[i] for i in others], [data[i] for i in others], split_into)]
-        return _split_long_jobs(jobs, trials, data, work, job_seconds())
+        return _make_jobs(idx_all, trials, data, work, split_into)
 
+    if executor is not None:
+        modules: set[str] | None = set()
+        if executor.processes:
+            modules = _modules_of([trials[i] for i in idx_all])
+            if modules is None:
+                raise ConfigError(f"the trials use a function defined in __main__ (a script or a notebook), which "
+                                  f"the workers of {executor.name} cannot import: move it to a module")
+        jobs = make_jobs(executor.workers)
+        if log:
+            log(f"{len(jobs)} jobs on {executor.name}")
+        _run_on_executor(executor, jobs, trials, data, device, sorted(modules), finish, note)
+        return
     jobs = make_jobs(1)
     modules = None
     if workers > 1 and device != "cuda" and estimated_seconds(jobs, work) >= PARALLEL_MIN_SECONDS:
@@ -415,7 +591,8 @@ def _train(idx_all: list[int], trials: Sequence[Trial], *, device: str, workers:
 
 def run_trials(trials: Sequence[Trial], *, store: TrialStore, device: str = "auto", progress: bool | Progress = False,
                workers: int | None = None, log: Callable[[str], None] | None = None,
-               run_id: str | None = None) -> tuple[list[Outcome], int]:
+               run_id: str | None = None, executor: Any = None, force: bool = False
+               ) -> tuple[list[Outcome], int]:
     """Outcomes for ``trials`` (same order), training only what the store lacks.
 
     The missing trials are claimed in the store first; those another live run has claimed are
@@ -438,6 +615,11 @@ def run_trials(trials: Sequence[Trial], *, store: TrialStore, device: str = "aut
         Called with a line on each job and on waiting for another run.
     run_id : str, optional
         The run recorded in the store, written beside each trial it trains.
+    executor : optional
+        Where jobs train (:func:`atomlab.lab.executors.resolve_executor`: ``"dask://HOST:PORT"``,
+        ``"slurm"``, a ``concurrent.futures.Executor``, a ``dask.distributed.Client``...); default local.
+    force : bool
+        Train a plan the time guard refuses (:mod:`atomlab.lab.guards`); never one that cannot fit in memory.
 
     Returns
     -------
@@ -457,6 +639,15 @@ def run_trials(trials: Sequence[Trial], *, store: TrialStore, device: str = "aut
     >>> trained, [o.info["population_size"] for o in outcomes]  # one population of three
     (3, [3, 3, 3])
     """
+    workers = check_workers(workers)
+    if not isinstance(executor, JobExecutor | None):
+        executor = resolve_executor(executor)
+        try:
+            return run_trials(trials, store=store, device=device, progress=progress, workers=workers, log=log,
+                              run_id=run_id, executor=executor, force=force)
+        finally:
+            if executor is not None and executor.close is not None:
+                executor.close()
     found = store.get_many([t.key for t in trials])
     outcomes: list[Outcome | None] = [found[t.key] for t in trials]
     missing = [i for i, o in enumerate(outcomes) if o is None]
@@ -466,7 +657,11 @@ def run_trials(trials: Sequence[Trial], *, store: TrialStore, device: str = "aut
         bar.cached([trial_record(t, o, status="cached") for t, o in zip(trials, outcomes) if o is not None])
     if not missing:
         return outcomes, 0  # type: ignore[return-value]
-    workers = default_workers() if workers is None else max(1, workers)
+    workers = default_workers() if workers is None else workers
+    # Before anything is claimed or trained: refuse what cannot fit in memory, or would train for days.
+    parallel = executor.workers if executor is not None else workers
+    check_plan(estimate_plan([trials[i] for i in missing], parallel=parallel,
+                             memory_limit=executor.memory_bytes if executor is not None else None), force=force)
 
     def note(message: str) -> None:  # waiting for another run, a failed job: worth a line even without log
         if log:
@@ -505,7 +700,7 @@ def run_trials(trials: Sequence[Trial], *, store: TrialStore, device: str = "aut
             if mine:
                 trained += len(mine)
                 _train(mine, trials, device=device, workers=workers, finish=finish, log=log, note=note,
-                       on_steps=on_steps if bar is not None else None)
+                       on_steps=on_steps if bar is not None else None, executor=executor)
             rest = [i for i in missing if trials[i].key not in claims.granted]
             done = store.get_many([trials[i].key for i in rest])
             for i in rest:

@@ -8,6 +8,7 @@ plain ``torch.nn.Module`` with the very same initial weights.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,12 @@ if TYPE_CHECKING:  # torch is imported by the code that builds or trains a model
     import torch
 
     from atomlab.nn.mlp import MLP
+
+
+#: The widest hidden layer a spec may declare. Two layers of 100,000 units already hold 10^10 weights (40 GB in
+#: float32); a wider one is a typo (``layers=[10000000]`` once exhausted a machine's memory), so it is refused
+#: when the spec is made, and the runner's memory guard refuses what would not fit below it.
+MAX_WIDTH = 100_000
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,10 @@ class MLPSpec:
     162
     >>> MLPSpec(layers=(10, 10, 10), share_weights=True).n_params(1, 2)
     152
+    >>> MLPSpec(layers=[10_000_000])
+    Traceback (most recent call last):
+    ...
+    atomlab.errors.ConfigError: layer widths must be whole numbers from 1 to 100,000, got [10000000]
     """
 
     layers: tuple[int, ...] = (10, 10)
@@ -71,10 +82,15 @@ class MLPSpec:
     bn_eps: float = 1e-5
 
     def __post_init__(self) -> None:
-        layers = tuple(int(w) for w in (self.layers or ()))
+        widths = self.layers or ()
+        if isinstance(widths, numbers.Number | str) or not all(
+                isinstance(w, numbers.Integral) and not isinstance(w, bool) or isinstance(w, float) and w.is_integer()
+                for w in widths):
+            raise ConfigError(f"layers must be a list of whole numbers (hidden-layer widths), got {self.layers!r}")
+        layers = tuple(int(w) for w in widths)
+        if any(not 1 <= w <= MAX_WIDTH for w in layers):
+            raise ConfigError(f"layer widths must be whole numbers from 1 to {MAX_WIDTH:,}, got {list(layers)}")
         object.__setattr__(self, "layers", layers)
-        if any(w <= 0 for w in layers):
-            raise ConfigError(f"layer widths must be positive integers, got {list(self.layers)}")
         object.__setattr__(self, "activation", activations.canonical(self.activation))
         parse_initializer(self.init)
         if self.bias_init != "same":
@@ -165,4 +181,4 @@ def as_layers(value: int | Sequence[int]) -> tuple[int, ...]:
     return tuple(int(v) for v in value)
 
 
-__all__ = ["MLPSpec", "as_layers"]
+__all__ = ["MAX_WIDTH", "MLPSpec", "as_layers"]

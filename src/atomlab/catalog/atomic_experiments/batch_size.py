@@ -238,6 +238,7 @@ EXPERIMENT = register_experiment(Experiment(
               "lr_anchor": 64, "epochs": 150, "record_epochs": 5, "threshold": 0.8, "solo_seeds": 3,
               "seeds": 8},
     factors=["batch_size", "lr_rule", "run"],
+    bounds={"threshold": (0.0, 1.0)},  # a test accuracy to reach
     scales={"smoke": {"batch_size": [16, 64, 400], "epochs": 4, "record_epochs": 1, "solo_seeds": 2,
                       "seeds": 2},
             "quick": {"epochs": 10, "record_epochs": 1, "solo_seeds": 3, "threshold": 0.6, "seeds": 4}},

@@ -96,6 +96,7 @@ EXPERIMENT = register_experiment(Experiment(
               "activation": "sigmoid", "lr": 0.003, "steps": 20000, "batch_size": 64, "curve_points": 200,
               "seeds": 8},
     factors=["function", "hidden_units"],
+    choices={"function": list(FUNCTIONS)},
     scales={"smoke": {"steps": 300, "seeds": 2, "curve_points": 50},
             "quick": {"steps": 8000, "seeds": 5}},
     make_trial=make_trial,
