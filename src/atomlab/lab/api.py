@@ -41,9 +41,37 @@ def provenance(wall: float, trained: int, total: int, cfg: dict[str, Any]) -> di
         "threads": torch.get_num_threads(), "device": "cuda" if torch.cuda.is_available() else "cpu",
         "wall_time_s": round(wall, 3), "trials": total, "trials_trained": trained,
         "trials_from_cache": total - trained, "seeds": [cfg["seed"], cfg["seed"] + cfg["seeds"] - 1],
-        "command": _command(),
+        "command": _command(), "git_commit": git_commit(),
         "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"),  # written when the trials are done
     }
+
+
+def git_commit() -> str | None:
+    """The commit of the git checkout that holds the running atomlab, ``+dirty`` when its sources differ from it.
+
+    None when atomlab was not imported from a git checkout (an installed wheel) or git is missing. Only
+    uncommitted changes under the package's own folder count: a run folder or notes in the checkout do not
+    change what the code computes.
+
+    Examples
+    --------
+    >>> commit = git_commit()
+    >>> commit is None or len(commit.removesuffix("+dirty")) == 40
+    True
+    """
+    import subprocess
+
+    package = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=package, capture_output=True, text=True,
+                              timeout=10)
+        if head.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "."], cwd=package,
+                               capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head.stdout.strip() + ("+dirty" if dirty.returncode == 0 and dirty.stdout.strip() else "")
 
 
 #: ``--seeds auto`` without a maximum: at most this many times the scale's seeds, and never more than MAX_AUTO_SEEDS.
