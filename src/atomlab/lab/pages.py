@@ -73,7 +73,13 @@ def num(x: Any) -> str:
 
 
 def signed(x: Any) -> str:
-    """Like :func:`num` with an explicit sign (``+0.265``), for estimates and interval ends."""
+    """Like :func:`num` with an explicit sign (``+0.265``), for estimates and interval ends.
+
+    Examples
+    --------
+    >>> signed(0.26543), signed(-1.0), signed(0.0), signed(None)
+    ('+0.2654', '-1', '0', '—')
+    """
     text = num(x)
     return text if text in ("—", "0") or text.startswith("-") else "+" + text
 
@@ -130,7 +136,14 @@ def _interval(mean: Any, low: Any, high: Any) -> str:
 
 # ----- one entry's page --------------------------------------------------------------------------------------
 def code_path(exp: Experiment) -> str | None:
-    """The entry's module in the repository (``src/atomlab/catalog/.../NAME.py``), when it is a catalog module."""
+    """The entry's module in the repository (``src/atomlab/catalog/.../NAME.py``), when it is a catalog module.
+
+    Examples
+    --------
+    >>> import atomlab
+    >>> code_path(atomlab.get_experiment("xor-depth"))
+    'src/atomlab/catalog/principles/xor_depth.py'
+    """
     module = getattr(exp.make_trial, "__module__", "") or ""
     if not module.startswith("atomlab.catalog."):
         return None
@@ -141,6 +154,14 @@ def entry_page(exp: Experiment, records: Records) -> str:
     """The Markdown page of ``exp`` from its declaration and its records (``{scale: record}``).
 
     Only the ``paper`` record is shown; without it the page says that no paper-scale run is recorded.
+
+    Examples
+    --------
+    >>> import atomlab
+    >>> exp = atomlab.get_experiment("xor-depth")
+    >>> page = entry_page(exp, {})
+    >>> page.startswith(MARKER), page.splitlines()[2] == f"# {exp.title}"
+    (True, True)
     """
     record = records.get(PAGE_SCALE)
     code = code_path(exp)
@@ -157,7 +178,7 @@ def entry_page(exp: Experiment, records: Records) -> str:
     lines += ["## Method", "", exp.method.strip(), "", "### Settings", "", *settings_table(exp), ""]
     lines += ["### Claims", "", *_claims_declared(exp), ""]
     lines += ["## Result at paper scale", "", *(_result(exp, record) if record else _no_record(exp))]
-    lines += ["## The source's numbers beside ours", "", *source_table(exp, record), ""]
+    lines += ["## The source's numbers beside ours", "", *_source_table(exp, record), ""]
     if exp.differences:
         lines += ["## Differences from the source", "", exp.differences.strip(), ""]
     return "\n".join(lines).rstrip() + "\n"
@@ -175,6 +196,19 @@ def settings_table(exp: Experiment) -> list[str]:
     """The settings as a Markdown table: value per scale and where it comes from.
 
     The ``paper`` column holds every value; ``quick`` and ``smoke`` only those that differ from it.
+
+    Examples
+    --------
+    >>> exp = Experiment(name="demo", title="Demo", source="000", section="1", question="?", hypothesis="",
+    ...                  method="", source_conclusion="", settings={"width": [2, 4], "steps": 500},
+    ...                  factors=["width"], make_trial=lambda c, lv, s: None, scales={"quick": {"steps": 50}},
+    ...                  provenance={"steps": "changed: 500, the source's 100 never fit"})
+    >>> for line in settings_table(exp)[2:6]:
+    ...     print(line)
+    | `seeds` | 5 |  |  | *not declared* |
+    | `seed` | 0 |  |  | *not declared* |
+    | `width` (varied) | 2, 4 |  |  | *not declared* |
+    | `steps` | 500 | 50 |  | changed: 500, the source's 100 never fit |
     """
     configs = {scale: exp.config(scale) for scale in SCALES}
     order = ["paper", "quick", "smoke"]
@@ -244,8 +278,8 @@ def _result(exp: Experiment, record: Mapping[str, Any]) -> list[str]:
                   "re-record it (docs/developing.md, \"Regenerating the docs\"):", ">"]
         lines += [f"> - {n}" for n in notes]
         lines.append("")
-    lines += ["### Claims tested", "", *claim_tests_table(record), ""]
-    lines += [f"### `{record.get('metric')}` per arm", "", *arms_table(record), ""]
+    lines += ["### Claims tested", "", *_tests_table(record), ""]
+    lines += [f"### `{record.get('metric')}` per arm", "", *_arms_table(record), ""]
     figures = record.get("figures") or []
     if figures:
         lines += ["### Figures", ""]
@@ -257,7 +291,7 @@ def _result(exp: Experiment, record: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def claim_tests_table(record: Mapping[str, Any]) -> list[str]:
+def _tests_table(record: Mapping[str, Any]) -> list[str]:
     """Every test of every recorded claim as Markdown table rows."""
     lines = ["| claim | test | verdict | estimate [interval] | level | p | method | seeds |",
              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
@@ -274,7 +308,7 @@ def claim_tests_table(record: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def arms_table(record: Mapping[str, Any]) -> list[str]:
+def _arms_table(record: Mapping[str, Any]) -> list[str]:
     """The main metric per arm: mean and interval over seeds, seeds, diverged trials."""
     metric = record.get("metric")
     lines = [f"| arm | mean [{100 * LEVEL:.0f} % interval] | seeds | diverged |", "| --- | --- | --- | --- |"]
@@ -286,18 +320,18 @@ def arms_table(record: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def beside(exp: Experiment, record: Mapping[str, Any] | None) -> list[BesideOurs]:
+def _beside(exp: Experiment, record: Mapping[str, Any] | None) -> list[BesideOurs]:
     """The source's numbers beside the recorded per-seed values (nothing to compare without a record)."""
     if record is None:
         return [BesideOurs(n, note="no paper-scale run recorded") for n in exp.source_numbers]
     return beside_ours(exp.source_numbers, arms_frame(dict(record)))
 
 
-def source_table(exp: Experiment, record: Mapping[str, Any] | None) -> list[str]:
+def _source_table(exp: Experiment, record: Mapping[str, Any] | None) -> list[str]:
     """Every number the source reports beside our paper-scale mean and interval, and whether it lies inside."""
     if not exp.source_numbers:
         return ["The entry declares no numbers from its source (`source_numbers`)."]
-    rows = beside(exp, record)
+    rows = _beside(exp, record)
     inside, total = reproduced(rows)
     lines = [f"| arm | metric | the source | where the source says it | ours at paper scale: mean "
              f"[{100 * LEVEL:.0f} % interval] (seeds) | the source's number in our interval |",
@@ -314,7 +348,17 @@ def source_table(exp: Experiment, record: Mapping[str, Any] | None) -> list[str]
 
 # ----- the catalog's index -----------------------------------------------------------------------------------
 def index_page(exps: Sequence[Experiment], records: Mapping[str, Records]) -> str:
-    """``docs/catalog/README.md``: every entry with its paper verdict, and the verdicts at quick and paper scale."""
+    """``docs/catalog/README.md``: every entry with its paper verdict, and the verdicts at quick and paper scale.
+
+    ``records`` maps an entry's name to its records by scale.
+
+    Examples
+    --------
+    >>> import atomlab
+    >>> index = index_page([atomlab.get_experiment("xor-depth")], {})
+    >>> [line for line in index.splitlines() if line.startswith("| [`xor-depth`]")]
+    ['| [`xor-depth`](xor-depth.md) | not recorded | — | not recorded | — |']
+    """
     lines = [_marker(f"the catalog's declarations and the records in docs/{RESULTS}/"), "", "# The catalog", "",
              "One page per experiment, generated by `atomlab docs` from the entry's declaration and its recorded "
              f"paper-scale run (`docs/{RESULTS}/NAME-paper.json`). *Numbers reproduced*: how many of the "
@@ -370,7 +414,7 @@ def _reproduced_cell(exp: Experiment, rec: Mapping[str, Any] | None) -> str:
         return "none declared"
     if rec is None:
         return f"— of {len(exp.source_numbers)}"
-    inside, total = reproduced(beside(exp, rec))
+    inside, total = reproduced(_beside(exp, rec))
     return f"{inside} of {total}"
 
 
@@ -387,7 +431,13 @@ def _tally(exps: Sequence[Experiment], records: Mapping[str, Records]) -> list[s
 # ----- all pages: generate, write, check --------------------------------------------------------------------
 @dataclass(frozen=True)
 class Pages:
-    """Every generated page (path relative to the docs folder -> text), and warnings about the records."""
+    """Every generated page (path relative to the docs folder -> text), and warnings about the records.
+
+    Examples
+    --------
+    >>> Pages({"catalog/README.md": "..."}, []).pages["catalog/README.md"]
+    '...'
+    """
 
     pages: dict[str, str]
     warnings: list[str]
@@ -400,6 +450,13 @@ def generate(docs: str | Path, exps: Sequence[Experiment]) -> Pages:
     ------
     ConfigError
         No docs folder at ``docs``, or a record that cannot be read.
+
+    Examples
+    --------
+    >>> import atomlab, tempfile
+    >>> made = generate(tempfile.mkdtemp(), [atomlab.get_experiment("xor-depth")])
+    >>> sorted(made.pages), made.warnings
+    (['catalog/README.md', 'catalog/xor-depth.md'], [])
     """
     docs = _docs(docs)
     by_name: dict[str, dict[str, dict[str, Any]]] = {}
@@ -440,6 +497,16 @@ def check_pages(docs: str | Path, exps: Sequence[Experiment]) -> list[str]:
 
     A page that is missing, differs, was written by hand in the generated folder, or was generated for an
     entry that no longer exists is named.
+
+    Examples
+    --------
+    >>> import atomlab, tempfile
+    >>> docs, exps = Path(tempfile.mkdtemp()), [atomlab.get_experiment("xor-depth")]
+    >>> [p.split("/")[-1] for p in check_pages(docs, exps)]
+    ['xor-depth.md: missing', 'README.md: missing']
+    >>> _ = write_pages(docs, exps)
+    >>> check_pages(docs, exps)
+    []
     """
     docs = _docs(docs)
     wanted = generate(docs, exps).pages
@@ -468,6 +535,16 @@ def write_pages(docs: str | Path, exps: Sequence[Experiment]) -> tuple[list[Path
         Generated pages removed.
     warnings : list of str
         Stale or orphaned records, and pages in the folder written by hand (left in place).
+
+    Examples
+    --------
+    >>> import atomlab, tempfile
+    >>> docs, exps = Path(tempfile.mkdtemp()), [atomlab.get_experiment("xor-depth")]
+    >>> changed, removed, warnings = write_pages(docs, exps)
+    >>> [p.name for p in changed], removed, warnings
+    (['xor-depth.md', 'README.md'], [], [])
+    >>> write_pages(docs, exps)[0]  # nothing changed: nothing written
+    []
     """
     docs = _docs(docs)
     made = generate(docs, exps)

@@ -111,13 +111,19 @@ def _dump(obj: Any, depth: int) -> str:
 
 
 def record_path(docs: str | Path, name: str, scale: str) -> Path:
-    """Where the record of ``name`` at ``scale`` lives: ``docs/results/NAME-SCALE.json``."""
+    """Where the record of ``name`` at ``scale`` lives: ``docs/results/NAME-SCALE.json``.
+
+    Examples
+    --------
+    >>> record_path("docs", "xor-depth", "paper").as_posix()
+    'docs/results/xor-depth-paper.json'
+    """
     return Path(docs) / RESULTS / f"{name}-{scale}.json"
 
 
 # ----- building a record from a run folder ------------------------------------------------------------------
 def build_record(run_dir: str | Path, experiment: Experiment | None = None) -> dict[str, Any]:
-    """The record of the run in ``run_dir`` (nothing is written).
+    r"""The record of the run in ``run_dir`` (nothing is written).
 
     Parameters
     ----------
@@ -137,6 +143,27 @@ def build_record(run_dir: str | Path, experiment: Experiment | None = None) -> d
     ------
     ConfigError
         A folder without the files of a finished run, or a run of an experiment not in the catalog.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> from atomlab.lab.experiment import Experiment
+    >>> exp = Experiment(name="demo", title="Demo", source="000", section="1", question="?", hypothesis="",
+    ...                  method="", source_conclusion="", settings={"width": [2, 4], "seeds": 2},
+    ...                  factors=["width"], make_trial=lambda c, lv, s: None)
+    >>> run = Path(tempfile.mkdtemp())
+    >>> _ = (run / "verdict.json").write_text(json.dumps({"experiment": "demo", "scale": "paper",
+    ...                                                   "verdict": "inconclusive", "metric": "test_acc"}))
+    >>> _ = (run / "config.json").write_text(json.dumps(exp.config("paper")))
+    >>> _ = (run / "final.csv").write_text("arm,seed,width,test_acc\nwidth=2,0,2,0.81\nwidth=2,1,2,0.83\n"
+    ...                                    "width=4,0,4,0.9\nwidth=4,1,4,0.92\n")
+    >>> record = build_record(run, exp)
+    >>> [(a["levels"], a["metrics"]["test_acc"]["values"]) for a in record["arms"]]
+    [({'width': 2}, [0.81, 0.83]), ({'width': 4}, [0.9, 0.92])]
+    >>> build_record(run / "nowhere", exp)
+    Traceback (most recent call last):
+    ...
+    atomlab.errors.ConfigError: no verdict.json in '.../nowhere': record the folder of a finished run ...
     """
     run_dir = Path(run_dir)
     verdict = _read_json(run_dir / "verdict.json")
@@ -287,6 +314,14 @@ def write_record(run_dir: str | Path, docs: str | Path, *, experiment: Experimen
     -------
     Path
         The record's path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> write_record(tempfile.mkdtemp(), "docs")
+    Traceback (most recent call last):
+    ...
+    atomlab.errors.ConfigError: no verdict.json in '...': record the folder of a finished run ...
     """
     record = build_record(run_dir, experiment)
     path = record_path(docs, record["experiment"], record["scale"])
@@ -320,6 +355,18 @@ def run_folders(paths: Iterable[str | Path]) -> tuple[list[Path], list[str]]:
     """The run folders under ``paths``: each path is a run's folder, or a folder of them (``run --all``'s).
 
     Returns the folders to record and, for each one skipped, why (a failed entry of an atlas).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for name in ("a", "b"):
+    ...     (root / name).mkdir()
+    >>> _ = (root / "a" / "verdict.json").write_text("{}")
+    >>> _ = (root / "b" / "error.txt").write_text("Traceback ...")
+    >>> found, skipped = run_folders([root])
+    >>> [p.name for p in found], [s.split(": ", 1)[1] for s in skipped]
+    (['a'], ['its last run failed (error.txt)'])
     """
     found: list[Path] = []
     skipped: list[str] = []
@@ -350,6 +397,19 @@ def load_record(path: str | Path) -> dict[str, Any]:
     ------
     ConfigError
         Unreadable, or of another layout than :data:`FORMAT`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "x-paper.json"
+    >>> _ = path.write_text(dumps({"format": FORMAT, "experiment": "x", "scale": "paper"}))
+    >>> load_record(path)["experiment"]
+    'x'
+    >>> _ = path.write_text('{"format": 0}')
+    >>> load_record(path)
+    Traceback (most recent call last):
+    ...
+    atomlab.errors.ConfigError: '...x-paper.json' is a record of layout 0; this atomlab reads layout 1: re-record it ...
     """
     path = Path(path)
     try:
@@ -364,7 +424,19 @@ def load_record(path: str | Path) -> dict[str, Any]:
 
 
 def load_records(docs: str | Path) -> dict[tuple[str, str], dict[str, Any]]:
-    """Every record under ``docs/results``, by ``(experiment, scale)``."""
+    """Every record under ``docs/results``, by ``(experiment, scale)``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> docs = Path(tempfile.mkdtemp())
+    >>> for scale in ("quick", "paper"):
+    ...     path = record_path(docs, "x", scale)
+    ...     path.parent.mkdir(exist_ok=True)
+    ...     _ = path.write_text(dumps({"format": FORMAT, "experiment": "x", "scale": scale}))
+    >>> sorted(load_records(docs))
+    [('x', 'paper'), ('x', 'quick')]
+    """
     out: dict[tuple[str, str], dict[str, Any]] = {}
     for path in sorted((Path(docs) / RESULTS).glob("*.json")):
         record = load_record(path)
@@ -403,6 +475,16 @@ def stale(record: dict[str, Any], experiment: Experiment) -> list[str]:
     A setting whose recorded value differs from the declared one at the record's scale (the seed count
     aside: a record may use more seeds), a claim that is no longer declared, or a metric the source reports a
     number for that the record lacks.
+
+    Examples
+    --------
+    >>> from atomlab.lab.experiment import Experiment
+    >>> exp = Experiment(name="demo", title="Demo", source="000", section="1", question="?", hypothesis="",
+    ...                  method="", source_conclusion="", settings={"width": [2, 4], "steps": 500},
+    ...                  factors=["width"], make_trial=lambda c, lv, s: None)
+    >>> record = {"scale": "paper", "config": {**exp.config("paper"), "steps": 200, "seeds": 20}}
+    >>> stale(record, exp)
+    ['`steps` was 200; declared now: 500']
     """
     notes = []
     declared = rounded(experiment.config(record["scale"]))

@@ -62,6 +62,13 @@ class BesideOurs:
         arm in our results, or fewer than :data:`atomlab.stats.MIN_SEEDS` seeds).
     note : str
         Why there is no comparison, in words (empty when there is one).
+
+    Examples
+    --------
+    >>> b = BesideOurs(SourceNumber("test_acc", 0.97, {"depth": 2}), n=5, mean=0.96, low=0.95, high=0.975,
+    ...                inside=True)
+    >>> b.arm, b.outcome, BesideOurs(b.number, note="no arm of ours has depth=2").outcome
+    ('depth=2', 'inside', 'no arm of ours has depth=2')
     """
 
     number: SourceNumber
@@ -131,6 +138,14 @@ def beside_ours(numbers: Sequence[SourceNumber], final: pd.DataFrame, *, level: 
     -------
     list of BesideOurs
         In the order of ``numbers``.
+
+    Examples
+    --------
+    >>> final = pd.DataFrame({"seed": [0, 1, 2], "depth": [2, 2, 2], "test_acc": [0.95, 0.96, 0.97]})
+    >>> [b.outcome for b in beside_ours([SourceNumber("test_acc", 0.96, {"depth": 2}),
+    ...                                  SourceNumber("test_acc", 0.99, {"depth": 2}),
+    ...                                  SourceNumber("test_acc", 0.99, {"depth": 3})], final)]
+    ['inside', 'outside', 'no arm of ours has depth=3']
     """
     return [_one(number, final, level) for number in numbers]
 
