@@ -233,6 +233,7 @@ def _arms(final: pd.DataFrame, config: dict[str, Any], metrics: Sequence[str]) -
     """Per arm, in the run's order: its levels, seeds, diverged and failed trials, and each metric per seed."""
     if final.empty or "arm" not in final.columns:
         return []
+    final = final.assign(arm=final["arm"].fillna("").astype(str))  # an experiment without factors has arm ""
     arms = []
     for label, rows in final.groupby("arm", sort=False):
         # The arm's label names its level columns (``Trial.arm``); final.csv has their values, as text for lists.
