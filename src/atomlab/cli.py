@@ -449,7 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="first record these finished runs into DOCS/results (a run's folder, or a `run --all` "
                         "folder of them), then generate the pages")
     p.add_argument("--figures", action=argparse.BooleanOptionalAction, default=None,
-                   help="with --record: copy the runs' figures too (default: for paper-scale runs only)")
+                   help="with --record: copy each run's main figure too (default: for paper-scale runs only)")
     p.add_argument("--docs", default="docs", help="the docs folder (default: ./docs)")
     p.set_defaults(func=cmd_docs)
 

@@ -171,9 +171,11 @@ def test_record_copies_figures_only_when_asked(run, docs, tmp_path):
     fig, ax = plt.subplots()
     ax.plot([0, 1], [0, 1])
     fig.savefig(fig_dir / "main.png")
+    fig.savefig(fig_dir / "extra.png")
     plt.close(fig)
     verdict = json.loads((out / "verdict.json").read_text())
-    verdict["figures"] = [{"name": "main", "path": "figures/main.png", "caption": "A line.", "main": True}]
+    verdict["figures"] = [{"name": "extra", "path": "figures/extra.png", "caption": "Not main.", "main": False},
+                          {"name": "main", "path": "figures/main.png", "caption": "A line.", "main": True}]
     copy = tmp_path / "run-with-figure"
     import shutil
 
@@ -185,7 +187,9 @@ def test_record_copies_figures_only_when_asked(run, docs, tmp_path):
     record = recorded.load_record(path)
     assert record["figures"] == [{"caption": "A line.", "file": "docs-test-tiny-smoke/main.png", "main": True,
                                   "name": "main"}]
-    assert (docs / "results" / "docs-test-tiny-smoke" / "main.png").read_bytes() == (fig_dir / "main.png").read_bytes()
+    folder = docs / "results" / "docs-test-tiny-smoke"
+    assert [p.name for p in folder.iterdir()] == ["main.png"]  # the main figure only
+    assert (folder / "main.png").read_bytes() == (fig_dir / "main.png").read_bytes()
     page = pages.entry_page(exp, {"paper": record})
     assert "![main](../results/docs-test-tiny-smoke/main.png)" in page and "*A line.*" in page
 

@@ -1,12 +1,12 @@
 """Recorded results: a run kept in the repository in a compact, diffable form, from which the docs pages are made.
 
 ``atomlab docs --record RUN_DIR`` reads a finished run's folder (``verdict.json``, ``final.csv``,
-``config.json`` and the figures that ``atomlab run`` wrote) and writes ``docs/results/NAME-SCALE.json`` plus
-its PNG figures in ``docs/results/NAME-SCALE/``. The record holds what a page shows and nothing it does not:
-the verdict, each claim's tests (estimate, interval, level, p-value, method, seeds), per arm the seeds and
-the per-seed values of the main metric and of every metric the source reports a number for (with their mean
-and interval), the resolved settings, the discussion, and a summary of the run's provenance (versions,
-machine, wall time, date, git commit).
+``config.json`` and the figures that ``atomlab run`` wrote) and writes ``docs/results/NAME-SCALE.json`` plus,
+for a paper run, its main figure in ``docs/results/NAME-SCALE/``. The record holds what a page shows and
+nothing it does not: the verdict, each claim's tests (estimate, interval, level, p-value, method, seeds), per
+arm the seeds and the per-seed values of the main metric and of every metric the source reports a number for
+(with their mean and interval), the resolved settings, the discussion, and a summary of the run's provenance
+(versions, machine, wall time, date, git commit).
 
 The JSON is deterministic so that a re-recorded run diffs well: keys sorted, floats rounded to
 :data:`SIGNIFICANT` significant digits, non-finite numbers as ``null``, each flat list on one line.
@@ -308,8 +308,8 @@ def write_record(run_dir: str | Path, docs: str | Path, *, experiment: Experimen
     experiment : Experiment, optional
         As for :func:`build_record`.
     figures : bool, optional
-        Copy the run's PNG figures into ``docs/results/NAME-SCALE/`` (default: only for ``paper`` runs, the
-        ones the pages show).
+        Copy the run's main figure (PNG) into ``docs/results/NAME-SCALE/`` (default: only for ``paper`` runs,
+        the ones the pages show).
 
     Returns
     -------
@@ -339,8 +339,11 @@ def write_record(run_dir: str | Path, docs: str | Path, *, experiment: Experimen
 
 def _copy_figures(run_dir: Path, folder: Path) -> list[dict[str, Any]]:
     verdict = _read_json(run_dir / "verdict.json")
+    figures = verdict.get("figures") or []
+    # The main figure only (the first when none is marked): the report of the run holds the others, and each
+    # re-record adds its PNGs to the repository's history.
     copied = []
-    for fig in verdict.get("figures") or []:
+    for fig in [f for f in figures if f.get("main")] or figures[:1]:
         src = run_dir / fig.get("path", "")
         png = src if src.suffix.lower() == ".png" else src.with_suffix(".png")
         if not png.is_file():
