@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -46,12 +47,14 @@ def provenance(wall: float, trained: int, total: int, cfg: dict[str, Any]) -> di
     }
 
 
+@functools.cache
 def git_commit() -> str | None:
     """The commit of the git checkout that holds the running atomlab, ``+dirty`` when its sources differ from it.
 
     None when atomlab was not imported from a git checkout (an installed wheel) or git is missing. Only
     uncommitted changes under the package's own folder count: a run folder or notes in the checkout do not
-    change what the code computes.
+    change what the code computes. Asked once per process (a run asks before it trains), so a commit made
+    while a long run goes on does not relabel the code it is running.
 
     Examples
     --------
@@ -167,6 +170,7 @@ def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds:
         Its ``provenance`` holds the run's id in the store (``run_id``).
     """
     exp = experiments.get(experiment) if isinstance(experiment, str) else experiment
+    git_commit()  # the code this run starts with, before any edit made while it trains
     rounds = seed_rounds(seeds, int(exp.config(scale, overrides)["seeds"]))
     cfg = exp.config(scale, overrides, seeds if rounds is None else rounds[0])
     if out is None and report:
