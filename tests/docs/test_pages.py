@@ -310,8 +310,10 @@ def test_index_lists_paper_verdicts_numbers_and_verdicts_by_scale(run, docs):
     row = next(line for line in index.splitlines() if line.startswith("| [Tiny docs test](docs-test-other.md)"))
     assert "| not recorded | — | none declared |" in row
     verdicts = index[index.index("## Verdicts by scale"):]
-    assert f"| [`{exp.name}`]({exp.name}.md) | {result.verdict} | 3 | {result.verdict} | 3 |" in verdicts
-    assert "| [`docs-test-other`](docs-test-other.md) | not recorded | — | not recorded | — |" in verdicts
+    decided = f"{int(result.verdict != 'inconclusive')} of 1"
+    assert (f"| [`{exp.name}`]({exp.name}.md) | {result.verdict} | {decided} | 3 | {result.verdict} | {decided} | 3 |"
+            in verdicts)
+    assert "| [`docs-test-other`](docs-test-other.md) | not recorded | — | — | not recorded | — | — |" in verdicts
     assert "- paper: 1 of 2 entries recorded" in verdicts
 
 
