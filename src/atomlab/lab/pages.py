@@ -247,7 +247,8 @@ def _no_record(exp: Experiment) -> list[str]:
 
 def _provenance_line(record: Mapping[str, Any]) -> str:
     p = record.get("provenance") or {}
-    parts = [f"{record.get('seeds')} seeds per arm ({record.get('trials')} trials)"]
+    seeds = record.get("seeds")
+    parts = [f"{seeds} seed{'' if seeds == 1 else 's'} per arm ({record.get('trials')} trials)"]
     if record.get("seeds_rule"):
         parts.append(f"seeds {record['seeds_rule']}")
     if p.get("finished"):
@@ -262,10 +263,11 @@ def _provenance_line(record: Mapping[str, Any]) -> str:
     if p.get("machine"):
         parts.append(f"{p['machine']}, {p.get('threads', '?')} thread(s), {p.get('device', 'cpu')}")
     if p.get("wall_time_s") is not None:
-        trained = p.get("trials_trained")
-        parts.append(f"{num(p['wall_time_s'])} s wall" + (f" ({trained} trials trained, the rest from the store)"
-                                                         if trained is not None and trained != p.get("trials")
-                                                         else ""))
+        trained, total = p.get("trials_trained"), p.get("trials")
+        cached = "" if trained is None or trained == total else (
+            " (every trial from the trial store)" if trained == 0 else
+            f" ({trained} of {total} trials trained, the rest from the trial store)")
+        parts.append(f"{num(p['wall_time_s'])} s wall{cached}")
     return "Recorded run: " + "; ".join(parts) + "."
 
 
