@@ -1,4 +1,4 @@
-"""The command line: ``atomlab list | show | run | compare | report | runs | store | data | bench``.
+"""The command line: ``atomlab list | show | run | compare | report | runs | store | docs | data | bench``.
 
 Every user error (unknown name, bad key or value) prints one line naming the bad value and the
 allowed ones, and exits with status 2.
@@ -603,6 +603,46 @@ def _add_compare_command(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_compare)
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    """``atomlab docs``: record runs into docs/results, then generate (or check) the catalog's pages."""
+    import atomlab
+    from atomlab.lab import pages, recorded
+
+    atomlab._load_catalog()
+    entries = [atomlab.get_experiment(n) for n in atomlab.experiments()]
+    docs = Path(args.docs)
+    if args.check and args.record:
+        raise ConfigError("--check writes nothing, so it cannot be combined with --record")
+    if args.record:
+        if not docs.is_dir():
+            raise ConfigError(f"no docs folder at {str(docs)!r}: run from the repository's root, or give --docs")
+        folders, skipped = recorded.run_folders(args.record)
+        for why in skipped:
+            print(f"atomlab docs: skipped {why}", file=sys.stderr)
+        for folder in folders:
+            path = recorded.write_record(folder, docs, figures=args.figures)
+            print(f"recorded {folder} -> {path}")
+    if args.check:
+        problems = pages.check_pages(docs, entries)
+        for line in problems:
+            print(line)
+        if problems:
+            print(f"atomlab docs: {len(problems)} page(s) differ from what `atomlab docs` generates; run it and "
+                  "commit the result", file=sys.stderr)
+            return 1
+        print(f"docs up to date: {len(entries) + 1} generated pages in {docs / pages.CATALOG}")
+        return 0
+    changed, removed, warnings = pages.write_pages(docs, entries)
+    for line in warnings:
+        print(f"atomlab docs: warning: {line}", file=sys.stderr)
+    for path in changed:
+        print(f"wrote {path}")
+    for path in removed:
+        print(f"removed {path}")
+    print(f"{len(entries) + 1} pages in {docs / pages.CATALOG}: {len(changed)} changed, {len(removed)} removed")
+    return 0
+
+
 def cmd_data(args: argparse.Namespace) -> int:
     if args.dataset != "mnist":
         raise ConfigError(f"unknown dataset to download {args.dataset!r}; known: mnist")
@@ -709,6 +749,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--out", help="also write the JSON result to this file")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("docs", help="generate the catalog's docs pages from the declarations and the recorded runs "
+                                    "(docs/developing.md, 'Regenerating the docs')")
+    p.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 and name every page that differs from what would be generated")
+    p.add_argument("--record", nargs="+", metavar="RUN_DIR",
+                   help="first record these finished runs into DOCS/results (a run's folder, or a `run --all` "
+                        "folder of them), then generate the pages")
+    p.add_argument("--figures", action=argparse.BooleanOptionalAction, default=None,
+                   help="with --record: copy each run's main figure too (default: for paper-scale runs only)")
+    p.add_argument("--docs", default="docs", help="the docs folder (default: ./docs)")
+    p.set_defaults(func=cmd_docs)
 
     p = sub.add_parser("data", help="get data sets")
     dsub = p.add_subparsers(dest="action", required=True)

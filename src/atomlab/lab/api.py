@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -42,13 +43,43 @@ def provenance(wall: float, trained: int, total: int, cfg: dict[str, Any]) -> di
         "threads": torch.get_num_threads(), "device": "cuda" if torch.cuda.is_available() else "cpu",
         "wall_time_s": round(wall, 3), "trials": total, "trials_trained": trained,
         "trials_from_cache": total - trained, "seeds": [cfg["seed"], cfg["seed"] + cfg["seeds"] - 1],
-        "command": _command(),
+        "command": _command(), "git_commit": git_commit(),
         "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"),  # written when the trials are done
     }
 
 
 #: The ``quick`` scale (the default) runs as ``--seeds auto:MAX`` with MAX this many times its seeds.
 QUICK_GROWTH = 2
+@functools.cache
+def git_commit() -> str | None:
+    """The commit of the git checkout that holds the running atomlab, ``+dirty`` when its sources differ from it.
+
+    None when atomlab was not imported from a git checkout (an installed wheel) or git is missing. Only
+    uncommitted changes under the package's own folder count: a run folder or notes in the checkout do not
+    change what the code computes. Asked once per process (a run asks before it trains), so a commit made
+    while a long run goes on does not relabel the code it is running.
+
+    Examples
+    --------
+    >>> commit = git_commit()
+    >>> commit is None or len(commit.removesuffix("+dirty")) == 40
+    True
+    """
+    import subprocess
+
+    package = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=package, capture_output=True, text=True,
+                              timeout=10)
+        if head.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "."], cwd=package,
+                               capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head.stdout.strip() + ("+dirty" if dirty.returncode == 0 and dirty.stdout.strip() else "")
+
+
 #: ``--seeds auto`` without a maximum: at most this many times the scale's seeds, and never more than MAX_AUTO_SEEDS.
 AUTO_GROWTH = 4
 MAX_AUTO_SEEDS = 64
@@ -164,6 +195,7 @@ def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds:
     if not isinstance(force, bool):
         raise ConfigError(f"force must be True or False, got {force!r}")
     exp = experiments.get(experiment) if isinstance(experiment, str) else experiment
+    git_commit()  # the code this run starts with, before any edit made while it trains
     start_seeds = int(exp.config(scale, overrides)["seeds"])
     if seeds is None and scale == "quick" and "seeds" not in (overrides or {}):
         # The default run adds one round of seeds when its first round leaves a claim undecided: seeds are cheap,

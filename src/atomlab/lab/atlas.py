@@ -74,6 +74,14 @@ def family_summary(verdicts: list[dict[str, Any]], *, q: float = 0.05) -> list[s
     ]
 
 
+def _numbers_reproduced(verdict: dict[str, Any]) -> tuple[int, int] | None:
+    """``(inside, total)`` of the source's numbers in a ``verdict.json``; None when the run did not compare them."""
+    numbers = verdict.get("source_numbers")
+    if numbers is None:
+        return None
+    return sum(n.get("inside") is True for n in numbers), len(numbers)
+
+
 def _entry_from(dir_: Path, base: Path):
     from atomlab.viz.atlas import AtlasEntry
 
@@ -95,6 +103,7 @@ def _entry_from(dir_: Path, base: Path):
             agrees=v.get("agrees"),
             thumbnail=os.path.relpath(thumb, base) if thumb is not None and thumb.exists() else None,
             thumbnail_caption=main.get("caption", "") if main else "",
+            numbers_reproduced=_numbers_reproduced(v),
         ), v
     if error_path.exists():
         reason = error_path.read_text().strip().splitlines()[-1] if error_path.read_text().strip() else "failed"

@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only: lab.result imports this module to show a Result in a notebook
+    import pandas as pd
+
     from atomlab.lab.result import Result
 
 
@@ -14,7 +16,7 @@ def report_content(result: Result):
     from atomlab.viz.report import ReportContent
 
     exp = result.experiment
-    discussion = exp.discussion(result) if callable(exp.discussion) else exp.discussion
+    discussion = result.discussion()
     if exp.differences:
         discussion = (discussion + "\n\nWhere this differs from the source: " + exp.differences).strip()
     claims = []
@@ -30,6 +32,7 @@ def report_content(result: Result):
                            "test": "; ".join(p for p in (t.method, kind, t.adjusted) if p),
                            "note": "; ".join(n for n in notes if n)})
     params = {k: v for k, v in result.config.items()}
+    beside = result.beside_source()
     data_notes = sorted({getattr(o, "info", {}).get("data_note", "") for o in result.outcomes} - {""})
     extras = {}
     if callable(getattr(exp, "comparison_dict", None)):  # a user's comparison: arms and hypothesis, no source
@@ -43,8 +46,44 @@ def report_content(result: Result):
         verdict_text=result.verdict_line(), claims=claims, source_conclusion=exp.source_conclusion,
         agreement=result.agreement(), discussion=discussion, figures=list(result.figures),
         summary_table=result.summary_table(), provenance=result.provenance,
-        data_note="; ".join(data_notes),
+        data_note="; ".join(data_notes), parameter_origins=parameter_origins(result),
+        source_numbers=beside_table(beside) if beside else None,
     )
+
+
+def parameter_origins(result: Result) -> dict[str, str]:
+    """Where each setting of the run comes from: the entry's provenance, or that this run set it.
+
+    A value that differs from the declaration at the run's scale was set for this run (``--set``,
+    ``--seeds``), whatever the declaration says of the declared value.
+    """
+    from atomlab.lab.experiment import SCALES
+    from atomlab.lab.pages import origin_text, value_text
+    from atomlab.lab.recorded import rounded
+
+    exp = result.experiment
+    provenance = getattr(exp, "provenance", None) or {}
+    scale = result.config.get("scale")
+    declared = exp.config(scale) if scale in SCALES else {}
+    out = {}
+    for key, value in result.config.items():
+        if key == "scale":
+            continue
+        if key in declared and rounded(declared[key]) != rounded(value):
+            out[key] = f"set for this run (declared: {value_text(rounded(declared[key]))})"
+        elif provenance:
+            out[key] = origin_text(provenance.get(key))
+    return out
+
+
+def beside_table(beside) -> pd.DataFrame:
+    """The source's numbers beside ours, one row each (for the report's table)."""
+    import pandas as pd
+
+    return pd.DataFrame([{"arm": b.arm, "metric": b.number.metric, "source": b.number.value,
+                          "where the source says it": b.number.what or None, "ours: mean": b.mean,
+                          "low": b.low, "high": b.high, "seeds": b.n, "source in our interval": b.outcome}
+                         for b in beside])
 
 
 def write_report(result: Result, out: Path) -> Path:

@@ -250,6 +250,8 @@ class Result:
                         for f in self.figures],
             "source": self.experiment.source, "section": self.experiment.section,
             "source_conclusion": self.experiment.source_conclusion,
+            "discussion": self.discussion(),
+            "source_numbers": [b.to_dict() for b in self.beside_source()],
             "provenance": self.provenance,
             "sanity": self.sanity(),
             **({"comparison": self.experiment.comparison_dict(self)}
@@ -261,6 +263,16 @@ class Result:
         from atomlab.lab.sanity import sanity_notes
 
         return sanity_notes(self)
+    def discussion(self) -> str:
+        """The experiment's discussion of this result (computed from it when the experiment says how)."""
+        text = self.experiment.discussion
+        return str(text(self) if callable(text) else text or "")
+
+    def beside_source(self) -> list[Any]:
+        """Every number the source reports beside our mean and interval (:func:`atomlab.lab.sources.beside_ours`)."""
+        from atomlab.lab.sources import beside_ours
+
+        return beside_ours(getattr(self.experiment, "source_numbers", ()), self.final)
 
     def agreement(self) -> str:
         """Whether our verdict agrees with the source's claim, in one sentence (see :func:`agreement_text`)."""

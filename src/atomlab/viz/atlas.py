@@ -23,7 +23,7 @@ from atomlab.viz._html import (
     write_atomic,
 )
 
-__all__ = ["AtlasEntry", "render_atlas"]
+__all__ = ["AtlasEntry", "render_atlas", "scorecard_html"]
 
 Sections = Mapping[str, Sequence[str] | str] | Sequence[tuple[str, Sequence[str] | str]]
 
@@ -60,6 +60,9 @@ class AtlasEntry:
         Path of the main figure (relative to the atlas folder, or absolute), or None.
     thumbnail_caption
         Alt text of the thumbnail (the figure's caption).
+    numbers_reproduced
+        ``(inside, total)``: how many of the numbers the source reports lie inside our interval, of how many;
+        None when the run did not compare them (a run of an older atomlab).
     """
 
     name: str
@@ -75,6 +78,7 @@ class AtlasEntry:
     agrees: bool | None = None
     thumbnail: str | os.PathLike[str] | None = None
     thumbnail_caption: str = ""
+    numbers_reproduced: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         self.verdict = check_verdict(self.verdict, what=f"verdict of {self.name!r}")
@@ -149,6 +153,50 @@ def _card(e: AtlasEntry, base: Path) -> str:
     )
 
 
+def _numbers_text(numbers: tuple[int, int] | None) -> str:
+    if numbers is None:
+        return "not compared"
+    inside, total = numbers
+    return f"{inside} of {total}" if total else "none declared"
+
+
+def scorecard_html(entries: Sequence[AtlasEntry], base: Path) -> str:
+    """The reproduction scorecard: per entry, the source's claim, our verdict, agreement, numbers reproduced.
+
+    Examples
+    --------
+    >>> e = AtlasEntry(name="width", title="Width", source="000", question="?", verdict="supported",
+    ...                report="width/report.html", source_conclusion="Wider is better.", agrees=True,
+    ...                numbers_reproduced=(2, 3))
+    >>> html = scorecard_html([e], Path("."))
+    >>> "Wider is better." in html and "2 of 3" in html
+    True
+    """
+    rows = []
+    for e in entries:
+        rows.append(
+            f'<tr><th scope="row"><a href="{esc(href(e.report, base))}">{esc(e.title)}</a></th>'
+            f"<td>{esc(e.source_conclusion or DASH)}</td><td>{badge(e.verdict)}</td>"
+            f"<td>{_agree_tag(e.agrees, e.verdict)}</td>"
+            f'<td class="num">{esc(_numbers_text(e.numbers_reproduced))}</td></tr>'
+        )
+    compared = [e.numbers_reproduced for e in entries if e.numbers_reproduced and e.numbers_reproduced[1]]
+    inside, total = sum(n[0] for n in compared), sum(n[1] for n in compared)
+    summary = (
+        f'<p class="muted small">Numbers reproduced: how many of the numbers the source reports lie inside our '
+        f"95% interval for the same arm (each report lists them). In all: {inside} of {total}, over "
+        f"{len(compared)} experiment{'s' if len(compared) != 1 else ''} whose source reports numbers we "
+        "compare.</p>"
+    )
+    return (
+        '<section class="notes" id="scorecard"><h2>Reproduction scorecard</h2>' + summary
+        + '<div class="table-wrap"><table class="data"><thead><tr><th scope="col">Experiment</th>'
+        '<th scope="col">The source\'s claim</th><th scope="col">Our verdict</th><th scope="col">Agreement</th>'
+        '<th scope="col" class="num">Numbers reproduced</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div></section>"
+    )
+
+
 def _fact(key: str, value: Any) -> str:
     if isinstance(value, Mapping):
         text = " · ".join(f"{k} {fmt_value(v)}" for k, v in value.items())
@@ -187,7 +235,8 @@ def render_atlas(
 
     Each card shows the verdict badge, whether it agrees with the source, the question, the
     thumbnail of the main figure, the source's conclusion and a link to the report. The header
-    counts the verdicts and lists the run's facts.
+    counts the verdicts and lists the run's facts. After the cards, the reproduction scorecard
+    (:func:`scorecard_html`) lists every experiment in one table.
 
     Parameters
     ----------
@@ -214,8 +263,8 @@ def render_atlas(
     ...                verdict="supported", report="width/report.html")
     >>> with tempfile.TemporaryDirectory() as d:
     ...     text = render_atlas([e], d, header={"title": "atomlab atlas"}).read_text()
-    >>> text.count('class="badge v-supported"')
-    1
+    >>> text.count('class="badge v-supported"')  # on the card and in the scorecard
+    2
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -244,7 +293,7 @@ def render_atlas(
     facts = "".join(_fact(k, v) for k, v in head.items())
     toc = "".join(
         f'<a href="#src-{esc(slug(src))}">{esc(src)} ({len(es)})</a>' for src, es in groups.items()
-    )
+    ) + ('<a href="#scorecard">Reproduction scorecard</a>' if entries else "")
     header_html = (
         '<header class="page"><div class="wrap">'
         '<p class="eyebrow">atomlab · atlas of experiments</p>'
@@ -263,7 +312,9 @@ def render_atlas(
             f'<p class="muted small">{len(es)} experiment{"s" if len(es) != 1 else ""}: {esc(summary)}</p>'
             f'<div class="cards">{"".join(_card(e, base) for e in es)}</div></section>'
         )
-    if not entries:
+    if entries:
+        body.append(scorecard_html(entries, base))
+    else:
         body.append(f'<section><p class="muted">No experiments {DASH} nothing was run.</p></section>')
     body.append(_sections_html(sections))
     footer = (

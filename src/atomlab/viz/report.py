@@ -26,6 +26,7 @@ from atomlab.viz._html import (
     check_verdict,
     df_table,
     esc,
+    flatten,
     fmt_ci,
     fmt_value,
     inline_badge_style,
@@ -99,6 +100,12 @@ class ReportContent:
         For a comparison: one row per arm (its levels, the metric with its interval, against the baseline).
     per_seed
         For a comparison: the metric of every trial, one row per seed and one column per arm.
+    parameter_origins
+        Where each parameter's value comes from (``"source text"``, ``"assumed"``, ``"changed: why"``, ``"set for
+        this run"``); when given, the parameters table shows it in a third column.
+    source_numbers
+        The numbers the source reports beside ours (one row each: arm, metric, the source's value, our mean
+        and interval, whether the source's value lies inside), or None when the source reports none.
     """
 
     title: str
@@ -125,6 +132,8 @@ class ReportContent:
     hypothesis_stated: bool = True
     arm_table: pd.DataFrame | None = None
     per_seed: pd.DataFrame | None = None
+    parameter_origins: Mapping[str, str] = field(default_factory=dict)
+    source_numbers: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         self.verdict = check_verdict(self.verdict)
@@ -250,6 +259,22 @@ def _claims_html(claims: Sequence[Mapping[str, Any]]) -> str:
     )
 
 
+def _parameters_html(parameters: Mapping[str, Any], origins: Mapping[str, str]) -> str:
+    """The parameters, with where each value comes from when ``origins`` says it."""
+    if not origins:
+        return kv_table(parameters, key_head="Parameter")
+    rows = "".join(
+        f'<tr><th scope="row"><code>{esc(k)}</code></th><td>{esc(fmt_value(v))}</td>'
+        f"<td>{esc(origins.get(k.split('.')[0]) or DASH)}</td></tr>"
+        for k, v in flatten(parameters)
+    )
+    return (
+        '<div class="table-wrap"><table class="kv"><thead><tr><th scope="col">Parameter</th>'
+        '<th scope="col">Value</th><th scope="col">Where the value comes from</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table></div>"
+    )
+
+
 _REPORT_CSS = """
 .head-grid{display:flex;flex-wrap:wrap;gap:10px 14px;align-items:center;margin-top:14px}
 .verdict-text{font-family:var(--mono);font-size:.9rem;overflow-wrap:anywhere}
@@ -355,6 +380,11 @@ def _report_body(c: ReportContent, out_dir: Path) -> str:
     )))
     sections.append(("claims", "Claims checked", _claims_html(c.claims)))
     sections.append(("sanity", "Sanity checks", _sanity_html(c.sanity)))
+    if c.source_numbers is not None:
+        sections.append(("source-numbers", "The source's numbers beside ours", (
+            '<p class="muted small">Each number the source reports, beside our mean over seeds for the same arm '
+            "and its 95% interval; the last column says whether the source's number lies inside it.</p>"
+            + df_table(c.source_numbers))))
     sections.append(("figures", "Figures", _figures_html(c, out_dir)))
     if c.discussion:
         sections.append(("discussion", "Discussion", paras(c.discussion)))
@@ -368,7 +398,7 @@ def _report_body(c: ReportContent, out_dir: Path) -> str:
     )
     sections.append(("method", "Method", (
         f"{paras(c.method)}{facts}<h3>Parameters</h3>"
-        f"{kv_table(c.parameters, key_head='Parameter')}"
+        f"{_parameters_html(c.parameters, c.parameter_origins)}"
     )))
     if c.data_note:
         sections.append(("data", "Data", paras(c.data_note)))
