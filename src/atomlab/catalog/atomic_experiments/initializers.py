@@ -305,8 +305,7 @@ EXPERIMENT = register_experiment(Experiment(
                 "uses 1/i. It ran 5 repetitions; we run 10 seeds and paired comparisons. The squared error is "
                 "computed on the linear outputs against one-hot targets, as in its code. The float64 and ReLU "
                 "arms, the unit-spread probe and the symmetry claims go beyond the source, to settle its "
-                "'numerical noise' explanation against 004's 'never moves'. TensorFlow's Glorot initialiser "
-                "draws a bias vector of width n with fan_in = fan_out = n (limit sqrt(3/n)); atomlab uses "
-                "the layer's fans (limit sqrt(6/(fan_in + fan_out))), a small difference in the biases' "
-                "scale under Xavier only.",
+                "'numerical noise' explanation against 004's 'never moves'. Xavier biases are drawn as "
+                "TensorFlow's Glorot initialiser draws a vector of width n (fan_in = fan_out = n, limit "
+                "sqrt(3/n)), as in the source's code.",
 ))
