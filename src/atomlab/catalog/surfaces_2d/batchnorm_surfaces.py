@@ -89,7 +89,8 @@ EXPERIMENT = register_experiment(S.SurfaceExperiment(
                                 "i.e. momentum 0.05 in PyTorch's convention; epsilon 1e-4); until this entry "
                                 "followed the code they were Keras' defaults (0.99, 1e-3). The running variance "
                                 "averages the unbiased batch variance (PyTorch), the source's TensorFlow "
-                                "moving average the biased one: a factor 999/1,000 at batches of 1,000. The 8 × 10 reference arm is trained here "
-                                "(the source compared against its depth figure). The source also compares batch "
-                                "norm with elu by eye; see activation-surfaces for elu.",
+                                "moving average the biased one: a factor 999/1,000 at batches of 1,000. The "
+                                "8 × 10 reference arm is trained here (the source compared against its depth "
+                                "figure). The source also compares batch norm with elu by eye; see "
+                                "activation-surfaces for elu.",
 ))
