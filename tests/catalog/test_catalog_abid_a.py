@@ -91,20 +91,26 @@ def test_memorization(smoke):
 
 def test_pca_dummy_dimensions(smoke):
     result = smoke("pca-dummy-dimensions")
-    _arms_and_seeds(result, ["dummy_dims", "pca_dims"])
+    _arms_and_seeds(result, ["dummy_dims", "pca_dims", "rotation"])
     cfg = result.config
     for t in result.trials:
         data = materialize(t.data)
         k = t.levels["pca_dims"]
         width = cfg["d"] + t.levels["dummy_dims"] if k == "none" else int(k)
         assert data.X_train.shape == (80, width) and data.X_test.shape == (20, width)
-    # an orthogonal rotation keeps the distances between points
-    t = next(t for t in result.trials if t.levels["pca_dims"] == "none")
-    raw = materialize(t.data.__class__(t.data.name, t.data.params, t.data.seed,
-                                       (("add_dummy_dimensions", {**t.data.transforms[0][1], "rotation": "none"}),)))
-    rotated = materialize(t.data)
+        # the source code's mixture: covariance factor 0.2 U[0, 1)
+        assert t.data.params["covariance_scale"] == 0.2
+    # the source's arm mixes with a U[0, 1) matrix (not distance-preserving); the orthogonal arm keeps distances
     d = lambda X: np.linalg.norm(X[:, None] - X[None], axis=-1)  # noqa: E731
-    assert np.allclose(d(raw.X_train), d(rotated.X_train))
+    assert [r for r in cfg["rotation"]] == ["uniform", "orthogonal"]
+    for rotation, keeps_distances in (("uniform", False), ("orthogonal", True)):
+        t = next(t for t in result.trials if t.levels["pca_dims"] == "none" and t.levels["rotation"] == rotation)
+        assert t.data.transforms[0][1]["rotation"] == rotation
+        raw = materialize(t.data.__class__(t.data.name, t.data.params, t.data.seed, (
+            ("add_dummy_dimensions", {**t.data.transforms[0][1], "rotation": "none"}),)))
+        assert np.allclose(d(raw.X_train), d(materialize(t.data).X_train)) == keeps_distances
+    # the contrast claim reads both arms
+    assert any("contrast" in c.text for c in result.claims)
 
 
 @pytest.mark.parametrize("name", ["pca-dummy-dimensions"])

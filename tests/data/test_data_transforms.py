@@ -213,6 +213,23 @@ def test_gaussian_mixing_is_not_orthogonal_but_invertible():
     assert "non-orthogonal" in mixed.note
 
 
+def test_uniform_mixing_is_000s_random_matrix_not_a_rotation():
+    """000's Experiment6 multiplies by np.random.random((D, D)): U[0, 1) entries, a common all-ones direction."""
+    ds = make_gaussian_mixture(n_features=10, n_train=400, n_test=20, random_state=0)
+    plain = add_dummy_dimensions(ds, n_dummy=190, rotation=None, random_state=5)
+    mixed = add_dummy_dimensions(ds, n_dummy=190, rotation="uniform", random_state=5)
+    # the same noise, mixed by one matrix R with X_new = X R: recover R from the training rows
+    R = np.linalg.lstsq(plain.X_train, mixed.X_train, rcond=None)[0]
+    assert R.shape == (200, 200) and R.min() >= -1e-6 and R.max() < 1 + 1e-6
+    assert abs(R.mean() - 0.5) < 0.02 and abs(R.std() - (1 / 12) ** 0.5) < 0.02  # U[0, 1) entries
+    assert not np.allclose(R @ R.T, np.eye(200), atol=0.1)  # not orthogonal
+    np.testing.assert_allclose(mixed.X_test, plain.X_test @ R, atol=1e-6)
+    # half the sum of all inputs in every output feature: the leading singular value is about D / 2
+    assert np.linalg.svd(R, compute_uv=False)[0] == pytest.approx(100, rel=0.05)
+    np.testing.assert_allclose(mixed.target_fn(mixed.X_test), ds.target_fn(ds.X_test), atol=1e-6)
+    assert "U[0,1)" in mixed.note and mixed.params["transforms"][-1]["rotation"] == "uniform"
+
+
 def test_dummy_dimensions_validation():
     ds = make_gaussian_mixture(n_features=2, n_train=10, n_test=10)
     with pytest.raises(ConfigError, match="unknown rotation 'orthogonl'; did you mean 'orthogonal'"):
