@@ -42,6 +42,17 @@ def test_dataset_size_vs_classifier(smoke):
     # the MLPClassifier's recipe is declared and honoured (max_iter caps its epochs)
     mlps = final[final["classifier"].isin(["mlp", "mlp_deep"])]
     assert (mlps["n_iter"] <= result.config["mlp_max_iter"]).all()
+    # the source's SVC() predates scikit-learn 0.22: gamma="auto" (1 / n_features); today's "scale" is an extra arm
+    gamma = {t.levels["classifier"]: t.model["params"].get("gamma") for t in result.trials
+             if t.model["estimator"] == "svm"}
+    assert gamma == {"svm": "auto", "svm_scale": "scale"}
+    info = {t.levels["classifier"]: o.info["estimator"] for t, o in zip(result.trials, result.outcomes)}
+    assert "gamma='auto'" in info["svm"] and "gamma='scale'" in info["svm_scale"]
+    # the smallest size is tested too, and the source's other two claims are there
+    lead = next(c for c in result.claims if "every size" in c.text)
+    assert {t.group for t in lead.tests} == {f"n={n}" for n in result.config["n"]}
+    texts = " | ".join(c.text for c in result.claims)
+    assert "deep networks perform a little better" in texts and "saturate sooner" in texts
 
 
 def test_class_imbalance(smoke):
@@ -57,6 +68,11 @@ def test_class_imbalance(smoke):
             assert counts[0] == counts[1] >= n_train / 2
         else:
             assert counts.sum() == n_train and counts[0] == round(n_train / (ratio + 1))
+        # the source's code min-max normalises the training and the test set, each by its own range
+        for X in (data.X_train, data.X_test):
+            np.testing.assert_allclose(X.min(axis=0), 0.0, atol=1e-12)
+            np.testing.assert_allclose(X.max(axis=0), 1.0, atol=1e-12)
+        assert t.data.transforms[-1] == ("minmax_scale", {"fit": "each"})
         tests.setdefault(t.seed, []).append(data.X_test)
     # the balanced test set is the same for every ratio and arm of a seed
     for xs in tests.values():

@@ -73,6 +73,13 @@ def test_xor_minimal_network_and_linear_bound(runs):
     linear = result.final[result.final["hidden"] == "none"]
     assert (linear["train_acc"] <= 0.75).all()
     assert result.claims[0].verdict == "supported"  # 3 seeds at smoke scale: the bound holds on every one
+    # 004's question is whether one hidden layer computes XOR: solved = all four corners right, per seed
+    f = result.final
+    np.testing.assert_array_equal(f["solved"], (f["train_acc"] >= 1.0).astype(float))
+    assert (f.loc[f["hidden"] == "none", "solved"] == 0).all()
+    assert result.claims[1].check and result.claims[1].verdict == "supported"  # the hand-built network, exact
+    shares = [c for c in result.claims if "share of seeds" in c.text]
+    assert len(shares) == len(result.config["hidden"]) - 1 and all(c.tests[0].n_seeds == 3 for c in shares)
 
 
 def test_probed_trials_train_as_one_population_per_activation_and_as_they_would_alone():

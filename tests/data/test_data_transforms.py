@@ -15,6 +15,7 @@ from atomlab.data import (
     make_dataset,
     make_gaussian_mixture,
     make_surface2d,
+    minmax_scale,
     oversample_minority,
     pca,
     random_labels,
@@ -294,6 +295,24 @@ def test_standardize_keeps_image_shape_and_dtype():
     out = standardize(mnist)
     assert out.X_train.shape == (200, 1, 28, 28) and out.X_train.dtype == np.float32
     assert np.all(np.isfinite(out.X_train))  # constant border pixels are not divided by zero
+
+
+def test_minmax_scale_each_set_by_its_own_range_or_the_training_ones(pool):
+    """000's class-imbalance code min-max normalises its training and test sets separately (fit="each")."""
+    frozen = _frozen(pool)
+    each = minmax_scale(pool, fit="each")
+    lo, hi = pool.X_test.min(axis=0), pool.X_test.max(axis=0)
+    np.testing.assert_allclose(each.X_test, (pool.X_test - lo) / (hi - lo))  # the test set's own range
+    lo, hi = pool.X_train.min(axis=0), pool.X_train.max(axis=0)
+    np.testing.assert_allclose(each.X_train, (pool.X_train - lo) / (hi - lo))
+    train = minmax_scale(pool, fit="train")
+    np.testing.assert_allclose(train.X_test, (pool.X_test - lo) / (hi - lo))  # the training set's range
+    assert not np.allclose(train.X_test, each.X_test)
+    np.testing.assert_array_equal(each.y_test, pool.y_test)
+    assert each.params["transforms"][-1] == {"transform": "minmax_scale", "fit": "each"}
+    _unchanged(pool, frozen)
+    with pytest.raises(ConfigError, match="minmax fit"):
+        minmax_scale(pool, fit="both")
 
 
 def test_transforms_chain_and_record_their_history(pool):

@@ -35,6 +35,7 @@ __all__ = [
     "random_rotation",
     "pca",
     "standardize",
+    "minmax_scale",
     "with_domain",
     "transforms",
 ]
@@ -188,9 +189,8 @@ def oversample_minority(ds: Dataset, *, method: str = "random", random_state: Ra
 def random_labels(ds: Dataset, *, fraction: float = 1.0, random_state: RandomState = 0) -> Dataset:
     """Shuffle the training labels, breaking their link to the inputs (000's memorisation test).
 
-    The labels are permuted, not redrawn, so the class counts stay exactly the same (000's code
-    redraws them uniformly; a permutation keeps the balance and changes nothing else). The test
-    set keeps its true labels.
+    The labels are permuted, not redrawn, so the class counts stay exactly the same, as 000's
+    memorisation code (``Experiment5``) does. The test set keeps its true labels.
 
     Parameters
     ----------
@@ -460,6 +460,50 @@ def standardize(ds: Dataset, *, with_mean: bool = True, with_std: bool = True) -
                    target_fn=target_fn, domain=domain)
 
 
+def minmax_scale(ds: Dataset, *, fit: str = "train") -> Dataset:
+    """Scale each input feature to [0, 1] by its minimum and maximum.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A data set with flat inputs ``(n, d)``.
+    fit : {"train", "each"}, default "train"
+        ``"train"``: the training set's minimum and maximum scale both sets (scikit-learn's
+        ``MinMaxScaler`` fitted on the training set; test values may fall outside [0, 1]).
+        ``"each"``: every set is scaled by its own minimum and maximum, as 000's class-imbalance
+        code normalises its training and test sets separately. The test set then lies in [0, 1]
+        too, but a test point's scaled value depends on the other test points.
+
+    Returns
+    -------
+    Dataset
+        Inputs of the same shape; ``target_fn`` and ``domain`` are dropped (with ``fit="each"`` no
+        single map takes the scaled inputs back to the original ones).
+
+    Examples
+    --------
+    >>> from atomlab.data import make_gaussian_mixture
+    >>> ds = minmax_scale(make_gaussian_mixture(n_features=2, n_train=100, n_test=30), fit="each")
+    >>> float(ds.X_train.min()), float(ds.X_train.max()), float(ds.X_test.min()), float(ds.X_test.max())
+    (0.0, 1.0, 0.0, 1.0)
+    """
+    from sklearn.preprocessing import MinMaxScaler
+
+    fit = check_choice("minmax fit", fit, ("train", "each"))
+    if ds.X_train.ndim != 2:
+        raise ConfigError(f"minmax_scale needs flat inputs (n, d); '{ds.name}' has shape {ds.X_train.shape[1:]} "
+                          "per example, flatten it first")
+    X_train = np.asarray(ds.X_train, dtype=np.float64)
+    X_test = np.asarray(ds.X_test, dtype=np.float64)
+    scaler = MinMaxScaler().fit(X_train)
+    scaled_train = scaler.transform(X_train)
+    scaled_test = (MinMaxScaler().fit_transform(X_test) if fit == "each" and len(X_test) else scaler.transform(X_test))
+    record = {"transform": "minmax_scale", "fit": fit}
+    what = ("each set min-max scaled to [0, 1] by its own range" if fit == "each"
+            else "min-max scaled to [0, 1] by the training set's range")
+    return _derive(ds, record, what, X_train=scaled_train, X_test=scaled_test, target_fn=None, domain=None)
+
+
 def with_domain(data: Dataset, *, box: Sequence[Sequence[float]]) -> Dataset:
     """The same data with a fixed drawing box ``[[x0, x1], [y0, y1]]``.
 
@@ -492,5 +536,6 @@ def with_domain(data: Dataset, *, box: Sequence[Sequence[float]]) -> Dataset:
 #: Transforms usable by name in a data spec (``atomlab.lab.DataSpec(..., transforms=(("pca", {...}),))``):
 #: ``f(dataset, **params) -> dataset``. A user's own joins with ``@transforms.register("name")``.
 transforms: Registry[Callable[..., Dataset]] = Registry("transform")
-for _fn in (imbalance, oversample_minority, random_labels, add_dummy_dimensions, pca, standardize, with_domain):
+for _fn in (imbalance, oversample_minority, random_labels, add_dummy_dimensions, pca, standardize, minmax_scale,
+            with_domain):
     transforms.add(_fn.__name__, _fn)
