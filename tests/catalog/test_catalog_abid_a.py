@@ -46,8 +46,12 @@ def test_dataset_size_vs_classifier(smoke):
     gamma = {t.levels["classifier"]: t.model["params"].get("gamma") for t in result.trials
              if t.model["estimator"] == "svm"}
     assert gamma == {"svm": "auto", "svm_scale": "scale"}
-    info = {t.levels["classifier"]: o.info["estimator"] for t, o in zip(result.trials, result.outcomes)}
-    assert "gamma='auto'" in info["svm"] and "gamma='scale'" in info["svm_scale"]
+    from atomlab.engine.kinds.sklearn_estimators import make_estimator
+
+    built = {t.levels["classifier"]: make_estimator(t.model, t.train, t.seed) for t in result.trials}
+    assert built["svm"].gamma == "auto" and built["svm_scale"].gamma == "scale"
+    assert "gamma='auto'" in next(o.info["estimator"] for t, o in zip(result.trials, result.outcomes)
+                                  if t.levels["classifier"] == "svm")
     # the smallest size is tested too, and the source's other two claims are there
     lead = next(c for c in result.claims if "every size" in c.text)
     assert {t.group for t in lead.tests} == {f"n={n}" for n in result.config["n"]}
