@@ -69,6 +69,10 @@ def test_batch_size_arms_see_the_same_examples_and_solo_runs_alone(results):
         if trial.levels["run"] == "solo":
             assert trial.kind == "solo" and out.info["solo"] and out.info["population_size"] == 1
             assert trial.levels["lr_rule"] == "fixed"
+            # the run time is measured as the process's CPU time, beside the wall time
+            assert 0 < out.final["cpu_time"] and 0 < out.wall_time
+    timing = next(c for c in r.claims if "run time" in c.text)
+    assert "CPU" in timing.text and timing.tests[0].n_seeds == cfg["solo_seeds"]
     assert BS.lr_for(cfg, 256, "linear") == pytest.approx(4 * cfg["lr"])
     assert BS.lr_for(cfg, 16, "sqrt") == pytest.approx(cfg["lr"] / 2)
 
