@@ -42,6 +42,21 @@ def test_dataset_size_vs_classifier(smoke):
     # the MLPClassifier's recipe is declared and honoured (max_iter caps its epochs)
     mlps = final[final["classifier"].isin(["mlp", "mlp_deep"])]
     assert (mlps["n_iter"] <= result.config["mlp_max_iter"]).all()
+    # the source's SVC() predates scikit-learn 0.22: gamma="auto" (1 / n_features); today's "scale" is an extra arm
+    gamma = {t.levels["classifier"]: t.model["params"].get("gamma") for t in result.trials
+             if t.model["estimator"] == "svm"}
+    assert gamma == {"svm": "auto", "svm_scale": "scale"}
+    from atomlab.engine.kinds.sklearn_estimators import make_estimator
+
+    built = {t.levels["classifier"]: make_estimator(t.model, t.train, t.seed) for t in result.trials}
+    assert built["svm"].gamma == "auto" and built["svm_scale"].gamma == "scale"
+    assert "gamma='auto'" in next(o.info["estimator"] for t, o in zip(result.trials, result.outcomes)
+                                  if t.levels["classifier"] == "svm")
+    # the smallest size is tested too, and the source's other two claims are there
+    lead = next(c for c in result.claims if "every size" in c.text)
+    assert {t.group for t in lead.tests} == {f"n={n}" for n in result.config["n"]}
+    texts = " | ".join(c.text for c in result.claims)
+    assert "deep networks perform a little better" in texts and "saturate sooner" in texts
 
 
 def test_class_imbalance(smoke):
@@ -57,6 +72,11 @@ def test_class_imbalance(smoke):
             assert counts[0] == counts[1] >= n_train / 2
         else:
             assert counts.sum() == n_train and counts[0] == round(n_train / (ratio + 1))
+        # the source's code min-max normalises the training and the test set, each by its own range
+        for X in (data.X_train, data.X_test):
+            np.testing.assert_allclose(X.min(axis=0), 0.0, atol=1e-12)
+            np.testing.assert_allclose(X.max(axis=0), 1.0, atol=1e-12)
+        assert t.data.transforms[-1] == ("minmax_scale", {"fit": "each"})
         tests.setdefault(t.seed, []).append(data.X_test)
     # the balanced test set is the same for every ratio and arm of a seed
     for xs in tests.values():
@@ -91,20 +111,26 @@ def test_memorization(smoke):
 
 def test_pca_dummy_dimensions(smoke):
     result = smoke("pca-dummy-dimensions")
-    _arms_and_seeds(result, ["dummy_dims", "pca_dims"])
+    _arms_and_seeds(result, ["dummy_dims", "pca_dims", "rotation"])
     cfg = result.config
     for t in result.trials:
         data = materialize(t.data)
         k = t.levels["pca_dims"]
         width = cfg["d"] + t.levels["dummy_dims"] if k == "none" else int(k)
         assert data.X_train.shape == (80, width) and data.X_test.shape == (20, width)
-    # an orthogonal rotation keeps the distances between points
-    t = next(t for t in result.trials if t.levels["pca_dims"] == "none")
-    raw = materialize(t.data.__class__(t.data.name, t.data.params, t.data.seed,
-                                       (("add_dummy_dimensions", {**t.data.transforms[0][1], "rotation": "none"}),)))
-    rotated = materialize(t.data)
+        # the source code's mixture: covariance factor 0.2 U[0, 1)
+        assert t.data.params["covariance_scale"] == 0.2
+    # the source's arm mixes with a U[0, 1) matrix (not distance-preserving); the orthogonal arm keeps distances
     d = lambda X: np.linalg.norm(X[:, None] - X[None], axis=-1)  # noqa: E731
-    assert np.allclose(d(raw.X_train), d(rotated.X_train))
+    assert [r for r in cfg["rotation"]] == ["uniform", "orthogonal"]
+    for rotation, keeps_distances in (("uniform", False), ("orthogonal", True)):
+        t = next(t for t in result.trials if t.levels["pca_dims"] == "none" and t.levels["rotation"] == rotation)
+        assert t.data.transforms[0][1]["rotation"] == rotation
+        raw = materialize(t.data.__class__(t.data.name, t.data.params, t.data.seed, (
+            ("add_dummy_dimensions", {**t.data.transforms[0][1], "rotation": "none"}),)))
+        assert np.allclose(d(raw.X_train), d(materialize(t.data).X_train)) == keeps_distances
+    # the contrast claim reads both arms
+    assert any("contrast" in c.text for c in result.claims)
 
 
 @pytest.mark.parametrize("name", ["pca-dummy-dimensions"])

@@ -69,6 +69,10 @@ def test_batch_size_arms_see_the_same_examples_and_solo_runs_alone(results):
         if trial.levels["run"] == "solo":
             assert trial.kind == "solo" and out.info["solo"] and out.info["population_size"] == 1
             assert trial.levels["lr_rule"] == "fixed"
+            # the run time is measured as the process's CPU time, beside the wall time
+            assert 0 < out.final["cpu_time"] and 0 < out.wall_time
+    timing = next(c for c in r.claims if "run time" in c.text)
+    assert "CPU" in timing.text and timing.tests[0].n_seeds == cfg["solo_seeds"]
     assert BS.lr_for(cfg, 256, "linear") == pytest.approx(4 * cfg["lr"])
     assert BS.lr_for(cfg, 16, "sqrt") == pytest.approx(cfg["lr"] / 2)
 
@@ -117,6 +121,15 @@ def test_layer_convergence_snapshots_and_settle_rule(results):
     s_fast, _ = LC.settle_step(t, fast, 0.1, 5)
     s_slow, _ = LC.settle_step(t, slow, 0.1, 5)
     assert 30 < s_fast < 60 and 380 < s_slow < 560  # 20 ln 10 = 46, 200 ln 10 = 461
+    # the claim is one trend over every weight matrix, W0 ... W3, read from the long form of the table
+    (claim,) = r.claims
+    long = LC.settle_by_layer(r.final)
+    assert sorted(long["layer"].unique()) == list(range(len(cfg["layers"]) + 1))
+    assert len(long) == len(r.final) * (len(cfg["layers"]) + 1)
+    row = r.final.iloc[0]
+    got = long[(long["trial"] == row["trial"])].set_index("layer")["settle"]
+    assert all(got[k] == row[f"settle_W{k}"] or np.isnan(got[k]) for k in got.index)
+    assert "W0 to W3" in claim.text and claim.tests[0].method.startswith("within-seed")
 
 
 def test_zero_strength_penalty_changes_nothing(results):

@@ -20,7 +20,7 @@ from atomlab.nn.cnn import build_cnn, conv_layer_facts, conv_output_size, pool2x
 
 #: name -> (factor columns, number of arms at smoke scale, names of figures)
 ENTRIES = {
-    "mnist-cnn": (["recipe"], 2, {"training", "statistics-adam-relu", "ridges-sgd-tanh"}),
+    "mnist-cnn": (["recipe"], 3, {"training", "statistics-adam-relu", "ridges-sgd-tanh"}),
     "mnist-cnn-dropout": (["dropout"], 3, {"dropout-sweep", "train-test"}),
     "mnist-depth-vs-width": (["budget", "depth", "dropout"], 4, {"budgets", "accuracy-vs-parameters"}),
     "mnist-padding-pooling": (["case"], 6, {"padding-pooling"}),
@@ -64,6 +64,10 @@ def test_cnn_is_the_source_network(results):
     assert arms["adam-relu"].model["activation"] == "relu" and arms["adam-relu"].train.optimizer == "adam"
     assert arms["sgd-tanh"].model["activation"] == "tanh"
     assert arms["sgd-tanh"].train.optimizer_params == {"momentum": 0.5}
+    # Adam at its default step (the source states none), SGD as in PyTorch's MNIST example, Adam at 0.01: sensitivity
+    assert arms["adam-relu"].train.lr == 0.001 and arms["sgd-tanh"].train.lr == 0.01
+    assert arms["adam-relu-lr0.01"].train.optimizer == "adam" and arms["adam-relu-lr0.01"].train.lr == 0.01
+    assert any(c.text.startswith("sensitivity") for c in r.claims)
     assert all(t.train.batch_size == 64 and t.train.loss == "cross_entropy" for t in r.trials)
 
 

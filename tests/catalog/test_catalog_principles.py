@@ -10,7 +10,7 @@ from atomlab.catalog.principles.xor_depth import minimal_network
 
 ENTRIES = {
     # name: (expected arms, figure names)
-    "zero-initialization": (4, {"surfaces", "loss", "symmetry", "weights"}),
+    "zero-initialization": (8, {"surfaces", "surfaces-bias-0.1", "loss", "symmetry", "weights"}),
     "relu-vs-sigmoid-speed": (2, {"speed", "surfaces", "affine"}),
     "example-ordering": (4, {"phases", "boundaries", "weights"}),
     "xor-depth": (4, {"networks", "seeds"}),
@@ -35,18 +35,28 @@ def test_smoke_outputs(runs, name):
 
 def test_zero_initialization_invariants(runs):
     result, _ = runs["zero-initialization"]
-    f = result.final.set_index(["activation", "init", "seed"])
-    relu0, sig0 = f.loc[("relu", "zeros")], f.loc[("sigmoid", "zeros")]
+    f = result.final.set_index(["activation", "init", "bias", "seed"]).sort_index()
+    relu0, sig0 = f.loc[("relu", "zeros", "zero")], f.loc[("sigmoid", "zeros", "zero")]
     # ReLU from all zeros: no weight and no hidden bias moves, exactly; the output bias may.
     assert (relu0[["dW_hidden", "dW_out", "db_hidden"]].to_numpy() == 0).all()
-    # Sigmoid from all zeros: the weights move but the units of each layer stay copies.
-    assert (sig0["dW_out"] > 0).all()
-    assert (sig0[["unit_spread_0", "unit_spread_1"]].to_numpy() <= 1e-6).all()
+    # With the playground's biases of 0.1 relu(0.1) = 0.1 carries a signal: the zero weights move, as copies.
+    relu01 = f.loc[("relu", "zeros", "0.1")]
+    assert (relu01["dW_out"] > 0).all()
+    assert (relu01[["unit_spread_0", "unit_spread_1"]].to_numpy() <= 1e-6).all()
+    # Sigmoid from zero weights: the weights move but the units of each layer stay copies, whatever the bias.
+    for bias in ("zero", "0.1"):
+        sig = f.loc[("sigmoid", "zeros", bias)]
+        assert (sig["dW_out"] > 0).all()
+        assert (sig[["unit_spread_0", "unit_spread_1"]].to_numpy() <= 1e-6).all()
+    # the biases start where the arm says
+    for t in result.trials:
+        assert t.model.bias_init == {"zero": "zeros", "0.1": "constant(0.1)"}[t.levels["bias"]]
     # From random weights the units differ.
     assert (f.loc[("relu", "random"), "unit_spread_0"] > 1e-3).all()
-    # Zero weights stay zero along the whole run, snapshot by snapshot.
-    for _, o in result.select(activation="relu", init="zeros"):
+    # Zero weights stay zero along the whole run, snapshot by snapshot (zero biases).
+    for _, o in result.select(activation="relu", init="zeros", bias="zero"):
         assert not np.any(o.artefacts["snap/W0"]) and not np.any(o.artefacts["snap/W1"])
+    assert len(sig0) == result.config["seeds"]
 
 
 def test_relu_is_piecewise_affine(runs):
@@ -73,6 +83,13 @@ def test_xor_minimal_network_and_linear_bound(runs):
     linear = result.final[result.final["hidden"] == "none"]
     assert (linear["train_acc"] <= 0.75).all()
     assert result.claims[0].verdict == "supported"  # 3 seeds at smoke scale: the bound holds on every one
+    # 004's question is whether one hidden layer computes XOR: solved = all four corners right, per seed
+    f = result.final
+    np.testing.assert_array_equal(f["solved"], (f["train_acc"] >= 1.0).astype(float))
+    assert (f.loc[f["hidden"] == "none", "solved"] == 0).all()
+    assert result.claims[1].check and result.claims[1].verdict == "supported"  # the hand-built network, exact
+    shares = [c for c in result.claims if "share of seeds" in c.text]
+    assert len(shares) == len(result.config["hidden"]) - 1 and all(c.tests[0].n_seeds == 3 for c in shares)
 
 
 def test_probed_trials_train_as_one_population_per_activation_and_as_they_would_alone():

@@ -72,7 +72,13 @@ def test_architectures_follow_the_source(results):
         for p in {k[0] for k in by_arm} - {1.0}:
             assert not np.array_equal(by_arm[(p, fn, seed)].state["W0"], by_arm[(1.0, fn, seed)].state["W0"])
     bn = [t for t in results["batchnorm-surfaces"].trials if t.levels["network"] == "batchnorm"]
-    assert all(t.model.batchnorm and t.model.bn_momentum == 0.01 and t.model.bn_eps == 1e-3 for t in bn)
+    # the source code's pyAIUtils BatchNorm: decay 0.95 (PyTorch momentum 0.05), epsilon 1e-4
+    assert all(t.model.batchnorm and t.model.bn_momentum == 0.05 and t.model.bn_eps == 1e-4 for t in bn)
+    # the source code's loss: 2 * mean(-log(p_y + 0.01)) + 1e-4 * sum ||W||^2 / 2 (l2_sum at half the strength)
+    for name in ENTRIES:
+        for t in results[name].trials:
+            assert t.train.loss == "padded_cross_entropy" and t.train.regularizer == "l2_sum"
+            assert t.train.reg_lambda == pytest.approx(results[name].config["l2"] / 2)
     res = results["residual-surfaces"]
     for t in res.trials:
         assert t.model.residual == t.levels["residual"] and t.data.params["n_train"] == t.levels["n_train"]
@@ -101,7 +107,10 @@ def test_custom_function_and_animation_end_to_end(tmp_path):
 def test_custom_function_reaches_activation_surfaces_and_labels(tmp_path):
     r = atomlab.run("activation-surfaces", scale="smoke", seeds=1, report=False, function="y - x**3",
                     activation=["relu"])
-    assert [t.levels["function"] for t in r.trials] == ["y - x**3"]
+    assert [t.levels["function"] for t in r.trials] == ["y - x**3"] * 2  # the source's loss and atomlab's
+    forms = {t.levels["loss_form"]: t.train for t in r.trials}
+    assert forms["source"].loss == "padded_cross_entropy" and forms["atomlab"].loss == "cross_entropy"
+    assert forms["atomlab"].reg_lambda == pytest.approx(2 * forms["source"].reg_lambda)
     data = materialize(r.trials[0].data)
     x, y = data.X_train[:, 0], data.X_train[:, 1]
     assert np.array_equal(data.y_train, (y - x**3 > 0).astype(data.y_train.dtype))

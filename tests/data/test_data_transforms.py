@@ -15,6 +15,7 @@ from atomlab.data import (
     make_dataset,
     make_gaussian_mixture,
     make_surface2d,
+    minmax_scale,
     oversample_minority,
     pca,
     random_labels,
@@ -213,6 +214,23 @@ def test_gaussian_mixing_is_not_orthogonal_but_invertible():
     assert "non-orthogonal" in mixed.note
 
 
+def test_uniform_mixing_is_000s_random_matrix_not_a_rotation():
+    """000's Experiment6 multiplies by np.random.random((D, D)): U[0, 1) entries, a common all-ones direction."""
+    ds = make_gaussian_mixture(n_features=10, n_train=400, n_test=20, random_state=0)
+    plain = add_dummy_dimensions(ds, n_dummy=190, rotation=None, random_state=5)
+    mixed = add_dummy_dimensions(ds, n_dummy=190, rotation="uniform", random_state=5)
+    # the same noise, mixed by one matrix R with X_new = X R: recover R from the training rows
+    R = np.linalg.lstsq(plain.X_train, mixed.X_train, rcond=None)[0]
+    assert R.shape == (200, 200) and R.min() >= -1e-6 and R.max() < 1 + 1e-6
+    assert abs(R.mean() - 0.5) < 0.02 and abs(R.std() - (1 / 12) ** 0.5) < 0.02  # U[0, 1) entries
+    assert not np.allclose(R @ R.T, np.eye(200), atol=0.1)  # not orthogonal
+    np.testing.assert_allclose(mixed.X_test, plain.X_test @ R, atol=1e-6)
+    # half the sum of all inputs in every output feature: the leading singular value is about D / 2
+    assert np.linalg.svd(R, compute_uv=False)[0] == pytest.approx(100, rel=0.05)
+    np.testing.assert_allclose(mixed.target_fn(mixed.X_test), ds.target_fn(ds.X_test), atol=1e-6)
+    assert "U[0,1)" in mixed.note and mixed.params["transforms"][-1]["rotation"] == "uniform"
+
+
 def test_dummy_dimensions_validation():
     ds = make_gaussian_mixture(n_features=2, n_train=10, n_test=10)
     with pytest.raises(ConfigError, match="unknown rotation 'orthogonl'; did you mean 'orthogonal'"):
@@ -277,6 +295,24 @@ def test_standardize_keeps_image_shape_and_dtype():
     out = standardize(mnist)
     assert out.X_train.shape == (200, 1, 28, 28) and out.X_train.dtype == np.float32
     assert np.all(np.isfinite(out.X_train))  # constant border pixels are not divided by zero
+
+
+def test_minmax_scale_each_set_by_its_own_range_or_the_training_ones(pool):
+    """000's class-imbalance code min-max normalises its training and test sets separately (fit="each")."""
+    frozen = _frozen(pool)
+    each = minmax_scale(pool, fit="each")
+    lo, hi = pool.X_test.min(axis=0), pool.X_test.max(axis=0)
+    np.testing.assert_allclose(each.X_test, (pool.X_test - lo) / (hi - lo))  # the test set's own range
+    lo, hi = pool.X_train.min(axis=0), pool.X_train.max(axis=0)
+    np.testing.assert_allclose(each.X_train, (pool.X_train - lo) / (hi - lo))
+    train = minmax_scale(pool, fit="train")
+    np.testing.assert_allclose(train.X_test, (pool.X_test - lo) / (hi - lo))  # the training set's range
+    assert not np.allclose(train.X_test, each.X_test)
+    np.testing.assert_array_equal(each.y_test, pool.y_test)
+    assert each.params["transforms"][-1] == {"transform": "minmax_scale", "fit": "each"}
+    _unchanged(pool, frozen)
+    with pytest.raises(ConfigError, match="minmax fit"):
+        minmax_scale(pool, fit="both")
 
 
 def test_transforms_chain_and_record_their_history(pool):

@@ -25,7 +25,7 @@ playground_circle      the TensorFlow playground's disc inside a ring   004 init
 =====================  ===============================================  ==========================
 
 Transforms (``Dataset -> Dataset``): :func:`imbalance`, :func:`oversample_minority`,
-:func:`random_labels`, :func:`add_dummy_dimensions`, :func:`pca`, :func:`standardize`,
+:func:`random_labels`, :func:`add_dummy_dimensions`, :func:`pca`, :func:`standardize`, :func:`minmax_scale`,
 :func:`with_domain`; each is registered by name in :data:`transforms` for use in a data spec.
 
 Examples
@@ -79,6 +79,7 @@ from atomlab.data.toys import (
 from atomlab.data.transforms import (
     add_dummy_dimensions,
     imbalance,
+    minmax_scale,
     oversample_minority,
     pca,
     random_labels,
@@ -116,6 +117,7 @@ __all__ = [
     "random_rotation",
     "pca",
     "standardize",
+    "minmax_scale",
     "with_domain",
     "transforms",
     "load_mnist",

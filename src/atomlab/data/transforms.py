@@ -35,6 +35,7 @@ __all__ = [
     "random_rotation",
     "pca",
     "standardize",
+    "minmax_scale",
     "with_domain",
     "transforms",
 ]
@@ -188,9 +189,8 @@ def oversample_minority(ds: Dataset, *, method: str = "random", random_state: Ra
 def random_labels(ds: Dataset, *, fraction: float = 1.0, random_state: RandomState = 0) -> Dataset:
     """Shuffle the training labels, breaking their link to the inputs (000's memorisation test).
 
-    The labels are permuted, not redrawn, so the class counts stay exactly the same (000's code
-    redraws them uniformly; a permutation keeps the balance and changes nothing else). The test
-    set keeps its true labels.
+    The labels are permuted, not redrawn, so the class counts stay exactly the same, as 000's
+    memorisation code (``Experiment5``) does. The test set keeps its true labels.
 
     Parameters
     ----------
@@ -269,12 +269,15 @@ def add_dummy_dimensions(
         A data set with flat inputs ``(n, d)``.
     n_dummy : int >= 0
         Number of noise features to add.
-    rotation : {"orthogonal", "gaussian", None}, default "orthogonal"
+    rotation : {"orthogonal", "uniform", "gaussian", None}, default "orthogonal"
         ``"orthogonal"``: a proper rotation, uniform on SO(d + n_dummy) (see
         :func:`random_rotation`); it preserves distances, so it hides the dummy dimensions without
-        changing the geometry. ``"gaussian"``: a matrix of independent standard normal entries,
-        *not* a rotation (it stretches and shears the data), for a non-orthogonal mixing such as
-        a "random matrix" in 000's description. ``None``: no mixing.
+        changing the geometry. ``"uniform"``: a matrix of independent U[0, 1) entries, what 000's
+        code calls its "random rotation matrix" (``np.random.random((D, D))``); it is *not* a
+        rotation: its entries share the mean 1/2, so every output feature carries half the sum
+        of all inputs, a direction of very large variance. ``"gaussian"``: a matrix of independent
+        standard normal entries, also not a rotation (it stretches and shears without a common
+        direction). ``None``: no mixing.
     noise_scale : float > 0, default 1.0
         Scale of the uniform noise (000's ``noise_level``).
     random_state : int or numpy.random.Generator, default 0
@@ -295,13 +298,16 @@ def add_dummy_dimensions(
     ((100, 100), (50, 100))
     >>> bool(np.allclose(wide.target_fn(wide.X_test), ds.target_fn(ds.X_test)))
     True
+    >>> mixed = add_dummy_dimensions(ds, n_dummy=90, rotation="uniform", random_state=0)
+    >>> bool(np.allclose(mixed.target_fn(mixed.X_test), ds.target_fn(ds.X_test)))
+    True
     """
     if ds.X_train.ndim != 2:
         raise ConfigError(f"add_dummy_dimensions needs flat inputs (n, d); '{ds.name}' has shape "
                           f"{ds.X_train.shape[1:]} per example, flatten it first")
     n_dummy = check_int("n_dummy", n_dummy, minimum=0)
     rotation_name = "none" if rotation is None else check_choice("rotation", rotation,
-                                                                  ("orthogonal", "gaussian", "none"))
+                                                                  ("orthogonal", "uniform", "gaussian", "none"))
     noise_scale = check_float("noise_scale", noise_scale, minimum=0.0, min_inclusive=False)
     rng = check_random_state(random_state)
     train_rng, test_rng, matrix_rng = rng.spawn(3)
@@ -312,14 +318,14 @@ def add_dummy_dimensions(
         return np.hstack([X.astype(np.float64), noise_scale * rng.random((len(X), n_dummy))])
 
     X_train, X_test = widen(ds.X_train, train_rng), widen(ds.X_test, test_rng)
-    inverse: np.ndarray | None = None
+    R: np.ndarray | None = None
     if rotation_name == "orthogonal":
         R = random_rotation(width, random_state=matrix_rng)
-        inverse = R.T
+    elif rotation_name == "uniform":
+        R = matrix_rng.random((width, width))
     elif rotation_name == "gaussian":
         R = matrix_rng.standard_normal((width, width))
-        inverse = np.linalg.inv(R)
-    if inverse is not None:
+    if R is not None:
         X_train, X_test = X_train @ R, X_test @ R
 
     target_fn: Callable[[np.ndarray], np.ndarray] | None = None
@@ -328,16 +334,23 @@ def add_dummy_dimensions(
 
         def target_fn(X: np.ndarray) -> np.ndarray:
             X = np.asarray(X, dtype=np.float64)
-            original = X @ inverse if inverse is not None else X
+            # Undo the mixing only when asked: X = Z R, so Z^T = R^{-T} X^T (a solve, not an inverse, of a
+            # matrix that may be 2,000 wide and ill-conditioned).
+            if R is None:
+                original = X
+            elif rotation_name == "orthogonal":
+                original = X @ R.T
+            else:
+                original = np.linalg.solve(R.T, X.T).T
             return old_fn(original[:, :d])
 
     domain = None
-    if inverse is None and ds.domain is not None:
+    if R is None and ds.domain is not None:
         domain = (*ds.domain, *(((0.0, noise_scale),) * n_dummy))
     record = {"transform": "add_dummy_dimensions", "n_dummy": n_dummy, "rotation": rotation_name,
               "noise_scale": noise_scale, "random_state": seed_record(random_state)}
-    mixing = {"orthogonal": "a random rotation", "gaussian": "a random Gaussian (non-orthogonal) matrix",
-              "none": "no mixing"}[rotation_name]
+    mixing = {"orthogonal": "a random rotation", "uniform": "a random U[0,1) (non-orthogonal) matrix",
+              "gaussian": "a random Gaussian (non-orthogonal) matrix", "none": "no mixing"}[rotation_name]
     return _derive(ds, record, f"{n_dummy} U[0,{noise_scale:g}) dummy dimensions added, then {mixing}",
                    X_train=X_train, X_test=X_test, target_fn=target_fn, domain=domain)
 
@@ -447,6 +460,50 @@ def standardize(ds: Dataset, *, with_mean: bool = True, with_std: bool = True) -
                    target_fn=target_fn, domain=domain)
 
 
+def minmax_scale(ds: Dataset, *, fit: str = "train") -> Dataset:
+    """Scale each input feature to [0, 1] by its minimum and maximum.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A data set with flat inputs ``(n, d)``.
+    fit : {"train", "each"}, default "train"
+        ``"train"``: the training set's minimum and maximum scale both sets (scikit-learn's
+        ``MinMaxScaler`` fitted on the training set; test values may fall outside [0, 1]).
+        ``"each"``: every set is scaled by its own minimum and maximum, as 000's class-imbalance
+        code normalises its training and test sets separately. The test set then lies in [0, 1]
+        too, but a test point's scaled value depends on the other test points.
+
+    Returns
+    -------
+    Dataset
+        Inputs of the same shape; ``target_fn`` and ``domain`` are dropped (with ``fit="each"`` no
+        single map takes the scaled inputs back to the original ones).
+
+    Examples
+    --------
+    >>> from atomlab.data import make_gaussian_mixture
+    >>> ds = minmax_scale(make_gaussian_mixture(n_features=2, n_train=100, n_test=30), fit="each")
+    >>> float(ds.X_train.min()), float(ds.X_train.max()), float(ds.X_test.min()), float(ds.X_test.max())
+    (0.0, 1.0, 0.0, 1.0)
+    """
+    from sklearn.preprocessing import MinMaxScaler
+
+    fit = check_choice("minmax fit", fit, ("train", "each"))
+    if ds.X_train.ndim != 2:
+        raise ConfigError(f"minmax_scale needs flat inputs (n, d); '{ds.name}' has shape {ds.X_train.shape[1:]} "
+                          "per example, flatten it first")
+    X_train = np.asarray(ds.X_train, dtype=np.float64)
+    X_test = np.asarray(ds.X_test, dtype=np.float64)
+    scaler = MinMaxScaler().fit(X_train)
+    scaled_train = scaler.transform(X_train)
+    scaled_test = (MinMaxScaler().fit_transform(X_test) if fit == "each" and len(X_test) else scaler.transform(X_test))
+    record = {"transform": "minmax_scale", "fit": fit}
+    what = ("each set min-max scaled to [0, 1] by its own range" if fit == "each"
+            else "min-max scaled to [0, 1] by the training set's range")
+    return _derive(ds, record, what, X_train=scaled_train, X_test=scaled_test, target_fn=None, domain=None)
+
+
 def with_domain(data: Dataset, *, box: Sequence[Sequence[float]]) -> Dataset:
     """The same data with a fixed drawing box ``[[x0, x1], [y0, y1]]``.
 
@@ -479,5 +536,6 @@ def with_domain(data: Dataset, *, box: Sequence[Sequence[float]]) -> Dataset:
 #: Transforms usable by name in a data spec (``atomlab.lab.DataSpec(..., transforms=(("pca", {...}),))``):
 #: ``f(dataset, **params) -> dataset``. A user's own joins with ``@transforms.register("name")``.
 transforms: Registry[Callable[..., Dataset]] = Registry("transform")
-for _fn in (imbalance, oversample_minority, random_labels, add_dummy_dimensions, pca, standardize, with_domain):
+for _fn in (imbalance, oversample_minority, random_labels, add_dummy_dimensions, pca, standardize, minmax_scale,
+            with_domain):
     transforms.add(_fn.__name__, _fn)

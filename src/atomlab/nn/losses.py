@@ -207,3 +207,30 @@ def logit_fourth_power(output: torch.Tensor, target: torch.Tensor) -> torch.Tens
     [0.5]
     """
     return (output - _onehot(output, target)).pow(4).mean(-1)
+
+
+#: 002's floor inside the logarithm: ``log(p + 0.01)`` (``epsilon = 1e-2`` in its ``graph.py``).
+PADDED_CE_EPSILON = 0.01
+
+
+@register_loss("padded_cross_entropy", "cross_entropy_002")
+def padded_cross_entropy(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """002's loss: ``-2 log(softmax(output)[target] + 0.01)`` per example.
+
+    The code behind 002 (``graph.py`` of BigRedT/nn_pred_surf) computes, on the softmax of two logits,
+    ``2 * mean(-(t log(p1 + 0.01) + (1 - t) log(p0 + 0.01)))``: the cross-entropy of the probability of
+    the true class padded by 0.01, doubled. Per example that is ``-2 log(p_y + 0.01)``, which is what
+    this returns (for any number of classes). Compared with :func:`cross_entropy` the gradient with
+    respect to the logits is the cross-entropy's multiplied by ``2 p_y / (p_y + 0.01)``: twice as large
+    while an example is predicted well, fading to zero as ``p_y`` falls far below 0.01, so badly
+    misclassified points stop pulling.
+
+    Examples
+    --------
+    >>> import math, torch
+    >>> loss = padded_cross_entropy(torch.zeros(1, 2), torch.tensor([1]))  # p = 1/2
+    >>> math.isclose(loss.item(), -2 * math.log(0.51), rel_tol=1e-6)
+    True
+    """
+    p = output.softmax(-1).gather(-1, target.unsqueeze(-1)).squeeze(-1)
+    return -2.0 * torch.log(p + PADDED_CE_EPSILON)

@@ -43,8 +43,9 @@ class MLPSpec:
     init : str
         Initialiser of the weight matrices (``"xavier"``, ``"he_normal"``, ``"normal(0.01)"``...).
     bias_init : str
-        Initialiser of the biases, or ``"same"`` to use ``init`` for the biases too (the source of
-        000 initialises biases with Glorot-uniform as well, treating a bias as a 1 x fan_out matrix).
+        Initialiser of the biases, or ``"same"`` to use ``init`` for the biases too, as TensorFlow's
+        ``tf.get_variable`` does in 000's code: a bias vector of width n is drawn with fan_in = fan_out = n
+        (Glorot-uniform limit sqrt(3 / n), not the layer's sqrt(6 / (fan_in + fan_out))).
     dropout : float
         Probability of dropping a hidden unit during training (0 = no dropout; keep = 1 - dropout).
     batchnorm : bool
@@ -153,7 +154,8 @@ class MLPSpec:
         for fan_in, fan_out in self.layer_plan(input_dim, output_dim)[0]:
             w = make_weights(self.init, (fan_in, fan_out), generator=gen)
             if self.bias_init == "same":
-                b = make_weights(self.init, (1, fan_out), generator=gen, fan_in=fan_in, fan_out=fan_out)[0]
+                # TensorFlow's fans of a 1-D shape [n] are (n, n): 000's Glorot biases have limit sqrt(3 / n).
+                b = make_weights(self.init, (1, fan_out), generator=gen, fan_in=fan_out, fan_out=fan_out)[0]
             else:
                 b = make_weights(self.bias_init, (1, fan_out), generator=gen, fan_in=fan_in,
                                  fan_out=fan_out)[0]

@@ -5,14 +5,19 @@ Performance?" (``Experiment10`` in its ``experiments.py``): the MLP of the loss 
 with the squared error, starts from Xavier, all-zero, all-one, N(0, 0.01^2) or N(0, 1) weights and
 biases. The source found Xavier and the small Gaussian best, and reported that the all-zero
 network "eventually leads to training", which it blamed on numerical noise breaking the symmetry
-between units; 004 (part 1) says zero-initialised weights never move.
+between units. 004 (part 1, problem A) says a zero-initialised ReLU network never moves (part i) and
+a zero-initialised sigmoid network moves only after a long plateau, into a poor straight-line fit
+(part ii); catalog entry ``zero-initialization`` runs 004's setting.
 
 Beyond the source, the entry measures how far the hidden units of each layer stay identical
 (``unit_spread`` during training, the units' weights at the end), trains the all-zero network in
 float32 and float64, with ReLU as well (004's setting), and at paper scale for 5,000 steps. What it
-finds: the all-zero sigmoid network learns as a one-unit-per-layer network; rounding separates its
-units only by about the machine epsilon, which some seeds amplify much later, and float32 and
-float64 reach the same accuracy seed by seed; with ReLU the weights indeed never move.
+finds: the all-zero sigmoid network learns as a one-unit-per-layer network, which is enough for these
+two Gaussians (a hyperplane separates them best), and not for 004's circle; rounding separates its
+units only by about the machine epsilon, which some seeds amplify much later, and float32 and float64
+reach the same accuracy seed by seed, so the noise is not what makes it learn; with ReLU the weights
+indeed never move. The two sources agree on this account: 000's "eventually trains" and 004's "moves
+into a straight line" describe the same copies, on data where a line does and does not suffice.
 """
 
 from __future__ import annotations
@@ -128,12 +133,12 @@ def claims(cfg):
     if "relu" in cfg["activation"] and "zeros" in cfg["probe_inits"]:
         where = {"init": "zeros", "steps": first}
         out.append(Check("moved", 0.0, "at_most", by=["dtype"], where={**where, "activation": "relu"},
-                         text="004 holds for ReLU: from all-zero weights a ReLU network's weights never move "
-                              "(largest |weight| after training stays exactly 0)"))
+                         text="as 004 says of its ReLU network (part i): from all-zero weights and biases a ReLU "
+                              "network's weights never move (largest |weight| after training stays exactly 0)"))
         out.append(Check("moved", BROKEN, "at_least", refute=COPY_TOL, by=["dtype"],
                          where={**where, "activation": "sigmoid"},
-                         text=f"004 does not hold for sigmoid: from all-zero weights a sigmoid network's weights "
-                              f"move (largest |weight| > {BROKEN:g})"))
+                         text=f"as 004 says of its sigmoid network (part ii): from all-zero weights a sigmoid "
+                              f"network's weights move (largest |weight| > {BROKEN:g})"))
     return out
 
 
@@ -263,8 +268,11 @@ def discussion(result):
                  f"{zl['test_acc'].mean():.3f}: the source's mechanism exists, but it is not what makes the "
                  "all-zero network learn. ")
     text += ("004 is right for its ReLU network: relu(0) = 0 and relu'(0) = 0 zero every gradient but the output "
-             "bias's, so the weights never leave zero. All-ones weights are as symmetric as all-zeros and also "
-             "saturate the sigmoids (pre-activations of about 13 and 100), which is why they do not train.")
+             "bias's, so the weights never leave zero; and right for its sigmoid network, which moves after a "
+             "long plateau into a straight-line fit: the same copies, on 004's circle, where one unit per layer "
+             "cannot draw the boundary (catalog entry zero-initialization). All-ones weights are as symmetric as "
+             "all-zeros and also saturate the sigmoids (pre-activations of about 13 and 100), which is why they do "
+             "not train.")
     return text
 
 
@@ -305,8 +313,7 @@ EXPERIMENT = register_experiment(Experiment(
                 "uses 1/i. It ran 5 repetitions; we run 10 seeds and paired comparisons. The squared error is "
                 "computed on the linear outputs against one-hot targets, as in its code. The float64 and ReLU "
                 "arms, the unit-spread probe and the symmetry claims go beyond the source, to settle its "
-                "'numerical noise' explanation against 004's 'never moves'. TensorFlow's Glorot initialiser "
-                "draws a bias vector of width n with fan_in = fan_out = n (limit sqrt(3/n)); atomlab uses "
-                "the layer's fans (limit sqrt(6/(fan_in + fan_out))), a small difference in the biases' "
-                "scale under Xavier only.",
+                "'numerical noise' explanation against 004's 'never moves'. Xavier biases are drawn as "
+                "TensorFlow's Glorot initialiser draws a vector of width n (fan_in = fan_out = n, limit "
+                "sqrt(3/n)), as in the source's code.",
 ))

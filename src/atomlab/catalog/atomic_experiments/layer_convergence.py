@@ -6,7 +6,9 @@ layers of 50 units learns a 12-dimensional two-Gaussian mixture for 750 steps; e
 weights are saved, and the source plots 50 weights of each of the four weight matrices and the
 norm of their change between saves. It concluded that later layers converge more quickly.
 
-We define when a layer has *settled* and test the claim over seeds:
+We define when a layer has *settled*, from the source's own measure ("We measure convergence by
+plotting the norm of the difference of the weights between adjacent epochs"), and test the claim over
+seeds and across every layer:
 
 - ``d_k(t)``: the root-mean-square change per weight of matrix ``W_k`` between two snapshots;
 - smoothed by a centred running mean over ``smooth`` snapshots (25, i.e. 50 steps);
@@ -16,7 +18,16 @@ We define when a layer has *settled* and test the claim over seeds:
   ``floor + settle_fraction x (peak - floor)`` (``settle_fraction`` = 0.1).
 
 Being relative to each layer's own peak and floor, the definition does not depend on the layer's
-size or on the scale of its weights.
+size or on the scale of its weights. The claim is a trend of the settle step over the layer index
+(W0, W1, W2, W3), within seed. This rule and this test are pre-registered: they were fixed before the
+all-layer test was first run and are not to be tuned on its result. (The rule's history: a first version
+asked when the change *stays* below the threshold and was changed to *first reaches* after an
+inconclusive first try of a W0-against-W3 comparison; that history is why the test was widened and
+frozen here.)
+
+A second measure, reported but not tested: the step after which a matrix stays within 10% of its total
+travel of its final value. It measures when the weights reach their end *position*, not when their
+*updates* settle, and it points the other way (the first layer gets there first).
 """
 
 from __future__ import annotations
@@ -24,11 +35,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 from atomlab._lazy import pyplot as plt  # noqa: E402
 from atomlab.catalog.atomic_experiments import _training_studies as B
 from atomlab.engine import TrainSpec
-from atomlab.lab import Experiment, PerSeed, Trial, register_experiment
+from atomlab.lab import Experiment, Trend, Trial, register_experiment
 from atomlab.nn import MLPSpec
 
 SMOOTH = 25
@@ -112,11 +124,27 @@ def settling_for(cfg):
     return settling
 
 
+def settle_by_layer(final: pd.DataFrame, prefix: str = "settle_W") -> pd.DataFrame:
+    """The final table in long form: one row per trial and weight matrix, with its ``settle`` step.
+
+    Examples
+    --------
+    >>> wide = pd.DataFrame({"seed": [0], "loss": ["mse"], "settle_W0": [300.0], "settle_W1": [120.0]})
+    >>> settle_by_layer(wide)[["seed", "layer", "settle"]].to_dict("records")
+    [{'seed': 0, 'layer': 0, 'settle': 300.0}, {'seed': 0, 'layer': 1, 'settle': 120.0}]
+    """
+    cols = sorted((c for c in final.columns if c.startswith(prefix) and c[len(prefix):].isdigit()),
+                  key=lambda c: int(c[len(prefix):]))
+    rest = [c for c in final.columns if c not in cols and not c.startswith("settle_")]
+    long = final.melt(id_vars=rest, value_vars=cols, var_name="layer", value_name="settle")
+    return long.assign(layer=long["layer"].str[len(prefix):].astype(int))
+
+
 def claims(cfg):
-    last = len(cfg["layers"])  # index of the output weight matrix
-    return [PerSeed(lambda rows: (rows["settle_W0"] - rows[f"settle_W{last}"]).groupby(rows["seed"]).mean(),
-                    f"settle step of W0 - settle step of W{last}", by=["loss"],
-                    text=f"the last layer's weights (W{last}) settle earlier than the first layer's (W0)")]
+    layers = list(range(len(cfg["layers"]) + 1))  # W0 (input) ... the output weight matrix
+    return [Trend("settle", "layer", "decreasing", levels=layers, by=["loss"], frame=settle_by_layer,
+                  text="later layers settle earlier: the settle step (from the step-to-step change) falls with "
+                       "the layer index, W0 to W" + str(layers[-1]))]
 
 
 def figures(result, out_dir, formats=("png",)):
@@ -200,16 +228,17 @@ def discussion(result):
              "by about the learning rate per step whatever its layer, so the step size does not carry the "
              "'amplified' gradients of the source's hypothesis; what differs is how long a layer keeps moving "
              "in a consistent direction before its updates become minibatch noise around a floor. ")
-    spread = max(dist.values()) - min(dist.values()) if dist else math.nan
-    text += (f"The distance to the final weights tells a different story: every matrix comes within 10% of its "
-             f"total travel of its end point late (the settle steps differ by {spread:.0f} steps at most), "
-             "because the noise floor keeps every layer wandering by an amount comparable to the small net "
-             "movement of the later layers. So 'later layers converge first' holds for the size of the "
-             "updates, not for the position of the weights; the source's figure (norms of differences) is the "
-             "first kind of measure. ")
+    order = " < ".join(f"W{k}" for k in sorted(dist, key=dist.get)) if dist else ""
+    text += ("Secondary measure, reported and not tested: the step after which a matrix stays within 10% of "
+             "its total travel of its final value, i.e. when the weights reach their end *position*. By it the "
+             f"order is {order} (earliest first): the first layer, which travels furthest, gets there first, "
+             "and the later layers, whose net movement is small, keep wandering around their end point by an "
+             "amount comparable to that movement. It answers a different question from the source's: the "
+             "source plotted the norm of the step-to-step differences, the claim's measure, so 'later layers "
+             "converge first' is tested on the size of the updates, not on the position of the weights. ")
     text += (f"The threshold ({cfg['settle_fraction']:g} of the way from the noise floor to the peak) and the "
-             f"smoothing ({cfg['smooth']} snapshots) are ours; change them with --set settle_fraction=... or "
-             "--set smooth=....")
+             f"smoothing ({cfg['smooth']} snapshots) are ours and pre-registered (module docstring); --set "
+             "settle_fraction=... or --set smooth=... try others, as explorations rather than tests.")
     return text
 
 
@@ -218,7 +247,7 @@ EXPERIMENT = register_experiment(Experiment(
     title="Do weights in different layers evolve at different speeds?",
     source=B.SOURCE, section=B.SECTION.format(n=11, title="Do Weights in Different Layers Evolve At Different "
                                                           "Speeds?"),
-    question="Do the weights of the last layer settle earlier than those of the first layer?",
+    question="Do the weights of later layers settle earlier than those of earlier layers?",
     hypothesis="We might expect that the weights of later layers converge more quickly, as the changes in later "
                "stages get amplified as they propagate backwards throughout the network.",
     method="Two 12-dimensional Gaussians with means 1 apart in every dimension and a shared random covariance "
@@ -227,7 +256,9 @@ EXPERIMENT = register_experiment(Experiment(
            "targets with Adam (lr 0.003) for 750 steps of random minibatches of 64; all weights saved every 2 "
            "steps. A layer settles at the first step at which its RMS step-to-step change (smoothed over 50 "
            "steps) comes down to within 10% of the way from its final noise floor to its peak (module "
-           "docstring); the claim compares the settle steps of the first and last weight matrices, paired by seed.",
+           "docstring); the claim is a within-seed trend of the settle step over the layer index, W0 to W3. The "
+           "step after which each matrix stays within 10% of its total travel of its final value is reported "
+           "beside it, untested.",
     source_conclusion="We find that the weights in later layers do converge more quickly than weights in the "
                       "earlier layers.",
     settings={"loss": ["mse"], "outputs": "logits", "d": 12, "class_sep": "1", "n_train": 400, "n_test": 100,
@@ -243,10 +274,27 @@ EXPERIMENT = register_experiment(Experiment(
     figures=figures,
     discussion=discussion,
     metric="test_acc",
+    provenance={
+        "loss": "source code: mean squared error on the linear outputs", "outputs": "source code",
+        "d": "source text", "class_sep": "source text: 1 in every dimension (its code draws 1/i)",
+        "n_train": "source text", "n_test": "source text", "layers": "source text: 3 hidden layers; 50 units "
+        "from its code", "lr": "source code", "batch_size": "source code", "steps": "source code: num_steps = "
+        "750 in the notebook's call", "snapshot_every": "source code: store_every = 2",
+        "record_every": "assumed", "n_weights": "source code: the last 50 weights of each matrix in the figure "
+        "(the measure uses every weight)",
+        "smooth": "assumed: pre-registered with the settle rule (module docstring)",
+        "settle_fraction": "assumed: pre-registered (module docstring); the rule was changed once, before this "
+                           "all-layer test, after an inconclusive W0-against-W3 try",
+        "seeds": "changed: 10 seeds; the source trained one network",
+    },
     differences="The source trained one network and judged convergence by eye from 50 weights per layer; we "
-                "train 10 seeds, measure every weight of each matrix, define 'settled' precisely and test it. "
-                "Its code draws the means 1/i apart (the text: 1 in every dimension, which we follow) and calls "
-                "the run with 750 steps (its default is 500). The squared error is computed on the linear "
-                "outputs against one-hot targets, as in its code. Its plots label the x axis 'Epoch (x2)' for "
-                "what are steps.",
+                "train 10 seeds, measure every weight of each matrix, define 'settled' from the source's own "
+                "measure (the norm of the step-to-step change) and test it across all four weight matrices. An "
+                "earlier version tested only W3 against W0, with a settle rule changed after a first "
+                "inconclusive try; the rule is now frozen and the test covers every layer (module docstring). "
+                "The distance to the final weights, a measure of position rather than of the updates, is "
+                "reported beside it and points the other way. Its code draws the means 1/i apart (the text: 1 "
+                "in every dimension, which we follow) and calls the run with 750 steps (its default is 500). "
+                "The squared error is computed on the linear outputs against one-hot targets, as in its code. "
+                "Its plots label the x axis 'Epoch (x2)' for what are steps.",
 ))

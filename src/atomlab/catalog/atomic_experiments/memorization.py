@@ -172,8 +172,8 @@ EXPERIMENT = register_experiment(Experiment(
     discussion=discussion,
     metric="train_acc",
     differences="The source trained one network per n and kind of label and read the curves by eye; we train 8 "
-                "seeds at paper scale. The source's code draws random labels uniformly; we permute the true "
-                "labels, which keeps the class balance exact and changes nothing else. 'A given training "
+                "seeds at paper scale. Random labels are a permutation of the true ones, as in the source's "
+                "code (Experiment5), so the class balance stays exact. 'A given training "
                 "accuracy in fewer steps' is tested at a fixed budget: the training accuracy after 500 of the "
                 "2,500 steps (the same trial stopped early), true against random labels; the median steps to "
                 "90% are reported in the discussion. The text does not say whether n counts all points or the "

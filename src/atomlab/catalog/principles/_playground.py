@@ -19,17 +19,26 @@ from atomlab.nn import MLPSpec
 
 #: Initialisations by their name in the entries: the playground draws weights as ``Math.random() - 0.5``.
 INITS = {"zeros": "zeros", "random": "uniform(0.5)"}
+#: Bias initialisations: zero, or the playground's constant 0.1 (``Node.bias = 0.1`` in its ``nn.ts``).
+BIASES = {"zero": "zeros", "0.1": "constant(0.1)"}
 #: The playground's settings (the ``paper`` values) shared by the entries of problem A.
 PLAYGROUND_SETTINGS = {"layers": [4, 4], "n_train": 250, "n_test": 250, "noise": 0.0, "lr": 0.03,
                        "batch_size": 10, "records": 100, "grid": 150}
 
 
 def playground_trial(cfg: dict[str, Any], levels: dict[str, Any], seed: int, *, activation: str, init: str,
-                     epochs: int) -> Trial:
-    """A playground network on the circle: data and weights drawn from ``seed``, recorded ``records`` times."""
+                     epochs: int, bias: str = "zero") -> Trial:
+    """A playground network on the circle: data and weights drawn from ``seed``, recorded ``records`` times.
+
+    ``bias`` is ``"zero"`` or ``"0.1"`` (the playground's own bias initialisation), see :data:`BIASES`.
+    """
+    if str(bias) not in BIASES:
+        from atomlab.errors import unknown_choice
+
+        raise unknown_choice("bias", bias, BIASES)
     data = DataSpec("playground_circle", {"n_train": cfg["n_train"], "n_test": cfg["n_test"], "noise": cfg["noise"]},
                     seed=seed)
-    model = MLPSpec(layers=tuple(cfg["layers"]), activation=activation, init=INITS[init], bias_init="zeros")
+    model = MLPSpec(layers=tuple(cfg["layers"]), activation=activation, init=INITS[init], bias_init=BIASES[str(bias)])
     steps = epochs * -(-cfg["n_train"] // cfg["batch_size"])
     every = max(1, steps // cfg["records"])
     # sampling="shuffle": every epoch visits each point once, as the playground does.

@@ -3,23 +3,33 @@
 004 (CS 155 set 4, "Deep Learning Principles", problem A) trains two TensorFlow-playground networks on
 the playground's circle data, one with small random weights and one with all weights zero, first with
 ReLU units (part i), then with sigmoid units (part ii). It reports that the zero-initialised ReLU
-network never changes, and that the zero-initialised sigmoid network barely moves for thousands of
-epochs and ends with a poor straight-line fit.
+network never changes, and that the zero-initialised sigmoid network makes "barely noticeable changes
+until around 3500 epochs", then updates more drastically but ends with a poor straight-line fit.
 
 The algebra behind it, checked here on every seed: with every weight *and* bias zero, a ReLU layer
 outputs relu(0) = 0, so every weight gradient (activation below times error above) and every hidden
 error (through zero weights, or through relu'(0) = 0) is exactly zero; only the output bias can move,
-to match the class balance of the batch. With sigmoid units the activations are 1/2, not 0, so the
-weights do move, but every unit of a layer receives the same update as its neighbours: the units stay
-copies of each other (spread 0) and the network computes what one unit per layer would.
+to match the class balance of the batch. With the playground's own bias of 0.1 (the ``bias`` factor)
+a ReLU layer outputs relu(0.1) = 0.1, the output weights get a gradient and then every layer moves.
+With sigmoid units the activations are 1/2, not 0, so the weights move from the first step. In every
+one of these cases each unit of a layer receives the same update as its neighbours: the units stay
+copies of each other (spread 0), so the network computes what one unit per layer would, a monotone
+function of one projection w.x, whose boundary is a straight line. That cannot draw the circle.
 
-000's initialisation experiment (catalog entry ``initializers``) reports the contrary, that a
-zero-initialised network "eventually leads to training" through numerical noise; here the copies stay
-bit-identical in float32 on batched (BLAS) arithmetic, and ``initializers`` follows the same question
-in its own setting.
+One account with 000's initialisation experiment (catalog entry ``initializers``), which reports that an
+all-zero sigmoid network "eventually leads to training": there too the units stay copies, and one unit
+per layer is enough there, because 000's two Gaussians with a shared covariance are separated by a
+hyperplane. The sources do not disagree about the mechanism; they differ in the activation (004's
+"never moves" is part i, ReLU) and in the data (a line suffices for 000's mixture, not for 004's circle).
+Rounding can separate copies only where the arithmetic treats columns differently: in this small network
+(4 units, batches of 10) the copies stay bit-identical; in ``initializers``' (100, 100) network they
+differ by about the machine epsilon, and float32 and float64 reach the same accuracy seed by seed, so the
+noise is not what makes the zero network learn.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np  # noqa: E402
 
@@ -30,11 +40,21 @@ from atomlab.lab import figures as F  # noqa: E402
 
 SECTION = "1 Deep Learning Principles, Problem A (parts i and ii), on the TensorFlow playground networks"
 INIT_LABELS = {"zeros": "all zero", "random": "U(-0.5, 0.5)"}
+BIAS_LABELS = {"zero": "biases 0", "0.1": "biases 0.1"}
+
+
+def _arms(result) -> list[tuple[str, str]]:
+    """The (init, bias) columns of the figures, in plan order."""
+    return [(i, b) for i in result.config["init"] for b in result.config["bias"]]
+
+
+def _title(init: str, bias: str) -> str:
+    return f"{INIT_LABELS.get(init, init)} weights, {BIAS_LABELS.get(str(bias), bias)}"
 
 
 def make_trial(cfg, levels, seed):
     return P.playground_trial(cfg, levels, seed, activation=levels["activation"], init=levels["init"],
-                              epochs=cfg["epochs"])
+                              epochs=cfg["epochs"], bias=levels["bias"])
 
 
 def movement(trial, outcome, cfg) -> dict[str, float]:
@@ -77,14 +97,14 @@ def symmetry_figure(result, out_dir, formats=("png",)):
 
 def trajectory_figure(result, out_dir, formats=("png",)):
     """The first seed's incoming weights of the first hidden layer's units, along training."""
-    acts, inits = list(result.config["activation"]), list(result.config["init"])
+    acts, arms = list(result.config["activation"]), _arms(result)
     with F.viz.style.apply_style():
-        fig, axes = plt.subplots(len(acts), len(inits), figsize=(4.4 * len(inits), 2.7 * len(acts)), squeeze=False,
+        fig, axes = plt.subplots(len(acts), len(arms), figsize=(4.0 * len(arms), 2.7 * len(acts)), squeeze=False,
                                  sharex=True)
         for i, a in enumerate(acts):
-            for j, init in enumerate(inits):
+            for j, (init, bias) in enumerate(arms):
                 ax = axes[i, j]
-                pairs = result.select(activation=a, init=init)
+                pairs = result.select(activation=a, init=init, bias=bias)
                 seed0 = int(result.config["seed"])
                 _, out = next(((t, o) for t, o in pairs if t.seed == seed0), pairs[0])
                 W = out.artefacts["snap/W0"]  # [snapshots, inputs, units]
@@ -93,8 +113,8 @@ def trajectory_figure(result, out_dir, formats=("png",)):
                 for u in range(W.shape[2]):
                     for k, ls in zip(range(W.shape[1]), ("-", "--")):
                         ax.plot(steps, W[:, k, u], ls=ls, color=colors[u], lw=1.3,
-                                label=f"unit {u + 1}, from x{k + 1}" if i == 0 and j == len(inits) - 1 else None)
-                ax.set_title(f"{a}, {INIT_LABELS.get(init, init)}", fontsize=9)
+                                label=f"unit {u + 1}, from x{k + 1}" if i == 0 and j == len(arms) - 1 else None)
+                ax.set_title(f"{a}, {_title(init, bias)}", fontsize=8)
                 if i == len(acts) - 1:
                     ax.set_xlabel("epoch")
                 if j == 0:
@@ -107,18 +127,40 @@ def trajectory_figure(result, out_dir, formats=("png",)):
                   "weights they spread apart.", formats=formats)
 
 
+def loss_figure(result, out_dir, formats=("png",)):
+    """Training loss along training, one line per activation and initialisation, biases starting at 0."""
+    table = result.table[result.table["bias"] == result.config["bias"][0]]
+    table = table.assign(network=table["activation"] + ", " + table["init"].map(lambda i: INIT_LABELS.get(i, i)))
+    with F.viz.style.apply_style():
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        F.viz.curves.plot_curves(ax, table, x="epoch", y="train_loss", hue="network")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("training loss")
+        fig.tight_layout()
+    return F.save(fig, out_dir, "loss", "Training loss by network (biases starting at 0), mean over seeds with 95% "
+                  "bands: only the randomly initialised networks leave log 2 = 0.693 (the sigmoid one much later).",
+                  formats=formats)
+
+
 def figures(result, out_dir, formats=("png",)):
     surfaces = F.surface_grid_figure(
         result, out_dir, rows="activation", cols="init", col_title=lambda c: INIT_LABELS.get(c, c), formats=formats,
-        caption="Predicted probability of the disc class after training (first seed; dashed: the true circle, "
-                "solid: the learned boundary; corner: test accuracy over seeds): from zero weights neither network "
-                "learns the disc (ReLU stays at 1/2 everywhere; sigmoid can only tilt a straight line), from small "
-                "random weights ReLU draws a polygon around it.")
-    curves = F.curves_figure(result, out_dir, metric="train_loss", hue="arm", x="epoch", name="loss",
-                             caption="Training loss by arm, mean over seeds with 95% bands: only the randomly "
-                                     "initialised networks leave log 2 = 0.693 (the sigmoid one much later).",
-                             formats=formats)
-    return [surfaces, curves, symmetry_figure(result, out_dir, formats), trajectory_figure(result, out_dir, formats)]
+        fixed={"bias": result.config["bias"][0]},
+        caption="Predicted probability of the disc class after training, biases starting at 0 (first seed; dashed: "
+                "the true circle, solid: the learned boundary; corner: test accuracy over seeds): from zero weights "
+                "neither network learns the disc (ReLU stays at 1/2 everywhere; sigmoid can only tilt a straight "
+                "line), from small random weights ReLU draws a polygon around it.")
+    extra = []
+    for bias in result.config["bias"][1:]:
+        record = F.surface_grid_figure(
+            result, out_dir, rows="activation", cols="init", col_title=lambda c: INIT_LABELS.get(c, c),
+            formats=formats, fixed={"bias": bias}, name=f"surfaces-bias-{bias}",
+            caption=f"The same with the playground's biases of {bias}: from zero weights the ReLU network now "
+                    "moves, but its units stay copies and its boundary stays a straight line at best.")
+        extra.append(replace(record, main=False))  # surface_grid_figure marks its figure the main one
+    curves = loss_figure(result, out_dir, formats)
+    return [surfaces, *extra, curves, symmetry_figure(result, out_dir, formats),
+            trajectory_figure(result, out_dir, formats)]
 
 
 register_experiment(Experiment(
@@ -144,34 +186,61 @@ register_experiment(Experiment(
                       "network updates more drastically althought the resulting fit behavior is pretty poor. [...] "
                       "The loss function reaches a local minimum with a poorly fit strait line through the data",
     settings={**P.PLAYGROUND_SETTINGS, "activation": ["relu", "sigmoid"], "init": ["zeros", "random"],
-              "epochs": 3500, "seeds": 10},
-    factors=["activation", "init"],
+              "bias": ["zero", "0.1"], "epochs": 3500, "seeds": 10},
+    factors=["activation", "init", "bias"],
     scales={"smoke": {"epochs": 8, "records": 8, "grid": 30, "seeds": 2},
             "quick": {"epochs": 120, "records": 40, "grid": 80, "seeds": 8}},
     make_trial=make_trial,
     derive=movement,
-    claims=[
-        Check("moved", 0.0, where={"activation": "relu", "init": "zeros"},
-              text="ReLU, all zero: no weight and no hidden bias ever moves (max |change| = 0 exactly, every seed)"),
-        Check("spread", 1e-6, where={"activation": "sigmoid", "init": "zeros"},
-              text="sigmoid, all zero: the units of each layer stay copies (spread <= 1e-6, every seed)"),
-        Check("dW_out", 1e-6, direction="at_least", where={"activation": "sigmoid", "init": "zeros"},
-              text="sigmoid, all zero: the weights do move (output weights change by >= 1e-6, every seed)"),
-        Compare("train_acc", {"init": "random"}, {"init": "zeros"}, direction="greater", where={"activation": "relu"},
-                text="ReLU: small random weights fit the circle better than zero weights (training accuracy)"),
+    claims=lambda cfg: [
+        Check("moved", 0.0, where={"activation": "relu", "init": "zeros", "bias": "zero"},
+              text="ReLU, all weights and biases zero: no weight and no hidden bias ever moves (max |change| = 0 "
+                   "exactly, every seed)"),
+        *([Check("moved", 1e-6, direction="at_least", where={"activation": "relu", "init": "zeros", "bias": "0.1"},
+                 text="ReLU, zero weights with the playground's biases of 0.1: the weights do move (max |change| "
+                      ">= 1e-6, every seed)")] if "0.1" in [str(b) for b in cfg["bias"]] else []),
+        Check("dW_out", 1e-6, direction="at_least", by=["bias"], where={"activation": "sigmoid", "init": "zeros"},
+              text="sigmoid, zero weights: the weights do move (output weights change by >= 1e-6, every seed)"),
+        Check("spread", 1e-6, by=["activation", "bias"], where={"init": "zeros"},
+              text="zero weights: the units of each layer stay copies (spread <= 1e-6, every seed), whatever the "
+                   "activation and bias"),
+        Compare("train_acc", {"init": "random"}, {"init": "zeros"}, direction="greater", by=["activation"],
+                where={"bias": cfg["bias"][0]},
+                text="small random weights fit the circle better than zero weights, whose copied units can draw "
+                     "only a straight line (training accuracy, biases 0)"),
     ],
     figures=figures,
     metric="train_loss",
+    provenance={
+        "activation": "source text: ReLU (part i), sigmoid (part ii)", "init": "source text: zero, or the "
+        "playground's small random weights U(-0.5, 0.5)", "bias": "changed: the playground starts biases at 0.1 "
+        "(its code); 004 does not say whether its zero network kept them, and with 0.1 the ReLU weights move, so "
+        "both are run; 0 makes the zero network zero everywhere",
+        "layers": "assumed: the playground's default network of two hidden layers of 4 (004 shows no sizes)",
+        "n_train": "source code: the playground's 500 points split in half (its default ratio 50 %)",
+        "n_test": "source code: the playground's other half", "noise": "source code: the playground's default 0",
+        "lr": "source code: the playground's default 0.03", "batch_size": "source code: the playground's default 10",
+        "records": "assumed", "grid": "assumed: figure resolution",
+        "epochs": "source text: 004 watches the zero sigmoid network for about 3,500 epochs",
+        "seeds": "changed: 10 seeds; 004 ran each network once",
+    },
     differences="004 ran the playground in a browser (tanh output, squared error, weights U(-0.5, 0.5), biases 0.1, "
-                "one run each); we train a softmax output with cross-entropy, set every bias to 0 so that the zero "
-                "network is zero everywhere, redraw data and weights per seed, and test each statement on every "
-                "seed. The playground's epochs are the same passes over 250 points in batches of 10. 004's "
-                "explanation for ReLU (zero signals) is right but incomplete: the output bias does move, by the "
-                "class imbalance of each batch (the figure shows it), and it is the zero weights above each layer, "
-                "not only relu(0) = 0, that keep the hidden errors at zero.",
-    discussion="The ReLU claim is exact, not statistical: a zero weight matrix times anything is zero and relu(0) = 0, "
-               "so no floating-point noise can appear. The sigmoid network's units stay copies because identical "
-               "columns see identical arithmetic; on this engine (batched matmul in float32) not a single bit "
-               "differed across seeds. 004's 'straight line' for the zero sigmoid network follows: four copies of a "
-               "unit compute a monotone function of one projection w·x, whose level sets are straight lines.",
+                "one run each); we train a softmax output with cross-entropy, run biases of 0 (the zero network "
+                "zero everywhere) and the playground's 0.1, redraw data and weights per seed, and test each "
+                "statement on every seed. The playground's epochs are the same passes over 250 points in batches "
+                "of 10. 004's explanation for ReLU (zero signals) is right but incomplete: the output bias does "
+                "move, by the class imbalance of each batch (the figure shows it), and it is the zero weights above "
+                "each layer, not only relu(0) = 0, that keep the hidden errors at zero; with biases of 0.1 the "
+                "signals are not zero and the weights move, as copies. 004's later 'drastic' update of the sigmoid "
+                "network (tanh output, squared error) is not reproduced with our cross-entropy.",
+    discussion="The zero-bias ReLU claim is exact, not statistical: a zero weight matrix times anything is zero and "
+               "relu(0) = 0, so no floating-point noise can appear. In every zero-weight arm the units of a layer "
+               "stay copies, because identical columns see identical arithmetic: in this network (4 units, batches "
+               "of 10, float32) not a single bit differed across seeds. 004's 'straight line' for the zero sigmoid "
+               "network follows: copies of a unit compute a monotone function of one projection w·x, whose level "
+               "sets are straight lines, and no straight line separates a disc from the ring around it. The same "
+               "copies are what 000 saw 'eventually train' (catalog entry initializers): one unit per layer is "
+               "enough there, because 000's classes are separated by a hyperplane. The sources agree once the "
+               "activation (ReLU never moves, sigmoid does) and the data (a line suffices for 000's mixture, not "
+               "for the circle) are taken into account.",
 ))
