@@ -623,6 +623,8 @@ def cmd_docs(args: argparse.Namespace) -> int:
             path = recorded.write_record(folder, docs, figures=args.figures)
             print(f"recorded {folder} -> {path}")
     if args.check:
+        for line in pages.generate(docs, entries).warnings:  # stale records: said, not failed on
+            print(f"atomlab docs: warning: {line}", file=sys.stderr)
         problems = pages.check_pages(docs, entries)
         for line in problems:
             print(line)

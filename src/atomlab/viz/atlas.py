@@ -112,6 +112,8 @@ background:var(--panel);border-bottom:1px solid var(--line);aspect-ratio:16/10}
 .agree.na{color:var(--muted);border-color:var(--line)}
 .lbl{font-size:.72rem;letter-spacing:.08em;text-transform:uppercase;color:var(--muted);font-weight:600}
 .notes p{max-width:75ch}
+.sc-verdict{display:inline-flex;align-items:center;gap:.4em;padding:.16em .75em;border-radius:999px;
+font-weight:650;font-size:.82rem;white-space:nowrap;line-height:1.5}
 """
 
 
@@ -176,7 +178,8 @@ def scorecard_html(entries: Sequence[AtlasEntry], base: Path) -> str:
     for e in entries:
         rows.append(
             f'<tr><th scope="row"><a href="{esc(href(e.report, base))}">{esc(e.title)}</a></th>'
-            f"<td>{esc(e.source_conclusion or DASH)}</td><td>{badge(e.verdict)}</td>"
+            # the scorecard's verdict looks like a badge but is not one: each card has the atlas's one badge
+            f"<td>{esc(e.source_conclusion or DASH)}</td><td>{badge(e.verdict, cls='sc-verdict')}</td>"
             f"<td>{_agree_tag(e.agrees, e.verdict)}</td>"
             f'<td class="num">{esc(_numbers_text(e.numbers_reproduced))}</td></tr>'
         )
@@ -263,8 +266,8 @@ def render_atlas(
     ...                verdict="supported", report="width/report.html")
     >>> with tempfile.TemporaryDirectory() as d:
     ...     text = render_atlas([e], d, header={"title": "atomlab atlas"}).read_text()
-    >>> text.count('class="badge v-supported"')  # on the card and in the scorecard
-    2
+    >>> text.count('class="badge v-supported"'), text.count('class="sc-verdict v-supported"')  # card, scorecard
+    (1, 1)
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
