@@ -135,6 +135,7 @@ def settle_by_layer(final: pd.DataFrame, prefix: str = "settle_W") -> pd.DataFra
     """
     cols = sorted((c for c in final.columns if c.startswith(prefix) and c[len(prefix):].isdigit()),
                   key=lambda c: int(c[len(prefix):]))
+    final = final.drop(columns=[c for c in ("settle", "layer") if c in final.columns])  # e.g. a setting's column
     rest = [c for c in final.columns if c not in cols and not c.startswith("settle_")]
     long = final.melt(id_vars=rest, value_vars=cols, var_name="layer", value_name="settle")
     return long.assign(layer=long["layer"].str[len(prefix):].astype(int))
