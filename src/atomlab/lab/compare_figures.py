@@ -17,7 +17,7 @@ from atomlab._lazy import pyplot as plt
 from atomlab.engine.grids import grid_axes
 from atomlab.lab.data import materialize
 from atomlab.lab.figures import colors, dot_ci, label, save, viz
-from atomlab.lab.hypothesis import arm_label
+from atomlab.lab.hypothesis import arm_label, level_text
 from atomlab.metrics import metric_bounds
 
 if TYPE_CHECKING:  # annotations only: figures read results, and lab.result does not import this module
@@ -183,7 +183,8 @@ def surfaces_figure(result: Result, out_dir: str | Path, *,
                                     "title": "diverged" if one[1].diverged else
                                     f"test acc {one[1].final.get('test_acc', np.nan):.3f}", **points}
     multiclass = any(np.ndim(c["prob"]) == 3 for c in cells.values())
-    names = _labels(result)
+    # rows name factor and level ("width=4"): a bare number beside a panel says too little
+    names = {t.arm: ", ".join(f"{k}={level_text(v)}" for k, v in t.levels.items()) for t in result.trials}
     with viz.style.apply_style():
         if multiclass:
             fig = _class_regions(cells, shown, columns, [names[a] for a in shown])
@@ -217,6 +218,5 @@ def _class_regions(cells, rows, columns, row_labels):
                 ax.set_xlabel(cell["title"], fontsize=9)
             if i == 0:
                 ax.set_title(col, fontweight="bold", fontsize=11)
-            if j == 0:
-                ax.set_ylabel(row_labels[i], fontweight="bold", fontsize=11)
+            ax.set_ylabel(row_labels[i] if j == 0 else "", fontweight="bold", fontsize=11)
     return fig
