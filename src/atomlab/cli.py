@@ -201,6 +201,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         out = Path(args.out) if args.out else Path("runs") / f"{args.name}-{args.scale}"
         result = _run_one(args.name, args, out)
         print(result.verdict_line())
+        for note in result.sanity():
+            print(f"warning: {note}")
         print(f"report: {result.report_path}")
         return 0
     from atomlab.lab.atlas import write_atlas

@@ -91,7 +91,8 @@ def test_events_and_the_progress_bar(tmp_path, monkeypatch, capsys):
 def test_list_shows_built_ins_and_plugins(my_acts, capsys):
     assert main(["list", "activations", "--plugin", "my_acts.py"]) == 0
     out = capsys.readouterr().out
-    assert "relu" in out and "sigmoid     also logistic" in out
+    lines = {line.split()[0]: line for line in out.splitlines()[1:]}
+    assert "relu" in lines and "also logistic" in lines["sigmoid"] and "plugin" not in lines["relu"]
     snake = next(line for line in out.splitlines() if line.strip().startswith("snake"))
     assert "plugin" in snake and "my_acts.py" in snake
     for kind in REGISTRY_KINDS:

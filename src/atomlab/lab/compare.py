@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from atomlab import stats
 from atomlab.errors import ConfigError
 from atomlab.lab.claims import Claim, ClaimResult, ClaimTest, Compare, Equivalent, Trend
 from atomlab.lab.compare_config import SCHEMA, TASK_METRICS, make_trial, resolve_config
@@ -36,11 +37,6 @@ from atomlab.lab.result import Result
 from atomlab.metrics import higher_is_better
 
 __all__ = ["Comparison", "compare", "comparison_from_config", "load_config"]
-
-
-def _arm_of(levels: Mapping[str, Any], factors: Sequence[str]) -> str:
-    """``snake`` with one factor, ``activation=snake, lr=0.1`` with several."""
-    return arm_label(levels)
 
 
 def _flip(r):
@@ -55,6 +51,16 @@ class Comparison(Experiment):
     Built by :func:`comparison_from_config`; its settings are the comparison's full configuration. Its
     verdict line names the winner and the effect, and its report shows the arms against the baseline (or
     the hypothesis), the sanity checks, every resolved setting and the per-seed results.
+
+    Examples
+    --------
+    >>> import atomlab
+    >>> r = atomlab.compare({"name": "moons", "n_train": 60, "n_test": 60}, vary={"lr": [0.01, 0.1]},
+    ...                     model={"layers": [6]}, train={"steps": 40}, seeds=3, cache=False, device="cpu")
+    >>> r.experiment.arm_table(r)[["lr", "seeds", "verdict"]].to_dict("records")[0]
+    {'lr': '0.01', 'seeds': 3, 'verdict': 'baseline'}
+    >>> list(r.experiment.per_seed_table(r).columns)
+    ['seed', '0.01', '0.1']
     """
 
     def _claims_with_results(self, result: Result) -> list[tuple[Claim, ClaimResult]]:
@@ -75,7 +81,7 @@ class Comparison(Experiment):
         r = test.result
         base = self.baseline(config)
         if isinstance(claim, Compare | Equivalent):
-            a, b_name = _arm_of(claim.a, self.factors), _arm_of(claim.b, self.factors)
+            a, b_name = arm_label(claim.a), arm_label(claim.b)
             b = b_name + (" (baseline)" if not self.stated and claim.b == base else "")
             if math.isnan(r.estimate):
                 return f"{a} against {b}: no finite {metric} (every pair has a diverged trial)"
@@ -126,11 +132,13 @@ class Comparison(Experiment):
         summary = result.arm_summary(metric)
         config = result.config
         base = self.baseline(config)
-        against: dict[str, tuple[ClaimTest, Claim]] = {}
+        against: dict[str, tuple[ClaimTest, float]] = {}
         if not self.stated:
-            for claim, res in self._claims_with_results(result):
-                for t in res.tests:
-                    against[_arm_of(claim.a, self.factors)] = (t, claim)
+            tests = [(claim, t) for claim, res in self._claims_with_results(result) for t in res.tests]
+            # the p-values Holm's correction judged them by (check_claims corrects over these same tests)
+            holm = stats.holm([t.p_value for _, t in tests]) if tests else []
+            for (claim, t), p in zip(tests, holm):
+                against[arm_label(claim.a)] = (t, float(p))
         rows = []
         for combo in itertools.product(*(config[f] for f in self.factors)):
             levels = dict(zip(self.factors, combo))
@@ -143,16 +151,15 @@ class Comparison(Experiment):
             row["seeds"] = s.get("seeds", 0)
             row["diverged"] = s.get("diverged", 0)
             if not self.stated:
-                name = _arm_of(levels, self.factors)
+                name = arm_label(levels)
                 if levels == base:
                     row["vs baseline"], row["p (Holm)"], row["verdict"] = "—", "—", "baseline"
                 elif name in against:
-                    t, _ = against[name]
+                    t, p = against[name]
                     r = t.result
                     row["vs baseline"] = (f"{r.estimate:+.3g} [{r.low:+.3g}, {r.high:+.3g}]"
                                           if np.isfinite(r.estimate) else "no finite pairs")
-                    holm = _holm_p(t)
-                    row["p (Holm)"] = holm
+                    row["p (Holm)"] = p
                     row["verdict"] = _word(t, metric)
             rows.append(row)
         return pd.DataFrame(rows)
@@ -162,7 +169,7 @@ class Comparison(Experiment):
         final = result.final
         metric = self.metric
         arms = list(dict.fromkeys(final["arm"]))
-        labels = {arm: _arm_of(t.levels, self.factors) for t in result.trials for arm in [t.arm]}
+        labels = {t.arm: arm_label(t.levels) for t in result.trials}
         cells: dict[tuple[int, str], Any] = {}
         for _, row in final.iterrows():
             if row.get("failed", False):
@@ -180,7 +187,7 @@ class Comparison(Experiment):
     def comparison_dict(self, result: Result) -> dict[str, Any]:
         """What ``verdict.json`` says of the comparison: hypotheses, baseline, and the arm table."""
         table = self.arm_table(result)
-        return {"hypothesis": self.stated, "baseline": _arm_of(self.baseline(result.config), self.factors),
+        return {"hypothesis": self.stated, "baseline": arm_label(self.baseline(result.config)),
                 "metric": self.metric, "arms": json.loads(table.to_json(orient="records"))}
 
 
@@ -189,15 +196,6 @@ def _fmt(v: Any) -> str:
     if isinstance(v, list | tuple):
         return "[" + ",".join(_fmt(x) for x in v) + "]"
     return str(v)
-
-
-def _holm_p(test: ClaimTest) -> float | None:
-    if "p = " in test.adjusted:
-        try:
-            return float(test.adjusted.rsplit("p = ", 1)[1].rstrip(")"))
-        except ValueError:
-            return None
-    return float(test.p_value)
 
 
 def _word(test: ClaimTest, metric: str) -> str:
@@ -212,7 +210,17 @@ def _word(test: ClaimTest, metric: str) -> str:
 
 # ----- building the experiment -----------------------------------------------------------------------------
 def comparison_claims(cfg: Mapping[str, Any]) -> list[Claim]:
-    """The claims of a configuration: its hypotheses, or every arm against the baseline (two-sided)."""
+    """The claims of a configuration: its hypotheses, or every arm against the baseline (two-sided).
+
+    Examples
+    --------
+    >>> from atomlab.lab.compare_config import resolve_config
+    >>> cfg = resolve_config(data="moons", vary={"activation": ["relu", "tanh", "gelu"]}, train={"steps": 5})
+    >>> [(c.describe(), c.direction) for c in comparison_claims(cfg)]
+    [('tanh against relu (baseline)', 'different'), ('gelu against relu (baseline)', 'different')]
+    >>> comparison_claims({**cfg, "hypothesis": ["gelu > relu"]})[0].direction
+    'greater'
+    """
     factors = list(cfg["factors"])
     levels = {f: list(cfg[f]) for f in factors}
     metric = cfg["metric"]
@@ -222,7 +230,7 @@ def comparison_claims(cfg: Mapping[str, Any]) -> list[Claim]:
     combos = [dict(zip(factors, c)) for c in itertools.product(*levels.values())]
     base = combos[0]
     return [Compare(metric, arm, base, direction="different",
-                    text=f"{_arm_of(arm, factors)} against {_arm_of(base, factors)} (baseline)")
+                    text=f"{arm_label(arm)} against {arm_label(base)} (baseline)")
             for arm in combos[1:]]
 
 
@@ -280,6 +288,17 @@ def load_config(config: str | os.PathLike | Mapping[str, Any]) -> dict[str, Any]
 
     A plugin file that changed since the run was recorded is loaded anyway, with a warning: its trials
     are trained again (the cache key holds the file's digest), and the numbers may differ.
+
+    Examples
+    --------
+    >>> from atomlab.lab.compare_config import resolve_config
+    >>> cfg = resolve_config(data="moons", vary={"lr": [0.01, 0.1]}, train={"steps": 5})
+    >>> load_config(cfg)["train"]["steps"]
+    5
+    >>> load_config({"seeds": 3})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    atomlab.errors.ConfigError: the configuration is not the config.json of a comparison ...
     """
     from atomlab.lab.plugins import load_entry_points, load_plugin
 

@@ -7,8 +7,9 @@ report. matplotlib is imported when a figure is first drawn.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -16,8 +17,12 @@ from atomlab._lazy import pyplot as plt
 from atomlab.engine.grids import grid_axes
 from atomlab.lab.data import materialize
 from atomlab.lab.figures import colors, dot_ci, label, save, viz
-from atomlab.lab.hypothesis import arm_label
+from atomlab.lab.hypothesis import arm_label, level_text
 from atomlab.metrics import metric_bounds
+
+if TYPE_CHECKING:  # annotations only: figures read results, and lab.result does not import this module
+    from atomlab.lab.result import Result
+    from atomlab.viz.style import FigureRecord
 
 #: At most this many arms get a row of decision surfaces (a taller figure stops being readable).
 MAX_SURFACE_ROWS = 12
@@ -25,8 +30,18 @@ MAX_SURFACE_ROWS = 12
 MAX_POINTS = 400
 
 
-def comparison_figures(result, out_dir: str | Path, formats=("png",)) -> list:
-    """Every figure of a comparison's report, the overview first (the main one)."""
+def comparison_figures(result: Result, out_dir: str | Path, formats: Sequence[str] = ("png",)) -> list[FigureRecord]:
+    """Every figure of a comparison's report, the overview first (the main one).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import atomlab
+    >>> r = atomlab.compare({"name": "moons", "n_train": 60, "n_test": 60}, vary={"lr": [0.01, 0.1]},
+    ...                     model={"layers": [6]}, train={"steps": 30}, seeds=2, cache=False, device="cpu")
+    >>> [(f.name, f.main) for f in comparison_figures(r, tempfile.mkdtemp())]
+    [('overview', True), ('loss', False), ('surfaces', False)]
+    """
     out = [overview_figure(result, out_dir, formats=formats)]
     if "train_loss" in result.table:
         out.append(loss_figure(result, out_dir, formats=formats))
@@ -63,7 +78,7 @@ def _nothing(ax, text: str) -> None:
         spine.set_visible(False)
 
 
-def overview_figure(result, out_dir, *, formats=("png",)):
+def overview_figure(result: Result, out_dir: str | Path, *, formats: Sequence[str] = ("png",)) -> FigureRecord:
     """The metric during training (mean over seeds with a 95% band) and at the end (each seed, mean, interval)."""
     metric = result.experiment.metric
     names = _labels(result)
@@ -104,7 +119,7 @@ def overview_figure(result, out_dir, *, formats=("png",)):
                 main=True, formats=formats)
 
 
-def loss_figure(result, out_dir, *, formats=("png",)):
+def loss_figure(result: Result, out_dir: str | Path, *, formats: Sequence[str] = ("png",)) -> FigureRecord:
     """Training loss per arm (log scale): does it fall, and does any arm blow up?"""
     names = _labels(result)
     arms = [names[a] for a in _arms(result)]
@@ -132,7 +147,8 @@ def _mean_grid(pairs) -> np.ndarray | None:
     return np.mean(grids, axis=0) if grids else None
 
 
-def surfaces_figure(result, out_dir, *, formats=("png",)):
+def surfaces_figure(result: Result, out_dir: str | Path, *,
+                    formats: Sequence[str] = ("png",)) -> FigureRecord | None:
     """For 2-D classification data: each arm's decision surface, mean over seeds and the first seed, data drawn.
 
     Returns None when the trials recorded no prediction grid (data that are not 2-D, or ``grid=None``).
@@ -167,7 +183,8 @@ def surfaces_figure(result, out_dir, *, formats=("png",)):
                                     "title": "diverged" if one[1].diverged else
                                     f"test acc {one[1].final.get('test_acc', np.nan):.3f}", **points}
     multiclass = any(np.ndim(c["prob"]) == 3 for c in cells.values())
-    names = _labels(result)
+    # rows name factor and level ("width=4"): a bare number beside a panel says too little
+    names = {t.arm: ", ".join(f"{k}={level_text(v)}" for k, v in t.levels.items()) for t in result.trials}
     with viz.style.apply_style():
         if multiclass:
             fig = _class_regions(cells, shown, columns, [names[a] for a in shown])
@@ -201,6 +218,5 @@ def _class_regions(cells, rows, columns, row_labels):
                 ax.set_xlabel(cell["title"], fontsize=9)
             if i == 0:
                 ax.set_title(col, fontweight="bold", fontsize=11)
-            if j == 0:
-                ax.set_ylabel(row_labels[i], fontweight="bold", fontsize=11)
+            ax.set_ylabel(row_labels[i] if j == 0 else "", fontweight="bold", fontsize=11)
     return fig
