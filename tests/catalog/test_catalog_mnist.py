@@ -101,7 +101,7 @@ def test_run_writes_tensorboard_files_that_tensorboard_reads(results):
 
     r = results["mnist-cnn"]
     runs = sorted(p.name for p in (r.out_dir / "tensorboard").iterdir())
-    assert runs == [f"{arm}-seed{s}" for arm in ("adam-relu", "sgd-tanh") for s in range(r.config["seeds"])]
+    assert runs == sorted(f"{arm}-seed{s}" for arm in r.config["recipe"] for s in range(r.config["seeds"]))
     acc = EventAccumulator(str(r.out_dir / "tensorboard" / "sgd-tanh-seed0"),
                            size_guidance={"scalars": 0, "histograms": 0})
     acc.Reload()
