@@ -23,7 +23,7 @@ import numpy as np
 from atomlab._lazy import pyplot as plt  # noqa: E402
 from atomlab.catalog.atomic_experiments import _training_studies as B
 from atomlab.engine import TrainSpec
-from atomlab.lab import Compare, Experiment, Trend, Trial, register_experiment
+from atomlab.lab import Compare, Experiment, SourceNumber, Trend, Trial, register_experiment
 from atomlab.nn import MLPSpec
 
 BATCH_SIZES = [1, 4, 16, 64, 256, 400]
@@ -246,6 +246,25 @@ EXPERIMENT = register_experiment(Experiment(
               "class_sep": "1", "n_train": 400, "n_test": 100, "layers": [100, 100], "lr": 0.003,
               "lr_anchor": 64, "epochs": 150, "record_epochs": 5, "threshold": 0.8, "solo_seeds": 3,
               "seeds": 8},
+    provenance={"batch_size": "source text: 1, 4, 16, 64, 256, 400",
+                "lr_rule": "source text: one learning rate for every batch ('fixed'); the scaled rules are ours, "
+                           "after its discussion", "run": "changed: populations measure accuracy; 'solo' trains a "
+                "few models alone to time one as the source did", "d": "source text", "class_sep": "source text",
+                "n_train": "source text", "n_test": "source text", "layers": "source code: (100, 100), its default",
+                "lr": "source code", "lr_anchor": "assumed: the rules meet at batch 64",
+                "epochs": "changed: 150 epochs of the 400 training points; the code's int(150 * 500 / batch) steps "
+                          "are 187.5 epochs of them",
+                "record_epochs": "changed: every 5 epochs (the source records every 10)",
+                "threshold": "source code: acc_thres = 0.8", "solo_seeds": "assumed: 3 models timed per batch size",
+                "seeds": "changed: 8 seeds; the source averaged 4 runs (iters = 4)"},
+    source_numbers=[*(SourceNumber("train_acc", v, {"batch_size": b, "lr_rule": "fixed", "run": "population"},
+                                   "read off the source's figure (its code records training accuracy; the title "
+                                   "says test)")
+                      for b, v in zip(BATCH_SIZES, (0.995, 0.99, 0.95, 0.905, 0.88, 0.85))),
+                    *(SourceNumber("wall_time", v, {"batch_size": b, "lr_rule": "fixed", "run": "solo"},
+                                   "read off the source's run-time figure, seconds on its CPU for 187.5 epochs "
+                                   "(machine-dependent)")
+                      for b, v in zip(BATCH_SIZES, (54.0, 16.0, 4.5, 2.0, 1.3, 1.1)))],
     factors=["batch_size", "lr_rule", "run"],
     bounds={"threshold": (0.0, 1.0)},  # a test accuracy to reach
     scales={"smoke": {"batch_size": [16, 64, 400], "epochs": 4, "record_epochs": 1, "solo_seeds": 2,

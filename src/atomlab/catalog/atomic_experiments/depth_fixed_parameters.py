@@ -16,7 +16,7 @@ import numpy as np  # noqa: E402
 from atomlab._lazy import pyplot as plt
 from atomlab.catalog.atomic_experiments._data_studies import SOURCE, first_seed, mlp, pct_text, recipe, save, section  # noqa: E402
 from atomlab.engine.grids import grid_axes  # noqa: E402
-from atomlab.lab import DataSpec, Experiment, Trend, Trial, register_experiment  # noqa: E402
+from atomlab.lab import DataSpec, Experiment, SourceNumber, Trend, Trial, register_experiment  # noqa: E402
 from atomlab.lab import figures as F  # noqa: E402
 from atomlab.lab.data import materialize  # noqa: E402
 
@@ -149,6 +149,14 @@ EXPERIMENT = register_experiment(Experiment(
     source_conclusion="Accuracy increases with increasing depth in most runs of the experiments.",
     settings={"depth": [1, 2, 3], "units": 10, "n_points": 16, "activation": "relu", "lr": 0.003,
               "batch_size": 64, "steps": 15000, "curve_points": 200, "seeds": 20},
+    provenance={"depth": "source text: [10], [10, 10], [10, 10, 10]", "units": "source code: 10 units",
+                "n_points": "source text: 16 points", "activation": "source code: ReLU",
+                "lr": "source code", "batch_size": "source code: a permutation-slice of 64, the full 16 points",
+                "steps": "source code: 15,000 steps", "curve_points": "assumed: figure resolution",
+                "seeds": "changed: 20 seeds; the source trained each depth once"},
+    source_numbers=[SourceNumber("train_acc", v, {"depth": d}, f"the source's figure title: {d} layers, 152 "
+                                 f"params, Acc: {100 * v:.1f}% (one run)")
+                    for d, v in ((1, 0.625), (2, 0.625), (3, 0.688))],
     factors=["depth"],
     scales={"smoke": {"steps": 300, "seeds": 2, "curve_points": 50},
             "quick": {"steps": 5000, "seeds": 20}},

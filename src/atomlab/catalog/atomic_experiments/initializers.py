@@ -30,7 +30,7 @@ import pandas as pd
 from atomlab._lazy import pyplot as plt  # noqa: E402
 from atomlab.catalog.atomic_experiments import _training_studies as B
 from atomlab.engine import TrainSpec
-from atomlab.lab import Check, Compare, Experiment, Reaches, Trial, register_experiment
+from atomlab.lab import Check, Compare, Experiment, Reaches, SourceNumber, Trial, register_experiment
 from atomlab.nn import MLPSpec
 
 INITS = ["xavier", "zeros", "ones", "normal(0.01)", "normal(1)"]
@@ -300,6 +300,21 @@ EXPERIMENT = register_experiment(Experiment(
               "steps": [500, 5000], "probe_inits": ["zeros"], "loss": "mse", "outputs": "logits", "d": 12,
               "class_sep": "1/i", "n_train": 400, "n_test": 100, "layers": [100, 100], "lr": 0.003,
               "batch_size": 64, "records": 20, "seeds": 10},
+    provenance={"init": "source text: Xavier, zeros, ones, N(0, 0.01^2), N(0, 1), on weights and biases",
+                "activation": "changed: sigmoid is the source's; the ReLU arm is ours (004's setting)",
+                "dtype": "changed: float32 is the source's (TensorFlow); float64 is ours, to test its noise "
+                         "explanation", "steps": "source code: 500 steps; the 5,000-step arm is ours",
+                "probe_inits": "assumed: the initialisations that get the float64, ReLU and long arms",
+                "loss": "source code: mean squared error", "outputs": "source code: on the linear outputs",
+                "d": "source text", "class_sep": "source code: 1/i (the text says 1 in every dimension)",
+                "n_train": "source text", "n_test": "source text", "layers": "source code: (100, 100)",
+                "lr": "source code", "batch_size": "source code",
+                "records": "assumed: 20 records a run (the source records every 50 steps)",
+                "seeds": "changed: 10 seeds; the source averaged 5 runs (iters = 5)"},
+    source_numbers=[SourceNumber("test_acc", v, {"init": i, "activation": "sigmoid", "dtype": "float32",
+                                                 "steps": 500}, "read off the source's figure, last checkpoint")
+                    for i, v in (("xavier", 0.965), ("normal(0.01)", 0.95), ("zeros", 0.87), ("normal(1)", 0.63),
+                                 ("ones", 0.49))],
     factors=["init", "activation", "dtype", "steps"],
     scales={"smoke": {"steps": [60], "layers": [20, 20], "seeds": 2},
             "quick": {"steps": [500], "seeds": 6}},

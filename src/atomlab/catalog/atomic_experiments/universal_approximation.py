@@ -10,9 +10,11 @@ version of this entry fitted no width of sin(12x) in 10,000 steps: it drew *rand
 once the points outnumbered the batch, and that gradient noise alone keeps Adam on the flat fit (an
 independent NumPy re-implementation of the source's TensorFlow recipe, float32, measured 20 seeds per
 width: full batch 0.41-0.50 / 0.22-0.50 / 0.001-0.50 for 2 / 4 / 16 units, the source's single runs
-0.422 / 0.233 / 0.033 among them; the same code with minibatches of 64: 0.42-0.58 at every width).
-Bias scale (TensorFlow's sqrt(3/n) against the layer's fans) and float64 change these spreads by less
-than the seeds do.
+0.422 / 0.233 / 0.033 among them; the same code with random minibatches of 64: 0.39-0.60 at every
+width, no seed below 0.39). Bias scale (TensorFlow's sqrt(3/n), the layer's sqrt(6/(fan_in + fan_out)) or
+zero) and float64 change these spreads by less than the seeds do. The re-implementation is
+``benchmarks/ua_source_recipe.py`` (``python benchmarks/ua_source_recipe.py --batch 64`` for the minibatch
+runs).
 """
 
 from __future__ import annotations

@@ -39,6 +39,23 @@ BLOBS_BOX = ((-14.0, 14.0), (-14.0, 14.0))
 SETTINGS_003 = {"n_train": 200, "n_test": 200, "noise": 0.2, "lr": HYPER_003["lr"],
                 "reg_lambda": HYPER_003["reg_lambda"], "passes": 20000, "grid": 200, "engine": "scratch",
                 "seeds": 10}
+#: Where 003's shared settings come from. The problem set states its networks, data sets and activations but
+#: none of its training hyperparameters; the values are those of the from-scratch tutorial its code follows
+#: (make_moons(200, noise=0.20), epsilon = reg_lambda = 0.01 on the summed loss, 20,000 passes), so each is
+#: *assumed*, apart from the settings the text does state.
+PROVENANCE_003 = {
+    "n_train": "assumed: 200 points, not stated in 003 (its plots show about that many)",
+    "n_test": "assumed: 003 has no test set; 200 held-out points of the same distribution",
+    "noise": "assumed: make_moons noise 0.2, not stated in 003",
+    "lr": "assumed: the tutorial's epsilon = 0.01 on the summed loss (lr 2.0 on the mean of 200 points); 003 "
+          "states no learning rate",
+    "reg_lambda": "assumed: the tutorial's reg_lambda = 0.01 on the summed loss; 003 states no regularisation "
+                  "strength (it mentions 'strong regularization' only as a guess)",
+    "passes": "assumed: 20,000 full-batch passes; 003 states no number of epochs",
+    "grid": "assumed: figure resolution",
+    "engine": "source text: 003's network written from scratch with hand-derived backprop",
+    "seeds": "changed: 10 seeds; 003 trained each network once, on one data set",
+}
 SCALES_003 = {"smoke": {"passes": 300, "grid": 40, "seeds": 2},
               "quick": {"passes": 3000, "grid": 120, "seeds": 6}}
 

@@ -9,7 +9,7 @@ share one entry: its factors are crossed only along them (the other cells are sk
 from __future__ import annotations
 
 from atomlab._lazy import pyplot as plt
-from atomlab.catalog.from_scratch._recipe import SCALES_003, SETTINGS_003, blobs_data, trial_003  # noqa: E402
+from atomlab.catalog.from_scratch._recipe import PROVENANCE_003, SCALES_003, SETTINGS_003, blobs_data, trial_003  # noqa: E402
 from atomlab.catalog.from_scratch.scratch_moons import DIFF_003, SECTION  # noqa: E402
 from atomlab.lab import Compare, Equivalent, Experiment, Trend, register_experiment  # noqa: E402
 from atomlab.lab import figures as F  # noqa: E402
@@ -123,6 +123,13 @@ register_experiment(Experiment(
     settings={**SETTINGS_003, "depth": [1, 2, 3, 4], "width": [3, 4, 5, 10, 20],
               "activation": ["tanh", "sigmoid", "relu"], "base_depth": 2, "base_width": 4,
               "base_activation": "tanh"},
+    provenance={**PROVENANCE_003, "n_train": "assumed: 200 points, not stated in 003",
+                "noise": "assumed: unused by make_blobs (scikit-learn's cluster_std 1.0)",
+                "depth": "source text: 1 to 4 hidden layers", "width": "assumed: 003 says 'from 3 to 20'; the "
+                "values 3, 4, 5, 10, 20 are ours", "activation": "source text: tanh, sigmoid, ReLU",
+                "base_depth": "source text: 2 hidden layers in the width and activation sweeps",
+                "base_width": "source text: 4 hidden dimensions in the depth and activation sweeps",
+                "base_activation": "source text: tanh"},
     factors=["depth", "width", "activation"],
     # Ten networks per seed: four seeds keep the quick scale under a minute.
     scales={**SCALES_003, "quick": {**SCALES_003["quick"], "seeds": 4}},

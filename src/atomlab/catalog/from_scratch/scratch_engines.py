@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from atomlab._lazy import pyplot as plt
-from atomlab.catalog.from_scratch._recipe import ENGINES, SETTINGS_003, moons_data, trial_003  # noqa: E402
+from atomlab.catalog.from_scratch._recipe import ENGINES, PROVENANCE_003, SETTINGS_003, moons_data, trial_003  # noqa: E402
 from atomlab.engine import grid_axes  # noqa: E402
 from atomlab.engine.kinds.scratch_net import NUDGE  # noqa: E402
 from atomlab.lab import Check, Compare, Experiment, register_experiment  # noqa: E402
@@ -220,6 +220,11 @@ register_experiment(Experiment(
     settings={**SETTINGS_003, "engine": ["scratch", "scratch0", "torch", "autograd", "nudged"],
               "activation": ["tanh", "sigmoid", "relu"], "depth": [1, 4], "width": 3, "tolerance": 1e-6,
               "seeds": 5},
+    provenance={**PROVENANCE_003, "engine": "changed: 003 has one engine, its own (scratch); the others are ours, "
+                "to check it against PyTorch and autograd", "activation": "source text: tanh, sigmoid, ReLU",
+                "depth": "source text: the 3-layer network and 4 hidden layers", "width": "source text: 3 units",
+                "tolerance": "assumed: how close two engines must end to count as the same",
+                "seeds": "changed: 5 seeds; 003 trained each network once"},
     factors=["depth", "activation", "engine"],
     scales={"smoke": {"passes": 100, "grid": 30, "seeds": 2},
             "quick": {"passes": 1500, "grid": 100, "seeds": 3}},

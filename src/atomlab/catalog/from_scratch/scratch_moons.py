@@ -14,7 +14,7 @@ module). ``scratch-engines`` measures how closely the engines agree.
 
 from __future__ import annotations
 
-from atomlab.catalog.from_scratch._recipe import SCALES_003, SETTINGS_003, moons_data, trial_003
+from atomlab.catalog.from_scratch._recipe import PROVENANCE_003, SCALES_003, SETTINGS_003, moons_data, trial_003
 from atomlab.lab import Compare, Equivalent, Experiment, Trend, register_experiment
 from atomlab.lab import figures as F
 from atomlab.lab import figures as SF
@@ -32,7 +32,9 @@ DIFF_003 = ("003 trained one network per setting on one data set and read its bo
             "loss with the step and penalty rescaled by n = 200 (the same updates, see "
             "atomlab.scratch.problem_set_hyperparameters). The initial weights have 003's distribution "
             "(randn / sqrt(fan_in)) but come from the trial's seed stream, so that every engine starts from the "
-            "same ones.")
+            "same ones. 003 states none of its training hyperparameters (step, passes, regularisation, data "
+            "size and noise): the values are those of the from-scratch tutorial its code follows, marked "
+            "assumed in the settings table.")
 
 
 def _moons_trial(cfg, levels, seed, layers, activation):
@@ -78,6 +80,9 @@ register_experiment(Experiment(
                       "not produce a decision boundary, perhaps due to a shallow gradient or perhaps due to strong "
                       "regularization.",
     settings={**SETTINGS_003, "activation": ACTIVATIONS, "depth": [1, 4], "width": 3},
+    provenance={**PROVENANCE_003, "activation": "source text: tanh, sigmoid, ReLU",
+                "depth": "source text: the 3-layer network (1 hidden layer) and 4 hidden layers",
+                "width": "source text: 3 hidden units"},
     factors=["depth", "activation"],
     scales=SCALES_003,
     derive=generalisation_gap,
@@ -133,6 +138,7 @@ register_experiment(Experiment(
                       "decision boundary [...] With more than 4 hidden dimensions, the model starts to fit to the "
                       "noise in the data (i.e. the model is overfit).",
     settings={**SETTINGS_003, "hidden_units": [1, 2, 3, 4, 5, 6], "activation": "tanh"},
+    provenance={**PROVENANCE_003, "hidden_units": "source text: 1 to 6 hidden units", "activation": "source text"},
     factors=["hidden_units"],
     scales=SCALES_003,
     derive=generalisation_gap,
@@ -180,6 +186,8 @@ register_experiment(Experiment(
                       "the decision boundary sharply angles to fit noise in the data. Adding additional hidden "
                       "layers did not seem to produce any better results.",
     settings={**SETTINGS_003, "depth": [1, 2, 3, 4], "width": 3, "activation": "tanh"},
+    provenance={**PROVENANCE_003, "depth": "source text: 1 to 4 hidden layers", "width": "source text: layers of 3",
+                "activation": "source text"},
     factors=["depth"],
     scales=SCALES_003,
     derive=generalisation_gap,
@@ -225,6 +233,8 @@ register_experiment(Experiment(
                       "hidden layers, the model produced an 'island' boundary around one of the outlying data "
                       "points.",
     settings={**SETTINGS_003, "width": [3, 5, 10, 15, 20], "depth": 4, "activation": "tanh"},
+    provenance={**PROVENANCE_003, "width": "assumed: 003 says 'from 3 to 20'; the five values are ours",
+                "depth": "source text: 4 hidden layers", "activation": "source text"},
     factors=["width"],
     scales=SCALES_003,
     derive=generalisation_gap,

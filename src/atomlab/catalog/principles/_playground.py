@@ -21,6 +21,15 @@ from atomlab.nn import MLPSpec
 INITS = {"zeros": "zeros", "random": "uniform(0.5)"}
 #: Bias initialisations: zero, or the playground's constant 0.1 (``Node.bias = 0.1`` in its ``nn.ts``).
 BIASES = {"zero": "zeros", "0.1": "constant(0.1)"}
+#: Where the playground's shared settings come from (tensorflow/playground's code and defaults).
+PLAYGROUND_PROVENANCE = {
+    "layers": "assumed: the playground's default network of two hidden layers of 4 (004 shows no sizes)",
+    "n_train": "source code: the playground's 500 circle points, half for training (its default ratio 50 %)",
+    "n_test": "source code: the other half", "noise": "source code: the playground's default noise 0",
+    "lr": "source code: the playground's default learning rate 0.03",
+    "batch_size": "source code: the playground's default batch size 10",
+    "records": "assumed: about 100 records a run", "grid": "assumed: figure resolution",
+}
 #: The playground's settings (the ``paper`` values) shared by the entries of problem A.
 PLAYGROUND_SETTINGS = {"layers": [4, 4], "n_train": 250, "n_test": 250, "noise": 0.0, "lr": 0.03,
                        "batch_size": 10, "records": 100, "grid": 150}

@@ -171,6 +171,10 @@ register_experiment(Experiment(
                       "point the opposite would happen and we would end up with a dead network.",
     settings={**P.PLAYGROUND_SETTINGS, "order": ["shuffled", "ordered"], "lr": [0.03, 1.0], "activation": "relu",
               "epochs": 100, "seeds": 10},
+    provenance={**P.PLAYGROUND_PROVENANCE, "order": "source text: all negatives first (the shuffled order is the "
+                "reference)", "lr": "source code: the playground's 0.03; the step 1.0 is ours",
+                "activation": "source text: problem A's ReLU network", "epochs": "assumed: 004 trains nothing here",
+                "seeds": "assumed: 004 trains nothing here"},
     factors=["lr", "order"],
     scales={"smoke": {"epochs": 2, "grid": 30, "seeds": 2},
             "quick": {"epochs": 25, "grid": 80, "seeds": 6}},

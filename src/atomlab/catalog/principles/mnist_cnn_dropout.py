@@ -13,7 +13,7 @@ import pandas as pd
 from atomlab._lazy import pyplot as plt
 from atomlab.catalog import _mnist as M
 from atomlab.engine import TrainSpec
-from atomlab.lab import Experiment, PerSeed, Trial, register_experiment
+from atomlab.lab import Experiment, PerSeed, SourceNumber, Trial, register_experiment
 from atomlab.metrics import metric_bounds
 
 LEVELS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
@@ -161,6 +161,21 @@ EXPERIMENT = register_experiment(Experiment(
                       "preventing overfitting",
     settings={"dropout": LEVELS, "epochs": 1, "batch_size": 32, "lr": 0.001, "channels": [16, 32], "hidden": 64,
               "probe": False, "probe_every": 100, "channels_last": True, "threads": 1, **M.DATA_SETTINGS, "seeds": 5},
+    provenance={"dropout": "source text: 0.1 to 0.9 and 1; 0.0 stands for its 'dropout = 1' (Keras applies none at "
+                "rate 1), 0.5 is ours", "epochs": "assumed: one epoch per rate, our reading of the sweep (the text "
+                "states none)", "batch_size": "assumed: Keras's default 32 (tensorflow 1.5 / Keras 2.1.3, as the "
+                "source lists)", "lr": "assumed: Adam at Keras's default 0.001", "channels": "assumed: the layout "
+                "of Keras's MNIST example", "hidden": "assumed", "probe": "assumed", "probe_every": "assumed",
+                "channels_last": "assumed: a speed setting", "threads": "assumed: a speed setting",
+                "mnist_source": "source text: MNIST", "n_train": "source text: the full training set (0 = all)",
+                "n_test": "source text: the full test set (0 = all)",
+                "seeds": "changed: 5 seeds; the source ran each rate once"},
+    source_numbers=[*(SourceNumber("test_acc", v, {"dropout": k}, f"text: 'Dropout = {k:g}', test accuracy")
+                      for k, v in SOURCE_ACC.items()),
+                    *(SourceNumber("test_loss", v, {"dropout": k}, f"text: 'Dropout = {k:g}', test score (loss)")
+                      for k, v in SOURCE_LOSS.items()),
+                    SourceNumber("test_acc", SOURCE_RATE_ONE, {"dropout": 0.0}, "text: 'Dropout = 1', which Keras "
+                                 "treats as no dropout")],
     factors=["dropout"],
     scales={"smoke": {"dropout": [0.0, 0.5, 0.9], "mnist_source": "subset", "n_train": 256, "n_test": 200,
                       "batch_size": 64, "seeds": 2},

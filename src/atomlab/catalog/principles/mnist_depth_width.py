@@ -15,7 +15,7 @@ import pandas as pd
 from atomlab._lazy import pyplot as plt
 from atomlab.catalog import _mnist as M
 from atomlab.engine import TrainSpec
-from atomlab.lab import Experiment, PerSeed, Reaches, Trial, register_experiment
+from atomlab.lab import Experiment, PerSeed, Reaches, SourceNumber, Trial, register_experiment
 from atomlab.nn import MLPSpec
 
 #: The source's test accuracy for each budget of hidden units (problems C, D, E).
@@ -199,6 +199,18 @@ EXPERIMENT = register_experiment(Experiment(
                       "accuracy: 0.9832.",
     settings={"budget": [100, 200, 1000], "depth": [1, 2, 4], "dropout": [0.0, 0.2], "epochs": 10,
               "batch_size": 32, "lr": 0.001, "record_epochs": 10, **M.DATA_SETTINGS, "seeds": 5},
+    provenance={"budget": "source text: problems C, D and E allow 100, 200 and 1,000 hidden units",
+                "depth": "assumed: 1, 2 or 4 equal layers (the source does not give its architectures)",
+                "dropout": "assumed: none or 0.2 after every hidden layer", "epochs": "assumed: 10 epochs",
+                "batch_size": "assumed: Keras's default 32", "lr": "assumed: Adam at Keras's default 0.001",
+                "record_epochs": "assumed", "mnist_source": "source text: MNIST",
+                "n_train": "source text: the full training set (0 = all)",
+                "n_test": "source text: the full test set (0 = all)",
+                "seeds": "changed: 5 seeds; the source reports one network per budget"},
+    source_numbers=[SourceNumber("test_acc", v, {"budget": b}, f"text, problem {p}: test accuracy of the "
+                                 f"source's network with {b} hidden units (architecture not given; compare with the "
+                                 "best allocation)")
+                    for (b, v), p in zip(SOURCE_ACC.items(), "CDE")],
     factors=["budget", "depth", "dropout"],
     scales={"smoke": {"mnist_source": "subset", "n_train": 300, "n_test": 200, "epochs": 1, "record_epochs": 1,
                       "budget": [100, 1000], "depth": [1, 4], "dropout": [0.0], "seeds": 2},

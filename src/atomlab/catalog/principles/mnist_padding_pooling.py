@@ -15,7 +15,7 @@ import numpy as np
 from atomlab._lazy import pyplot as plt
 from atomlab.catalog import _mnist as M
 from atomlab.errors import ConfigError
-from atomlab.lab import Check, DataSpec, Experiment, Trial, register_experiment
+from atomlab.lab import Check, DataSpec, Experiment, SourceNumber, Trial, register_experiment
 
 #: The source's four 4 x 4 images (problem C): a 3 x 3 block of ones in each corner.
 IMAGES = [
@@ -141,6 +141,13 @@ EXPERIMENT = register_experiment(Experiment(
     source_conclusion="Parameters with biases = 8x5x5x3+8 biases = 608 parameters. Each dimension of the image "
                       "will be reduced to 32 - (5 - 1) = 28",
     settings={"case": CASES, "mnist_source": "subset", "seeds": 1},
+    provenance={"case": "source text: problems 3A to 3C (parameters, output size, padding, pooling)",
+                "mnist_source": "assumed: ten offline images show the padding on MNIST digits (the source "
+                                "computes by hand)", "seeds": "assumed: one run, nothing is random"},
+    source_numbers=[SourceNumber("value", SOURCE["conv_params"], {"case": "conv_params"}, "text, problem 3B i: "
+                                 "8 x 5 x 5 x 3 + 8 biases = 608 parameters"),
+                    SourceNumber("value", SOURCE["no_padding"][0], {"case": "no_padding"}, "text, problem 3B ii: "
+                                 "32 - (5 - 1) = 28, a 28 x 28 x 3 output")],
     factors=["case"],
     scales={"smoke": {}, "quick": {}},
     make_trial=make_trial,

@@ -91,6 +91,9 @@ register_experiment(Experiment(
                       "the boundary that is learned is smoother whereas the model in part I learned a boundary that "
                       "looks like a hexagon with sharp edges.",
     settings={**P.PLAYGROUND_SETTINGS, "activation": ["relu", "sigmoid"], "epochs": 3500, "seeds": 10},
+    provenance={**P.PLAYGROUND_PROVENANCE, "activation": "source text: ReLU (part i), sigmoid (part ii)",
+                "epochs": "assumed: 3,500 epochs, as long as 004 watched its zero network",
+                "seeds": "changed: 10 seeds; 004 ran each network once"},
     factors=["activation"],
     scales={"smoke": {"epochs": 8, "records": 8, "grid": 30, "seeds": 2},
             "quick": {"epochs": 600, "records": 60, "grid": 80, "seeds": 5}},

@@ -212,15 +212,11 @@ register_experiment(Experiment(
     figures=figures,
     metric="train_loss",
     provenance={
+        **P.PLAYGROUND_PROVENANCE,
         "activation": "source text: ReLU (part i), sigmoid (part ii)", "init": "source text: zero, or the "
         "playground's small random weights U(-0.5, 0.5)", "bias": "changed: the playground starts biases at 0.1 "
         "(its code); 004 does not say whether its zero network kept them, and with 0.1 the ReLU weights move, so "
         "both are run; 0 makes the zero network zero everywhere",
-        "layers": "assumed: the playground's default network of two hidden layers of 4 (004 shows no sizes)",
-        "n_train": "source code: the playground's 500 points split in half (its default ratio 50 %)",
-        "n_test": "source code: the playground's other half", "noise": "source code: the playground's default 0",
-        "lr": "source code: the playground's default 0.03", "batch_size": "source code: the playground's default 10",
-        "records": "assumed", "grid": "assumed: figure resolution",
         "epochs": "source text: 004 watches the zero sigmoid network for about 3,500 epochs",
         "seeds": "changed: 10 seeds; 004 ran each network once",
     },

@@ -31,7 +31,12 @@ import numpy as np  # noqa: E402
 
 from atomlab import stats
 from atomlab._lazy import pyplot as plt
-from atomlab.catalog.surfaces_2d.activation_surfaces import SURFACE_SCALES, SURFACE_SETTINGS, surface_trial  # noqa: E402
+from atomlab.catalog.surfaces_2d.activation_surfaces import (  # noqa: E402
+    SURFACE_PROVENANCE,
+    SURFACE_SCALES,
+    SURFACE_SETTINGS,
+    surface_trial,
+)
 from atomlab.data.surfaces import SURFACES  # noqa: E402
 from atomlab.engine.grids import grid_axes  # noqa: E402
 from atomlab.errors import ConfigError  # noqa: E402
@@ -48,6 +53,9 @@ SUITE_SETTINGS: dict[str, Any] = {**SURFACE_SETTINGS, "record_every": None, "ani
 #: training and test sets 21 times cost as much as the training itself).
 SUITE_SCALES: dict[str, dict[str, Any]] = {k: dict(v) for k, v in SURFACE_SCALES.items()}
 SUITE_SCALES["quick"]["record_every"] = 100
+#: Where the suite's settings come from (each entry adds its factor's).
+SUITE_PROVENANCE: dict[str, str] = {**SURFACE_PROVENANCE, "record_every": "assumed: metrics about 20 times a run",
+                                    "animate": "assumed: an option of ours (a GIF of the surfaces during training)"}
 #: Columns computed from each trial's grid, shown in the summary table.
 SURFACE_METRICS = ("disagreement", "confidence")
 

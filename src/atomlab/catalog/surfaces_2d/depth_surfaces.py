@@ -57,6 +57,8 @@ EXPERIMENT = register_experiment(S.SurfaceExperiment(
                       "the figure above we observe that the approximation becomes increasingly accurate with "
                       "higher confidence predictions and crisper decision boundaries as the depth increases.",
     settings={**S.SUITE_SETTINGS, "depth": [1, 2, 4, 8], "width": 10},
+    provenance={**S.SUITE_PROVENANCE, "depth": "source code: [10], [10]*2, [10]*4, [10]*8",
+                "width": "source code: 10 units per layer"},
     factors=["function", "depth"],
     scales=S.SUITE_SCALES,
     make_trial=make_trial,

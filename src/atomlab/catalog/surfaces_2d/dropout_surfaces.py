@@ -75,6 +75,8 @@ EXPERIMENT = register_experiment(S.SurfaceExperiment(
                       "probability. But this comparison is not entirely fair since there is no noise in the "
                       "data.",
     settings={**S.SUITE_SETTINGS, "keep_prob": [0.1, 0.5, 0.7, 0.9, 1.0]},
+    provenance={**S.SUITE_PROVENANCE, "keep_prob": "source code: keep 0.1, 0.5, 0.7, 0.9; keep 1.0 is the "
+                "[10]*4 network of the depth figure the text compares with"},
     factors=["function", "keep_prob"],
     scales=S.SUITE_SCALES,
     make_trial=make_trial,

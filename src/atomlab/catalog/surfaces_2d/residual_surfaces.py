@@ -111,6 +111,9 @@ EXPERIMENT = register_experiment(S.SurfaceExperiment(
                       "samples available.",
     settings={**S.SUITE_SETTINGS, "n_train": [100, 1000, 10_000, 100_000], "residual": [False, True],
               "batch_size": 100},
+    provenance={**S.SUITE_PROVENANCE, "n_train": "source code: N in {100, 1,000, 10,000, 100,000}",
+                "residual": "source code: residual [False, True, True, True] (no skip where the widths differ) "
+                            "against none", "batch_size": "source text: batches of 100 (also its code)"},
     factors=["function", "n_train", "residual"],
     scales={"smoke": {**S.SUITE_SCALES["smoke"], "n_train": [100, 500]},
             "quick": {**S.SUITE_SCALES["quick"], "n_train": [100, 1000, 4000], "epochs": 100, "record_every": None},

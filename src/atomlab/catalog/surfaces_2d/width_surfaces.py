@@ -165,6 +165,9 @@ EXPERIMENT = register_experiment(S.SurfaceExperiment(
                       "the last three configurations.",
     settings={**S.SUITE_SETTINGS,
               "layers": [list(u) for u in UNIFORM] + [[10, 5, 5, 10], [40, 20, 10, 5], [5, 10, 20, 40], [10] * 8]},
+    provenance={**S.SUITE_PROVENANCE, "layers": "source code: [5]*4, [10]*4, [20]*4, [40]*4, hourglass "
+                "[10, 5, 5, 10], decreasing [40, 20, 10, 5], increasing [5, 10, 20, 40]; the 8 x 10 reference is "
+                "the depth figure's network the text compares with"},
     factors=["function", "layers"],
     scales=S.SUITE_SCALES,
     make_trial=make_trial,
