@@ -188,13 +188,24 @@ def test_one_sample_widens_the_t_interval_towards_the_skewed_tail():
     r = stats.one_sample(x, null=1.0)
     ref = sps.ttest_1samp(x, 1.0)
     ci = ref.confidence_interval(0.95)
-    assert r.method == "one-sample t, skew-corrected"
+    assert r.method == "one-sample t (skew-corrected)"
     assert r.p_value >= ref.pvalue - 1e-12
     assert r.low == pytest.approx(ci.low) and r.high > ci.high  # Hall moves the upper end out, t keeps the lower
     symmetric = np.array([-1.0, -0.5, 0.0, 0.5, 1.0]) + 3.0
     s = stats.one_sample(symmetric, null=3.0)
     ci = sps.ttest_1samp(symmetric, 3.0).confidence_interval(0.95)
     assert (s.low, s.high) == pytest.approx((ci.low, ci.high))  # no skew: plain t
+
+
+def test_one_sample_discrete_values_take_the_most_cautious_of_three_tests():
+    acc = np.array([1.0] * 6 + [0.995] * 2 + [0.99, 0.96])  # a lattice piled against the ceiling
+    r = stats.one_sample(acc, null=0.99, bounds=(0, 1))
+    exact = stats.one_sample(acc, null=0.99, bounds=(0, 1), method="exact")
+    plain = sps.ttest_1samp(acc, 0.99)
+    assert r.method == "exact sign-flip and t (skew-corrected)" and exact.method == "exact sign-flip"
+    assert r.p_value >= max(exact.p_value, plain.pvalue) - 1e-12
+    assert r.low <= exact.low and r.high >= exact.high
+    assert (r.p_value < 0.05) == (not r.low <= 0.99 <= r.high)
 
 
 def test_mean_interval_is_one_sample_interval():
@@ -247,7 +258,7 @@ def test_equivalence_three_verdicts_and_statsmodels_tost():
     a = np.array([0.912, 0.905, 0.921, 0.899, 0.915, 0.908])
     b = np.array([0.910, 0.909, 0.917, 0.901, 0.914, 0.911])
     r = stats.equivalence(a, b, margin=0.01)
-    assert r.verdict == "supported" and r.method == "TOST paired t, skew-corrected"
+    assert r.verdict == "supported" and r.method == "TOST paired t (skew-corrected)"
     assert r.p_value >= ttost_paired(a, b, -0.01, 0.01)[0] - 1e-12  # never bolder than the plain TOST
     assert -0.01 < r.low <= r.high < 0.01
     sym = b + np.array([0.001, 0.002, 0.003, 0.004, 0.005, 0.006])  # symmetric differences: plain TOST
