@@ -9,17 +9,17 @@
 ``principles/``
     004, the course problem set: initialisation, example order, XOR, depth and width, CNNs on MNIST.
 
-Importing this package imports every public module of these folders (names not starting with
-``_``), and each registers its entries in :data:`atomlab.lab.experiments`. A new entry is a new
-module in one of them; nothing else needs editing. An entry that fails to import fails the import
-of the catalog: a broken entry is a bug, not a warning.
+Importing this package imports every public module (name not starting with ``_``) of every folder
+here, and each registers its entries in :data:`atomlab.lab.experiments`. A new entry is a new module
+in one of them, a new source family a new folder; nothing else needs editing. An entry that fails to
+import fails the import of the catalog: a broken entry is a bug, not a warning.
 """
 
 import importlib
 import pkgutil
 
 #: The folders of the catalog, one per source family.
-FAMILIES = ("atomic_experiments", "surfaces_2d", "from_scratch", "principles")
+FAMILIES = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if m.ispkg))
 
 for _family in FAMILIES:
     _package = importlib.import_module(f"{__name__}.{_family}")

@@ -56,7 +56,7 @@ def stable_hash(obj: Any, length: int = 16) -> str:
 class DataSpec:
     """A registered data set, its parameters, a seed and the transforms applied after it.
 
-    ``transforms`` is a sequence of ``(name, params)`` pairs from :data:`atomlab.lab.data.transforms`.
+    ``transforms`` is a sequence of ``(name, params)`` pairs from :data:`atomlab.data.transforms.transforms`.
 
     Examples
     --------
