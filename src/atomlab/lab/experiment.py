@@ -124,7 +124,10 @@ class SourceNumber:
     value : float
         The source's number, in the column's units (an accuracy of 97.4 % is ``0.974``).
     where : dict
-        The arm it belongs to (factor levels), e.g. ``{"function": "sin", "hidden_units": 2}``.
+        The arm it belongs to (factor levels), e.g. ``{"function": "sin", "hidden_units": 2}``. A list
+        value means any of its levels, as in :func:`atomlab.lab.claims.select` (a number the source reads
+        off a curve over several arms: ``{"dummy_dims": [200, 500, 1000, 2000]}``); a key may also be a
+        level an entry adds itself (memorization's ``budget``).
     what : str
         Where the source says it, in words ("Table 1", "the figure of experiment 6, no PCA").
 

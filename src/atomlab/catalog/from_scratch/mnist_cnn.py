@@ -92,7 +92,7 @@ def training_figure(result, out_dir, formats):
                 steps, values = _probe_matrix(pairs, f"{PREFIX}{key}")
                 M.band(ax, steps, values, color=colors[arm], label=label,
                        bounds=(0.0, 1.0) if key == "test_acc" else (0.0, np.inf))
-            if result.config["mnist_source"] == "full":
+            if result.config["mnist_source"] == "full" and arm in SOURCE_ACC:
                 axes[2].axhline(SOURCE_ACC[arm], color=colors[arm], ls="--", lw=1)
         for ax, title in zip(axes, ("train/loss", "test/loss", "test/accuracy")):
             ax.set_title(title)
