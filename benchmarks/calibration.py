@@ -136,7 +136,10 @@ def draw_levels(shape: str, rng: np.random.Generator, sims: int, n: int, *, effe
 
 
 def true_mean_rho(shape: str, *, effect: bool, draws: int = 400_000) -> float:
-    """E[within-seed Spearman rho] of a shape, by a large fixed-seed simulation (MC error ~ 0.001)."""
+    """E[within-seed Spearman rho] of a shape: 0 without a trend (reversing the levels maps rho to -rho and
+    leaves every shape's law unchanged), else by a large fixed-seed simulation (MC error ~ 0.001)."""
+    if not effect:
+        return 0.0
     x = draw_levels(shape, np.random.default_rng(99), 1, draws, effect=effect)[0]
     r = sps.rankdata(x, axis=1)
     pos = np.arange(LEVELS) - (LEVELS - 1) / 2
@@ -222,7 +225,7 @@ def _rows(rates: list[dict[str, float]], level: float, sims: int) -> list[list[s
 
 def reference_rows(test: str, shape: str, sims: int, level: float, seed: int, kind: str) -> list[list[str]]:
     """Coverage of a method atomlab does not use, on the same draws: scipy's BCa bootstrap (9,999
-    resamples; a sample without spread gets a point) or the plain Student t interval."""
+    resamples; a sample without spread gets a point) or the plain Student t interval ("plain t")."""
     out = []
     for effect in (False, True):
         row = []
@@ -342,6 +345,47 @@ def sequential_rows(shape: str, sims: int, seed: int, alpha: float = 0.05) -> li
     return out
 
 
+def hall_rows(sims: int, level: float, seed: int) -> list[list[str]]:
+    """Paired differences: Student's t against the cautious union of t and Hall's skewness-corrected t
+    (the one-sample rule), on the normal shape (power at Cohen's d_z = 1) and on the effect draws of the
+    skewed and accuracy shapes (coverage). Vectorised; the interval formulas are those of atomlab.stats."""
+    alpha = 1 - level
+    rows = []
+
+    def intervals(x: np.ndarray):
+        n = x.shape[1]
+        m, s = x.mean(axis=1), x.std(axis=1, ddof=1)
+        se, q = s / math.sqrt(n), sps.t.isf(alpha / 2, n - 1)
+        with np.errstate(all="ignore"):
+            gamma = np.nan_to_num(((x - m[:, None]) ** 3).mean(axis=1) / s**3)
+        a, b = gamma / (3 * math.sqrt(n)), gamma / (6 * math.sqrt(n))
+
+        def g_inverse(u):
+            with np.errstate(all="ignore"):
+                exact = (np.cbrt(1 + 3 * a * (u - b)) - 1) / a
+            return np.where(np.abs(a) < 1e-9, u - b, exact)
+
+        t_lo, t_hi = m - q * se, m + q * se
+        return (t_lo, t_hi), (np.minimum(t_lo, m - se * g_inverse(q)), np.maximum(t_hi, m - se * g_inverse(-q)))
+
+    power = {"t": [], "t and Hall": []}
+    for n in SEEDS:
+        x = np.random.default_rng([seed, 17, n]).normal(1.0, 1.0, (sims, n))
+        for name, (lo, _) in zip(power, intervals(x)):
+            power[name].append(f"{np.mean(lo > 0):.3f}")
+    rows += [["normal, d_z = 1", f"power, {name}", *v] for name, v in power.items()]
+    for shape in ("skewed", "accuracy"):
+        cover = {"t": [], "t and Hall": []}
+        for n in SEEDS:
+            rng = np.random.default_rng([seed, n, LOCATION_SHAPES.index(shape), TESTS.index("paired")])
+            arms = [draw_arms(shape, rng, sims, n, effect=e, paired=True) for e in (False, True)][1]
+            truth = arms.mean_a - arms.mean_b
+            for name, (lo, hi) in zip(cover, intervals(arms.a - arms.b)):
+                cover[name].append(_cell(float(np.mean((lo <= truth) & (truth <= hi))), level, sims, "cov"))
+        rows += [[shape, f"coverage with effect, {name}", *v] for name, v in cover.items()]
+    return rows
+
+
 def lattice_t_table(ns=(5, 6, 7, 8, 10, 15, 20), alphas=(0.05, 0.01, 0.005)) -> list[list[str]]:
     """Exact false-positive rate of the plain paired t test on +-1 / 0 differences (no simulation).
 
@@ -409,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2024, help="seed of every draw")
     parser.add_argument("--only", action="append", default=[],
                         help="sections to run: paired, one, unpaired, methods (or methods-paired, methods-one, "
-                             "methods-unpaired), trend, equivalence, sequential, lattice")
+                             "methods-unpaired), trend, equivalence, sequential, skew, lattice")
     parser.add_argument("--out", help="also write the markdown here")
     parser.add_argument("--with-seeds-needed", action="store_true",
                         help="compute StatResult.seeds_needed as the library does (slower; no rate changes)")
@@ -418,7 +462,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--sims must be at least 10")
     if not args.with_seeds_needed:
         skip_seeds_needed()
-    sections = args.only or ["paired", "one", "unpaired", "methods", "trend", "equivalence", "sequential", "lattice"]
+    sections = args.only or ["paired", "one", "unpaired", "methods", "trend", "equivalence", "sequential", "skew",
+                             "lattice"]
     cols = ["shape", "measure", *(f"{n} seeds" for n in SEEDS)]
     level, sims = args.level, args.sims
     alpha = 1 - level
@@ -437,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{test} done, {time.perf_counter() - start:.0f} s]", file=sys.stderr)
     # Each test forced to one method, on the same draws as its table above: the evidence for "auto".
     plan = {"methods-paired": ("paired", LOCATION_SHAPES, ("BCa",)),
-            "methods-one": ("one", ("skewed", "accuracy"), ("plain t", "BCa")),
+            "methods-one": ("one", ("skewed", "accuracy"), ("BCa",)),
             "methods-unpaired": ("unpaired", ("accuracy", "bimodal"), ())}
     for section, (test, shapes, references) in plan.items():
         if section not in sections and "methods" not in sections:
@@ -468,6 +513,9 @@ def main(argv: list[str] | None = None) -> int:
                      + table(["shape", "rule", "alpha per look", "FPR (no effect)", "power (effect)",
                               "mean seeds (effect)"], rows), args.out)
         print(f"[sequential done, {time.perf_counter() - start:.0f} s]", file=sys.stderr)
+    if "skew" in sections:
+        emit("### Paired differences: Student's t alone, and its union with Hall's skew-corrected t\n\n"
+             + table(cols, hall_rows(sims, level, args.seed)), args.out)
     if "lattice" in sections:
         ns = (5, 6, 7, 8, 10, 15, 20)
         emit("### The plain t test on lattice data (exact, no simulation)\n\n"

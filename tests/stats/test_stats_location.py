@@ -50,12 +50,14 @@ def test_t_branch_matches_scipy_ttest_rel():
     rng = np.random.default_rng(3)
     for n in (2, 3, 7, 40):
         a, b = rng.normal(0.3, 1, n), rng.normal(0, 1, n)
-        r = stats.paired_difference(a, b, level=0.9)
+        r = stats.paired_difference(a, b, level=0.9, method="t")
         ref = sps.ttest_rel(a, b)
         ci = ref.confidence_interval(0.9)
         assert r.method == "paired t"
         assert r.p_value == pytest.approx(ref.pvalue, rel=1e-9)
         assert (r.low, r.high) == pytest.approx((ci.low, ci.high), rel=1e-9)
+        auto = stats.paired_difference(a, b, level=0.9)  # the union with Hall's t: never bolder than t
+        assert auto.p_value >= r.p_value - 1e-12 and auto.low <= r.low + 1e-12 and auto.high >= r.high - 1e-12
 
 
 def test_ten_equal_differences_are_decisive_two_are_not():
@@ -82,9 +84,11 @@ def test_exact_branch_matches_brute_force_enumeration():
 
 def test_lattice_data_use_the_exact_test_and_continuous_data_the_t_test():
     converged = [1.0, 1.0, 0.5, 1.0, 1.0, 0.5]  # each run converged (1.0) or not (0.5): two values
-    assert stats.paired_difference(converged, [0.5] * 6).method == "exact sign-flip"
-    assert stats.paired_difference([0.995, 1.0, 0.99, 1.0], [0.985, 0.99, 0.99, 0.985]).method == "paired t"
-    assert stats.paired_difference(A, B).method == "paired t"
+    assert stats.paired_difference(converged, [0.5] * 6).method == "exact sign-flip and t (skew-corrected)"
+    spread = stats.paired_difference([0.995, 1.0, 0.99, 1.0], [0.985, 0.99, 0.99, 0.985])
+    assert spread.method == "paired t (skew-corrected)"
+    assert stats.paired_difference(A, B).method == "paired t (skew-corrected)"
+    assert stats.paired_difference([0.3] * 8, [0.1] * 8).method == "exact sign-flip"  # no spread: t undefined
     assert stats.paired_difference(A, B, method="exact").method == "exact sign-flip"
     assert stats.paired_difference([1.0, 1.0, 2.0], [0, 0, 0], method="t").method == "paired t"
 
@@ -169,7 +173,7 @@ def test_one_value_has_an_unbounded_interval_and_a_singular_description():
 
 def test_describe_names_the_method_and_seeds():
     text = stats.paired_difference(A, B).describe()
-    assert text.endswith("paired t, 6 seeds") and text.startswith("+0.0")
+    assert text.endswith("paired t (skew-corrected), 6 seeds") and text.startswith("+0.0")
     assert stats.paired_difference([], []).describe() == "no finite values, paired t, 0 seeds"
 
 
@@ -274,7 +278,7 @@ def test_equivalence_exact_on_tied_data():
     a = [1.0, 1.0, 0.995, 1.0, 0.995, 1.0, 1.0, 0.995]
     b = [1.0, 0.995, 1.0, 1.0, 0.995, 1.0, 0.995, 1.0]
     r = stats.equivalence(a, b, margin=0.01)
-    assert r.method == "TOST exact sign-flip" and r.verdict == "supported"
+    assert r.method == "TOST exact sign-flip and t (skew-corrected)" and r.verdict == "supported"
     three = stats.equivalence([1.0, 1.0, 0.995], [1.0, 1.0, 0.995], margin=0.01)  # no spread: exact, 1/8 per side
     assert three.method == "TOST exact sign-flip" and three.verdict == "inconclusive"
     assert three.p_value == pytest.approx(1 / 8)

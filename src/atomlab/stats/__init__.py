@@ -18,7 +18,7 @@ Examples
 >>> snake = [0.70, 0.72, 0.69, 0.74, 0.71, 0.66, 0.70, 0.73, 0.68, 0.71]
 >>> r = stats.paired_difference(tanh, snake, direction=+1, bounds=(-1, 1))
 >>> print(r.verdict, r.describe())
-supported +0.261 [+0.244, +0.278], paired t, 10 seeds
+supported +0.261 [+0.244, +0.281], paired t (skew-corrected), 10 seeds
 """
 
 from atomlab.stats.exact import exact_check

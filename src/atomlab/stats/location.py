@@ -1,28 +1,31 @@
 """Tests of a mean over seeds: paired differences, one sample against a value, two unpaired arms, equivalence.
 
-Which method decides (``method="auto"``, measured in ``benchmarks/calibration.py``; see
-docs/statistics.md, "Calibration"):
+Which method decides (``method="auto"``; measured in ``benchmarks/calibration.py``, see
+docs/statistics.md, "Calibration"). A paired difference, one sample and each one-sided test of a paired
+equivalence all test the centre of one set of values, with the most cautious of up to three tests (the
+largest p-value, the union of the intervals), each valid under its own assumption, so that the union is
+valid whenever one of them is:
 
-* **Student's t** (paired / one-sample t) for continuous values. It is exact for normal values and was
-  measured to hold its error rate on every symmetric shape the catalog produces, from 3 seeds on,
-  including accuracies on a lattice as long as they spread over several steps.
-* **The exact sign-flip test** (see :mod:`atomlab.stats.permutation`) for *discrete* samples, those with
-  at most half as many distinct values as values: "converged or not" outcomes, accuracies stuck at a few
-  values, capped epoch counts, zero spread. There the t test's error rate was computed to reach 2 to 3
-  times its nominal value (0.099 at a nominal 0.05 with 7 values of +-1 or 0; 0.029 at 0.01), while the
-  sign-flip test is exact for any symmetric null, however tied. The switch depends on the sample only
-  through its number of distinct values, which does not change when the sample is shifted, so each
-  interval inverts a single test.
-* For one sample against a fixed value (:func:`one_sample`, :func:`mean_interval`), whose values need not be
-  symmetric, the t branch is the cautious union of Student's t and Hall's skewness-corrected t (the
-  larger p-value, the union of the intervals), and the discrete branch the union of the sign-flip test
-  with both: each is valid under its own assumption (normal, moderately skewed, symmetric), the union
-  whenever one of them holds.
-* **Welch's t** for two unpaired arms, discrete or not; the exact two-sample permutation test only where
-  Welch is undefined (one value in an arm, or no spread in either), see :func:`difference`.
+* **Student's t**: exact for normal values; measured to hold its error rate on every symmetric shape the
+  catalog produces from 3 seeds on, accuracies on a lattice included as long as they spread over several
+  steps.
+* **Hall's skewness-corrected t** (Hall 1992): values against a fixed number, and the differences of two
+  arms that do differ, need not be symmetric (accuracies piled against 1.0, positive metrics with a long
+  tail), and the t test then errs on the side of the tail. Measured, the union of t and Hall's t brings
+  the coverage of near-ceiling accuracy differences from 0.91-0.94 to 0.94-0.95, for 7 % to 17 % less
+  power at 5 to 10 seeds on symmetric data.
+* **The exact sign-flip test** (:mod:`atomlab.stats.permutation`), added for *discrete* samples (at most
+  half as many distinct values as values: converged-or-not outcomes, accuracies stuck at a few values,
+  zero spread), where the t tests' error rate was computed to reach 2 to 3 times its nominal value (0.099
+  at a nominal 0.05 with 7 differences of +-1 or 0; 0.029 at 0.01). It is exact for any symmetric null,
+  however tied, and alone decides where t is undefined (no spread, or fewer than 3 discrete values).
 
-The percentile and BCa bootstraps were measured too and are not used: below 20 seeds they cover 65 % to
-90 % where 95 % is promised.
+The switch depends on the sample only through its number of distinct values, which a shift does not
+change, so every interval inverts one test. ``method="t"`` (plain Student t) and ``method="exact"`` (the
+sign-flip test alone) force one. Two unpaired arms use **Welch's t**, discrete or not; the exact
+two-sample permutation test only where Welch is undefined (one value in an arm, or no spread in either),
+see :func:`difference`. The percentile and BCa bootstraps were measured too and are not used: below 20
+seeds they cover 65 % to 90 % where 95 % is promised.
 
 In every method the interval at ``level`` is the set of centres the test does not reject, so the interval
 excludes the null value exactly when ``p_value < 1 - level``. With ``bounds`` the interval is cut to the
@@ -63,9 +66,9 @@ def paired_difference(a: Sequence[float], b: Sequence[float], *, level: float = 
     bounds : (lo, hi), optional
         Range of ``a - b`` (``(-1, 1)`` for a difference of accuracies); the interval stays inside it.
     method : {"auto", "t", "exact"}
-        "auto" uses the paired t test, or the exact sign-flip test when the differences take at most
-        half as many distinct values as there are pairs (see the module notes); "t" / "exact" force
-        one (the t test still needs some spread).
+        "auto": the most cautious of the paired t test, Hall's skewness-corrected t and, for discrete
+        differences (at most half as many distinct values as pairs), the exact sign-flip test (see the
+        module notes). "t": plain Student t (it still needs some spread). "exact": the sign-flip test.
 
     Returns
     -------
@@ -78,9 +81,9 @@ def paired_difference(a: Sequence[float], b: Sequence[float], *, level: float = 
     >>> b = [0.85, 0.88, 0.86, 0.87, 0.84]
     >>> r = paired_difference(a, b, direction=+1)
     >>> r.verdict, r.method, r.n
-    ('supported', 'paired t', 5)
-    >>> r.describe()
-    '+0.06 [+0.0404, +0.0796], paired t, 5 seeds'
+    ('supported', 'paired t (skew-corrected)', 5)
+    >>> r.describe()                                       # symmetric differences: Hall's t is the t test
+    '+0.06 [+0.0404, +0.0796], paired t (skew-corrected), 5 seeds'
     >>> paired_difference(a, b, direction=-1).verdict     # the data show the opposite
     'refuted'
     >>> paired_difference([0.02] * 10, [0.0] * 10).describe()  # ten equal differences are decisive...
@@ -109,13 +112,9 @@ def one_sample(values: Sequence[float], *, null: float = 0.0, level: float = 0.9
                bounds: Sequence[float] | None = None, method: str = "auto") -> StatResult:
     """Is the mean of ``values`` above (below, different from) the fixed value ``null``?
 
-    Unlike a paired difference, whose null (two arms that do not differ) is symmetric, values tested
-    against a fixed number can be skewed (accuracies piled against 1.0, positive metrics with a long tail),
-    and the t test then errs on the side of the tail. So the t branch here is the cautious union of the t
-    test and Hall's skewness-corrected t (the larger p-value, the union of the intervals): measured, it
-    brings coverage of near-ceiling accuracies from 0.89 to 0.93-0.96 and costs about a tenth of the
-    power on symmetric data. Discrete values use the exact sign-flip test, as in :func:`paired_difference`,
-    united with those two (a lattice of accuracies against a ceiling is neither symmetric nor continuous).
+    The same tests as :func:`paired_difference`, on the values minus ``null``. Values against a fixed
+    number are where skewness matters most (measured: plain t covers 0.88 to 0.94 of near-ceiling
+    accuracies, the union with Hall's t and the sign-flip test 0.94 to 0.98).
 
     Parameters
     ----------
@@ -143,15 +142,14 @@ def one_sample(values: Sequence[float], *, null: float = 0.0, level: float = 0.9
     if box is not None and not box[0] <= null <= box[1]:
         raise ConfigError(f"null={null:g} lies outside bounds {box}")
     return _centre(v[np.isfinite(v)], null=null, level=_checks.level_(level), direction=direction, bounds=box,
-                   method=_checks.method_(method), t_name="one-sample t", statistic="mean", skew=True)
+                   method=_checks.method_(method), t_name="one-sample t", statistic="mean")
 
 
 def mean_interval(values: Sequence[float], *, level: float = 0.95, bounds: Sequence[float] | None = None,
                   method: str = "auto") -> tuple[float, float, float]:
     """The mean of the finite values and its interval: ``(mean, low, high)``.
 
-    The same method as :func:`one_sample` (t with the skewness correction, or the exact sign-flip interval
-    for discrete values), cut to ``bounds``. Without enough values to bound the mean the interval
+    The same tests as :func:`one_sample`, cut to ``bounds``. Without enough values to bound the mean the interval
     is the bounds (infinite without them); without any finite value everything is NaN.
 
     Examples
@@ -166,7 +164,7 @@ def mean_interval(values: Sequence[float], *, level: float = 0.95, bounds: Seque
     box = _checks.bounds_(bounds)
     _checks.inside(v, box, "values")
     r = _centre(v[np.isfinite(v)], null=0.0, level=_checks.level_(level), direction=None, bounds=box,
-                method=_checks.method_(method), t_name="t", statistic="mean", power=False, skew=True)
+                method=_checks.method_(method), t_name="t", statistic="mean", power=False)
     return (r.estimate, r.low, r.high)
 
 
@@ -240,9 +238,9 @@ def equivalence(a: Sequence[float], b: Sequence[float], *, margin: float, level:
                 bounds: Sequence[float] | None = None, method: str = "auto") -> StatResult:
     """Are ``a`` and ``b`` within ``margin`` of each other? Two one-sided tests (TOST).
 
-    Paired, each one-sided test is the more cautious of the t test and Hall's skewness-corrected t (at
-    the margins the arms differ, so their differences need not be symmetric, and one-sided tests feel
-    skewness most); discrete differences use the exact sign-flip test. Unpaired arms use Welch's t.
+    Paired, each one-sided test is the most cautious of the tests of :func:`paired_difference` (at the
+    margins the arms differ, so their differences need not be symmetric, and one-sided tests feel
+    skewness most). Unpaired arms use Welch's t.
 
     *Supported* when both "a - b > -margin" and "a - b < margin" are shown at ``1 - level`` (equivalently,
     the ``1 - 2 (1 - level)`` interval, 90 % for ``level=0.95``, lies inside ``(-margin, margin)``);
@@ -299,47 +297,31 @@ def equivalence(a: Sequence[float], b: Sequence[float], *, margin: float, level:
         sizes: tuple[int, ...] = (len(d),)
         if len(d) == 0:
             return _empty(statistic, "TOST paired t", level, None, box, sizes)
-        est = float(d.mean())
-        use_t = len(d) >= 2 and np.ptp(d) > 0 and (method == "t" or (method == "auto" and not _discrete(d)))
-        if use_t:
-            se, df = _sd(d) / math.sqrt(len(d)), len(d) - 1
-            name, test, sd = "TOST paired t", "t", _sd(d)
-        else:
-            th = permutation.sign_flip(d)
-            name, test, sd = "TOST " + _exact_name(th, "sign-flip"), "sign-flip", _sd(d)
+        est, sd = float(d.mean()), _sd(d)
+        parts = _components(d, method)
+        name, test = "TOST " + _name(parts, "paired t"), _power_test(parts)
+        # H1 "difference > -margin" and H1 "difference < margin", each one-sided at alpha, in every part.
+        p = max(max(c.p_greater(-margin), c.p_less(margin)) for c in parts)
+        # H1 "the difference lies beyond the margin", on the estimate's side: the p-value of a refutation.
+        p_far = max(c.p_greater(margin) if est >= 0 else c.p_less(-margin) for c in parts)
+        lo, hi = _hull([c.interval(alpha, tails=1) for c in parts])
     else:
         av, bv = av[np.isfinite(av)], bv[np.isfinite(bv)]
         sizes = (len(av), len(bv))
         if min(sizes) == 0:
             return _empty(statistic, "TOST Welch t", level, None, box, sizes)
         est = float(av.mean() - bv.mean())
-        use_t = _welch_possible(av, bv) and method != "exact"
         sd = math.sqrt((_var(av) + _var(bv)) / 2)
-        if use_t:
+        if _welch_possible(av, bv) and method != "exact":
             se, df = _welch(av, bv)
+            part: _Part = _TPart(est, se, df)
             name, test = "TOST Welch t", "welch"
         else:
-            th = permutation.two_sample(av, bv)
-            name, test = "TOST " + _exact_name(th, "permutation"), "permutation"
-    if use_t:
-        # H1 "difference > -margin" and H1 "difference < margin", each one-sided at alpha.
-        p = max(float(special.stdtr(df, -(est + margin) / se)), float(special.stdtr(df, (est - margin) / se)))
-        lo, hi = _t_interval(est, se, df, 2 * alpha)
-        # H1 "the difference lies beyond the margin", on the estimate's side: the p-value of a refutation.
-        p_far = float(special.stdtr(df, -(est - margin) / se) if est >= 0 else special.stdtr(df, (est + margin) / se))
-        if paired:
-            # At the margins the differences are not symmetric (the arms differ there), and one-sided tests
-            # feel skewness most: keep the more cautious of t and Hall's skew-corrected t on each side.
-            g, g_inverse = _hall(d)
-            q = float(special.stdtrit(df, 1.0 - alpha))
-            above, below = g((est + margin) / se), g((est - margin) / se)
-            p = max(p, float(special.stdtr(df, -above)), float(special.stdtr(df, below)))
-            lo, hi = min(lo, est - se * g_inverse(q)), max(hi, est - se * g_inverse(-q))
-            name += " (skew-corrected)"
-    else:
-        p = max(th.p_greater(-margin), th.p_less(margin))
-        p_far = th.p_greater(margin) if est >= 0 else th.p_less(-margin)
-        lo, hi = th.interval(alpha, tails=1)
+            part = _ExactPart(permutation.two_sample(av, bv))
+            name, test = "TOST " + _exact_name(part.th, "permutation"), "permutation"
+        p = max(part.p_greater(-margin), part.p_less(margin))
+        p_far = part.p_greater(margin) if est >= 0 else part.p_less(-margin)
+        lo, hi = part.interval(alpha, tails=1)
     if box is not None and not box[0] <= est <= box[1]:
         raise ConfigError(f"the mean difference {est:g} lies outside bounds {box}")
     lo, hi = _cut(lo, hi, box)
@@ -364,48 +346,134 @@ def equivalence(a: Sequence[float], b: Sequence[float], *, margin: float, level:
 # --- the shared engine -------------------------------------------------------------------------------------------
 
 def _centre(x: np.ndarray, *, null: float, level: float, direction: int | None, bounds: tuple[float, float] | None,
-            method: str, t_name: str, statistic: str, power: bool = True, skew: bool = False) -> StatResult:
-    """Test "the centre of the finite values ``x`` is ``null``" and give the mean's interval.
-
-    ``skew``: the t branch also runs Hall's skewness-corrected t and keeps the more cautious of the two
-    (the larger p-value, the union of the intervals), for samples that need not be symmetric.
-    """
+            method: str, t_name: str, statistic: str, power: bool = True) -> StatResult:
+    """Test "the centre of the finite values ``x`` is ``null``" and give the mean's interval."""
     n = len(x)
     sizes = (n,)
     if n == 0:
         return _empty(statistic, t_name, level, direction, bounds, sizes, null)
     est = float(x.mean())
     alpha = 1.0 - level
-    use_t = n >= 2 and np.ptp(x) > 0 and (method == "t" or (method == "auto" and not _discrete(x)))
-    if use_t:
-        se, df = _sd(x) / math.sqrt(n), n - 1
-        p = _t_p((est - null) / se, df)
-        lo, hi = _t_interval(est, se, df, alpha)
-        name, test = t_name, "t"
-        if skew:
-            p_hall, (lo_hall, hi_hall) = _hall_two_sided(x, null, alpha)
-            p, lo, hi = max(p, p_hall), min(lo, lo_hall), max(hi, hi_hall)
-            name = f"{t_name} (skew-corrected)"
-    else:
-        th = permutation.sign_flip(x)
-        p = th.p_two_sided(null)
-        lo, hi = th.interval(alpha)
-        name, test = _exact_name(th, "sign-flip"), "sign-flip"
-        if skew and method == "auto" and n >= 3 and np.ptp(x) > 0:
-            # The sign-flip test is exact only for symmetric values, and values against a fixed number (an
-            # accuracy lattice against a ceiling) need not be: keep the most cautious of it, t and Hall's t.
-            se, df = _sd(x) / math.sqrt(n), n - 1
-            p_hall, (lo_hall, hi_hall) = _hall_two_sided(x, null, alpha)
-            lo_t, hi_t = _t_interval(est, se, df, alpha)
-            p = max(p, p_hall, _t_p((est - null) / se, df))
-            lo, hi = min(lo, lo_hall, lo_t), max(hi, hi_hall, hi_t)
-            name += " and t (skew-corrected)"
-    lo, hi = _cut(lo, hi, bounds)
+    parts = _components(x, method)
+    p = max(c.p_two_sided(null) for c in parts)
+    lo, hi = _cut(*_hull([c.interval(alpha) for c in parts]), bounds)
     verdict = decide(p, _side(lo, hi, null, est), level=level, direction=direction, n=n)
     needed = None
     if power and verdict == "inconclusive" and n >= 2:
-        needed = seeds_needed(est - null, _sd(x), level=level, test=test)
-    return StatResult(est, lo, hi, p, name, n, verdict, level, direction, statistic, needed, null, sizes)
+        needed = seeds_needed(est - null, _sd(x), level=level, test=_power_test(parts))
+    return StatResult(est, lo, hi, p, _name(parts, t_name), n, verdict, level, direction, statistic, needed, null,
+                      sizes)
+
+
+# --- the tests one sample can be given, and how "auto" combines them ----------------------------------------------
+
+class _Part:
+    """One test of a centre ``mu``: one- and two-sided p-values, and the intervals that invert them."""
+
+    def p_greater(self, mu: float) -> float:  # small: the centre is above mu
+        raise NotImplementedError
+
+    def p_less(self, mu: float) -> float:  # small: the centre is below mu
+        raise NotImplementedError
+
+    def p_two_sided(self, mu: float) -> float:
+        return min(1.0, 2.0 * min(self.p_greater(mu), self.p_less(mu)))
+
+    def interval(self, alpha: float, *, tails: int = 2) -> tuple[float, float]:
+        raise NotImplementedError
+
+
+class _TPart(_Part):
+    """Student's t on the studentized mean ``T(mu) = (est - mu) / se``; ``g`` is Hall's transform of T (or none).
+
+    Hall (1992): the studentized mean of skewed values is itself skewed (its Edgeworth term is
+    ``gamma (2 T^2 + 1) / (6 sqrt(n))``); the increasing cubic ``g(T) = T + a T^2 + a^2 T^3 / 3 + b`` with
+    ``a = gamma / (3 sqrt(n))``, ``b = gamma / (6 sqrt(n))`` removes that term, and ``g(T)`` is compared with
+    Student's t. Hand-written: neither scipy nor statsmodels has it. The t quantities come from
+    scipy.special's ufuncs, so p-value and interval are one computation (and a call costs microseconds).
+    """
+
+    def __init__(self, est: float, se: float, df: float, gamma: float | None = None):
+        self.est, self.se, self.df = est, se, df
+        self.a = self.b = 0.0
+        if gamma is not None:
+            self.a, self.b = gamma / (3 * math.sqrt(df + 1)), gamma / (6 * math.sqrt(df + 1))
+
+    def _g(self, t: float) -> float:
+        return t + self.a * t * t + self.a * self.a * t**3 / 3 + self.b
+
+    def _g_inverse(self, u: float) -> float:
+        if abs(self.a) < 1e-9:
+            return u - self.b
+        return float(np.cbrt(1 + 3 * self.a * (u - self.b)) - 1) / self.a
+
+    def p_greater(self, mu: float) -> float:
+        return float(special.stdtr(self.df, -self._g((self.est - mu) / self.se)))
+
+    def p_less(self, mu: float) -> float:
+        return float(special.stdtr(self.df, self._g((self.est - mu) / self.se)))
+
+    def interval(self, alpha: float, *, tails: int = 2) -> tuple[float, float]:
+        # {mu : both one-sided p >= alpha / tails}; g is increasing and T(mu) decreases in mu
+        q = float(special.stdtrit(self.df, 1.0 - alpha / tails))
+        return (self.est - self.se * self._g_inverse(q), self.est - self.se * self._g_inverse(-q))
+
+
+class _ExactPart(_Part):
+    """The exact permutation test behind a :class:`~atomlab.stats.permutation.Thresholds`."""
+
+    def __init__(self, th: permutation.Thresholds):
+        self.th = th
+
+    def p_greater(self, mu: float) -> float:
+        return self.th.p_greater(mu)
+
+    def p_less(self, mu: float) -> float:
+        return self.th.p_less(mu)
+
+    def p_two_sided(self, mu: float) -> float:
+        return self.th.p_two_sided(mu)
+
+    def interval(self, alpha: float, *, tails: int = 2) -> tuple[float, float]:
+        return self.th.interval(alpha, tails=tails)
+
+
+def _components(x: np.ndarray, method: str) -> list[_Part]:
+    """The tests that decide for this sample; "auto" keeps the most cautious of them (max p, union of intervals).
+
+    "t": Student's t. "exact": the sign-flip test. "auto": t and Hall's skew-corrected t for continuous
+    values; for discrete ones (at most half as many distinct values as values) the sign-flip test and both
+    t tests; the sign-flip test alone where t is undefined (fewer than 3 values, or no spread).
+    """
+    n = len(x)
+    spread = n >= 2 and bool(np.ptp(x) > 0)
+    exact = _ExactPart(permutation.sign_flip(x))
+    if method == "exact" or not spread or (method == "auto" and n < 3 and _discrete(x)):
+        return [exact]
+    se, df = _sd(x) / math.sqrt(n), n - 1
+    t = _TPart(float(x.mean()), se, df)
+    if method == "t":
+        return [t]
+    m, s = float(x.mean()), _sd(x)
+    hall = _TPart(m, se, df, gamma=float(np.mean((x - m) ** 3)) / s**3)
+    return [exact, t, hall] if _discrete(x) else [t, hall]
+
+
+def _name(parts: list[_Part], t_name: str) -> str:
+    exact = [c for c in parts if isinstance(c, _ExactPart)]
+    exact_name = _exact_name(exact[0].th, "sign-flip") if exact else ""
+    if len(parts) == 1:
+        return exact_name or t_name
+    skew = f"{t_name} (skew-corrected)" if t_name != "t" else "t (skew-corrected)"
+    return f"{exact_name} and {skew.replace('paired ', '').replace('one-sample ', '')}" if exact else skew
+
+
+def _power_test(parts: list[_Part]) -> str:
+    return "sign-flip" if any(isinstance(c, _ExactPart) for c in parts) else "t"
+
+
+def _hull(intervals: list[tuple[float, float]]) -> tuple[float, float]:
+    return (min(lo for lo, _ in intervals), max(hi for _, hi in intervals))
 
 
 def _empty(statistic: str, name: str, level: float, direction: int | None, bounds, sizes, null: float = 0.0):
@@ -427,39 +495,6 @@ def _cut(lo: float, hi: float, bounds: tuple[float, float] | None) -> tuple[floa
     if bounds is None:
         return (lo, hi)
     return (min(max(lo, bounds[0]), bounds[1]), max(min(hi, bounds[1]), bounds[0]))
-
-
-def _hall(x: np.ndarray):
-    """Hall's (1992) skewness-corrected t: the transform ``g`` of the studentized mean and its inverse.
-
-    The studentized mean ``T`` of skewed values is itself skewed (its Edgeworth term is
-    ``gamma (2 T^2 + 1) / (6 sqrt(n))``); the monotone cubic ``g(T) = T + a T^2 + a^2 T^3 / 3 + b`` with
-    ``a = gamma / (3 sqrt(n))``, ``b = gamma / (6 sqrt(n))`` removes that term, and ``g(T)`` is compared with
-    Student's t on ``n - 1`` degrees of freedom. Hand-written: neither scipy nor statsmodels has it.
-    """
-    n = len(x)
-    m, s = float(x.mean()), _sd(x)
-    gamma = float(np.mean((x - m) ** 3)) / s**3
-    a, b = gamma / (3 * math.sqrt(n)), gamma / (6 * math.sqrt(n))
-
-    def g(t: float) -> float:
-        return t + a * t * t + a * a * t**3 / 3 + b
-
-    def g_inverse(u: float) -> float:
-        if abs(a) < 1e-9:
-            return u - b
-        return float(np.cbrt(1 + 3 * a * (u - b)) - 1) / a
-
-    return g, g_inverse
-
-
-def _hall_two_sided(x: np.ndarray, null: float, alpha: float) -> tuple[float, tuple[float, float]]:
-    """Hall's two-sided p-value for ``null`` and the interval ``{mu : |g(T(mu))| <= t_{1 - alpha/2}}``."""
-    g, g_inverse = _hall(x)
-    m, se, df = float(x.mean()), _sd(x) / math.sqrt(len(x)), len(x) - 1
-    q = float(special.stdtrit(df, 1.0 - alpha / 2.0))
-    # T(mu) = (m - mu) / se, and g is increasing
-    return _t_p(g((m - null) / se), df), (m - se * g_inverse(q), m - se * g_inverse(-q))
 
 
 # Student's t from scipy.special's ufuncs rather than scipy.stats.ttest_*: the p-value and the interval come
