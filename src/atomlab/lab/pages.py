@@ -421,7 +421,8 @@ def _verdict_cell(exp: Experiment, rec: Mapping[str, Any] | None, *, seeds: bool
         return "not recorded"
     text = str(rec.get("verdict"))
     if seeds:
-        text += f" ({rec.get('seeds')} seeds)"
+        n = rec.get("seeds")
+        text += f" ({n} seed{'' if n == 1 else 's'})"
     return text + (" (stale)" if stale(dict(rec), exp) else "")
 
 
