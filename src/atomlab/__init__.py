@@ -46,7 +46,7 @@ def get_experiment(name: str):
     return registry.get(name)
 
 
-def run(name: str, *, scale: str = "quick", seeds: int | None = None, out=None, cache: bool = True,
+def run(name: str, *, scale: str = "quick", seeds: int | str | None = None, out=None, cache: bool = True,
         device: str = "auto", progress: bool = False, report: bool = True, workers: int | None = None,
         executor=None, force: bool = False, **overrides):
     """Run the catalog experiment ``name`` and return its :class:`~atomlab.lab.result.Result`.
