@@ -125,6 +125,9 @@ def test_check_needs_three_seeds_unless_deterministic():
     final = table({"a": lambda s: 0.0}, seeds=range(2), factor="arm_", metric="moved")
     assert verdict(Check("moved", 0.0), final) == "inconclusive"
     assert verdict(Check("moved", 0.0, deterministic=True), final) == "supported"
+    (test,) = checked_tests([Check("moved", 0.0)], final)
+    assert test.line() == ("moved against at most 0 (worst 0; exact check, 2 seeds; fewer than 3 seeds decide "
+                           "nothing), inconclusive")
 
 
 def test_a_diverged_trial_fails_a_check_and_is_named_in_a_comparison():
@@ -221,7 +224,8 @@ def test_an_undecided_compare_line_says_inconclusive_and_one_seed_is_singular():
     assert test.line() == f"arm_=a vs arm_=b on test accuracy: {test.result.describe()}, inconclusive"
     one = table({"a": lambda s: 0.9, "b": lambda s: 0.1}, seeds=[0], factor="arm_", metric="test_acc")
     (test,) = checked_tests([Compare("test_acc", {"arm_": "a"}, {"arm_": "b"})], one)
-    assert ", 1 seed, inconclusive" in test.line() and "seeds" not in test.line()
+    assert test.line().endswith(", 1 seed, inconclusive (fewer than 3 seeds)")
+    assert "1 seeds" not in test.line()
 
 
 def test_an_arm_that_diverged_in_every_seed_is_named_as_diverged():

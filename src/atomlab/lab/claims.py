@@ -89,21 +89,25 @@ class ClaimTest:
     def line(self) -> str:
         """``group: what the data show, the effect [interval], method, seeds, correction`` in one line.
 
-        An undecided test ends in ", inconclusive"; a test with no finite value to test (an arm that
-        diverged in every seed) says so and nothing more.
+        An undecided test ends in ", inconclusive" (and says when it had too few seeds to decide at all);
+        a test with no finite value to test (an arm that diverged in every seed) says so and nothing more.
 
         Examples
         --------
         >>> r = stats.StatResult(0.01, -0.02, 0.04, 0.4, "paired t", 1, "inconclusive", 0.95, 1, "mean")
-        >>> ClaimTest("n=100", r, words="tanh vs snake on test accuracy: " + r.describe()).line()
-        'n=100: tanh vs snake on test accuracy: +0.01 [-0.02, +0.04], paired t, 1 seed, inconclusive'
+        >>> print(ClaimTest("n=100", r, words="tanh vs snake: " + r.describe()).line())
+        n=100: tanh vs snake: +0.01 [-0.02, +0.04], paired t, 1 seed, inconclusive (fewer than 3 seeds)
         """
         where = f"{self.group}: " if self.group else ""
         body = self.words or f"{self.result.statistic} {self.result.describe()}"
         if math.isnan(self.result.estimate) and self.verdict == "inconclusive":
             return where + body  # nothing was tested: no correction, no verdict to report
         note = f", {self.adjusted}" if self.adjusted else ""
-        end = ", inconclusive" if self.verdict == "inconclusive" else ""
+        end = ""
+        if self.verdict == "inconclusive":
+            # a check's count may be trials of a deterministic statement: it words its own reasons
+            few = self.n_seeds < MIN_SEEDS and self.method != "exact check"
+            end = ", inconclusive" + (f" (fewer than {MIN_SEEDS} seeds)" if few else "")
         return f"{where}{body}{note}{end}"
 
 
@@ -627,10 +631,12 @@ class Check(Claim):
                  "equal": f"{self.bound:g}" + (f" within {self.tolerance:g}" if self.tolerance else "")}[self.direction]
         worst = f"worst {r.estimate:.4g}" if not math.isnan(r.estimate) else "no finite value"
         broke = f"; {diverged} of {counted(trials, 'trial')} diverged" if diverged else ""
+        few = (f"; fewer than {MIN_SEEDS} seeds decide nothing"
+               if r.verdict == "inconclusive" and not self.deterministic and r.n < MIN_SEEDS else "")
         head = {"supported": f"{m} is {bound} in every trial",
                 "refuted": f"{m} is not {bound} in every trial",
                 "inconclusive": f"{m} against {bound}"}[r.verdict]
-        return f"{head} ({worst}{broke}; {r.method}, {counted(r.n)})"
+        return f"{head} ({worst}{broke}; {r.method}, {counted(r.n)}{few})"
 
     def describe(self) -> str:
         word = {"at_most": "<=", "at_least": ">=", "equal": "=="}[self.direction]
