@@ -197,23 +197,42 @@ def claim_caption(result, index: int | str = 0) -> str:
 
 
 def claim_captions(result, *keys: int | str) -> str:
-    """:func:`claim_caption` for several claims, one sentence each: by position, or every claim whose text
-    contains a given piece (all the claims of ``result`` when no key is given).
+    """:func:`claim_caption` for several claims: by position, or every claim whose text contains a given piece
+    (all the claims of ``result`` when no key is given).
+
+    Claims tested as a whole are said in one sentence, grouped by what the data did to them; a claim tested
+    per group gets its own sentence.
 
     Examples
     --------
     >>> from types import SimpleNamespace as NS
-    >>> run = NS(claims=[NS(text=f"xavier beats {b}", tests=[NS(group="", verdict=v, n_seeds=6)])
-    ...                  for b, v in (("ones", "supported"), ("normal(1)", "inconclusive"))])
+    >>> run = NS(claims=[NS(text=f"a beats {b}", tests=[NS(group="", verdict=v, n_seeds=6)])
+    ...                  for b, v in (("b", "supported"), ("c", "supported"), ("d", "inconclusive"))])
     >>> claim_captions(run, "beats")
-    "The data support 'xavier beats ones' (6 seeds). The data do not settle 'xavier beats normal(1)' (6 seeds)."
+    "The data support 'a beats b' and 'a beats c', and do not settle 'a beats d' (6 seeds)."
     """
     claims = list(getattr(result, "claims", None) or [])
     chosen: list[int] = []
     for key in keys or range(len(claims)):
         found = [i for i, c in enumerate(claims) if key in c.text] if isinstance(key, str) else [key]
-        chosen += [i for i in found if i not in chosen]
-    return " ".join(text for text in (claim_caption(result, i) for i in chosen) if text)
+        chosen += [i for i in found if -len(claims) <= i < len(claims) and i not in chosen]
+    whole = [claims[i] for i in chosen if claims[i].tests and all(not t.group for t in claims[i].tests)]
+    by_verdict: dict[str, list[str]] = {"supported": [], "refuted": [], "inconclusive": []}
+    for c in whole:
+        by_verdict[combine([t.verdict for t in c.tests])].append(f"'{c.text}'")
+    words = {"supported": "support", "refuted": "contradict", "inconclusive": "do not settle"}
+    parts = [f"{words[v]} {_and(texts)}" for v, texts in by_verdict.items() if texts]
+    sentences = []
+    if parts:
+        seeds = stats.counted(min(t.n_seeds for c in whole for t in c.tests))
+        sentences.append("The data " + _and(parts, ", and ") + f" ({seeds}).")
+    sentences += [claim_caption(result, i) for i in chosen if claims[i] not in whole]
+    return " ".join(text for text in sentences if text)
+
+
+def _and(items: Sequence[str], last: str = " and ") -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + last + items[-1]
 
 
 def pct_text(values) -> str:

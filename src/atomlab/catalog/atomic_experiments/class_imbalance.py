@@ -66,7 +66,7 @@ def accuracy_figure(result, out_dir, formats=("png",)):
         fig.tight_layout()
     return save(fig, out_dir, "accuracy-by-ratio", "Balanced test accuracy against the training imbalance (log axis), "
                 "with and without resampling, mean over seeds with a 95% band. "
-                + " ".join(F.claim_caption(result, i) for i in range(2)).strip(), main=True, formats=formats)
+                + F.claim_captions(result), main=True, formats=formats)
 
 
 def boundary_figure(result, out_dir, formats=("png",)):

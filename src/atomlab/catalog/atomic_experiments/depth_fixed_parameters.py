@@ -114,8 +114,8 @@ def accuracy_figure(result, out_dir, formats=("png",)):
         ax.set_ylabel("accuracy on the 16 points")
         fig.tight_layout()
     return save(fig, out_dir, "accuracy-by-depth", "Accuracy on the 16 alternating points for each depth: grey "
-                  "dots are single seeds, the line and band are the mean and its 95% t-interval; the trend "
-                  "the claim tests is whether the line rises.", formats=formats)
+                  "dots are single seeds, the line and band are the mean and its 95% interval. "
+                  + F.claim_caption(result), formats=formats)
 
 
 def figures(result, out_dir, formats=("png",)):
