@@ -255,10 +255,17 @@ def test_a_compare_line_with_a_margin_says_whether_the_lead_clears_it():
                   metric="test_acc")
     (short,) = checked_tests([Compare("test_acc", {"arm_": "a"}, {"arm_": "b"}, margin=0.3)], final)
     assert short.verdict == "refuted"
-    assert short.line() == (f"arm_=a beats arm_=b on test accuracy by {short.result.describe()}, "
-                            "less than the 0.3 claimed")
+    assert short.line() == (f"arm_=a beats arm_=b on test accuracy by {short.result.describe()}; "
+                            "the claimed arm_=a − arm_=b > 0.3 fails")
     (clear,) = checked_tests([Compare("test_acc", {"arm_": "a"}, {"arm_": "b"}, margin=0.05)], final)
-    assert clear.line() == f"arm_=a beats arm_=b on test accuracy by more than 0.05: {clear.result.describe()}"
+    assert clear.line() == (f"arm_=a beats arm_=b on test accuracy by {clear.result.describe()}; "
+                            "the claimed arm_=a − arm_=b > 0.05 holds")
+    # non-inferiority: b may trail a by at most 0.2; it trails by about 0.1, which is settled either way
+    (behind,) = checked_tests([Compare("test_acc", {"arm_": "b"}, {"arm_": "a"}, margin=-0.2)], final)
+    assert behind.verdict == "supported"
+    effect = f"{-behind.estimate:+.3g} [{-behind.ci[1]:+.3g}, {-behind.ci[0]:+.3g}]"
+    assert behind.line().startswith(f"arm_=a beats arm_=b on test accuracy by {effect}, ")
+    assert behind.line().endswith("; the claimed arm_=b − arm_=a > -0.2 holds")
 
 
 def test_trend_lines_say_which_way_the_metric_goes():

@@ -406,21 +406,19 @@ class Compare(Claim):
         if math.isnan(r.estimate):
             return _untested(notes, f"no seed has a finite {m} in both arms", "nothing to compare")
         aside = _aside(notes)
-        if not r.decisive:
-            margin = f" (a lead of more than {self.margin:g} claimed)" if self.margin else ""
-            return f"{a} vs {b} on {m}{margin}: {r.describe()}{aside}"
+        # With a margin the claim is about a - b against a shifted null; say it, and what became of it.
+        claimed = f"{a} − {b} {'<' if self.direction == 'smaller' else '>'} {r.null:g}" if self.margin else ""
+        tail = {"supported": f"; the claimed {claimed} holds", "refuted": f"; the claimed {claimed} fails",
+                "inconclusive": f" (claimed: {claimed})"}[r.verdict] if claimed else ""
         ordered = r.low > 0 or r.high < 0  # the interval of a - b excludes 0: one arm is ahead
-        if self.margin and not ordered:  # refuted: the lead is shown to be below the margin, its sign is not
-            return f"{a} and {b} differ on {m} by less than the {self.margin:g} claimed: {r.describe()}{aside}"
-        more = f" more than {self.margin:g}:" if self.margin and r.verdict == "supported" else ""
-        short = (f", less than the {self.margin:g} claimed" if self.margin and r.verdict == "refuted"
-                 and _side(r) * np.sign(r.estimate) < 0 else "")  # the claimed arm leads, by less than asked
+        if not (ordered and r.n >= MIN_SEEDS and (r.decisive or self.margin)):  # no arm shown ahead
+            return f"{a} vs {b} on {m}: {r.describe()}{aside}{tail}"
         if _better_known(self.metric):
             a_wins = (r.estimate > 0) == higher_is_better(self.metric)
             winner, loser, effect = (a, b, r) if a_wins else (b, a, flip(r))
-            return f"{winner} beats {loser} on {m} by{more} {effect.describe()}{short}{aside}"
+            return f"{winner} beats {loser} on {m} by {effect.describe()}{aside}{tail}"
         high, low, effect = (a, b, r) if r.estimate > 0 else (b, a, flip(r))
-        return f"{m} is higher for {high} than for {low} by{more} {effect.describe()}{short}{aside}"
+        return f"{m} is higher for {high} than for {low} by {effect.describe()}{aside}{tail}"
 
     def describe(self) -> str:
         lead = f" by more than {self.margin:g}" if self.margin else ""
