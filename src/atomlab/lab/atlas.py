@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from atomlab._version import __version__
+from atomlab.stats import counted
 
 SOURCES = {
     "000": "000 — Atomic Experiments in Deep Learning (Abid, 2018)",
@@ -107,7 +108,7 @@ def _entry_from(dir_: Path, base: Path):
             name=v["experiment"], title=v.get("title") or v["experiment"], source=v.get("source", ""),
             question=v.get("question", ""), verdict=v.get("verdict", "inconclusive"),
             report=os.path.relpath(dir_ / "report.html", base), section=v.get("section", ""),
-            verdict_text=v.get("verdict_line") or f"{v.get('statistic', '')} ({v.get('seeds')} seed{'' if v.get('seeds') == 1 else 's'} per arm)",
+            verdict_text=v.get("verdict_line") or f"{v.get('statistic', '')} ({counted(v.get('seeds'))} per arm)",
             source_conclusion=v.get("source_conclusion", ""), agreement=v.get("agreement", ""),
             agrees=v.get("agrees"),
             thumbnail=os.path.relpath(thumb, base) if thumb is not None and thumb.exists() else None,

@@ -117,9 +117,7 @@ def figures(result, out_dir, formats=("png",)):
             fig.colorbar(image, ax=axes[:, -1].tolist(), shrink=0.4, label="log₁₀ |Δ P(class 1)|")
     main = F.save(fig, out_dir, "boundaries", "The first seed's boundary of each network (rows) as each engine draws "
                   "it (columns), and the log difference between the NumPy and population engines' probabilities on "
-                  "the grid (right; max over all seeds in the title): with one hidden layer the engines draw the "
-                  "same boundary; with four, they end on different boundaries, but so does the NumPy engine "
-                  "restarted from weights 1e-15 apart (and for ReLU, early on, 003's ReLU'(0) = 1 also matters).",
+                  "the grid (right; max over all seeds in the title). " + F.claim_captions(result),
                   main=True, formats=formats)
 
     table = result.table
@@ -157,10 +155,8 @@ def figures(result, out_dir, formats=("png",)):
         fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
         fig.tight_layout(rect=(0, 0.06, 1, 1))
     growth = F.save(fig, out_dir, "divergence", "Largest difference in training loss from the NumPy engine, over "
-                    "seeds, at each recorded pass (1e-18 stands for 0): with one layer every engine stays at "
-                    "rounding level; with four tanh or sigmoid layers the gap grows as fast for the NumPy engine "
-                    "restarted 1e-15 away as for another engine (the dynamics amplify rounding); with four ReLU "
-                    "layers it jumps at once unless the NumPy engine uses ReLU'(0) = 0.", formats=formats)
+                    "seeds, at each recorded pass (1e-18 stands for 0), beside the NumPy engine restarted from "
+                    "weights 1e-15 apart. " + F.claim_captions(result), formats=formats)
     return [main, growth]
 
 
