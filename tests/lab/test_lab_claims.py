@@ -297,3 +297,16 @@ def test_equivalent_reaches_per_seed_and_check_lines():
     (test,) = checked_tests([Check("test_acc", 0.7, direction="at_least")], final)
     assert test.verdict == "refuted"
     assert test.line() == f"test accuracy is not at least 0.7 in every trial (worst {worst:.4g}; exact check, 8 seeds)"
+
+
+def test_reaches_a_share_of_yes_no_outcomes_by_the_binomial_test():
+    solved = table({"x": lambda s: float(s % 6 != 0)}, seeds=range(24), factor="arm_", metric="solved")  # 20/24
+    failed = table({"x": lambda s: float(s % 6 == 0)}, seeds=range(24), factor="arm_", metric="solved")  # 4/24
+    even = table({"x": lambda s: float(s % 2)}, seeds=range(24), factor="arm_", metric="solved")  # 12/24
+    claim = Reaches("solved", 0.5, bounds=(0.0, 1.0), method="binomial")
+    assert verdict(claim, solved) == "supported"
+    assert verdict(claim, failed) == "refuted"
+    assert verdict(claim, even) == "inconclusive"
+    assert check_claims([claim], solved)[1][0].tests[0].method == "exact binomial"
+    with pytest.raises(ConfigError, match="method"):
+        Reaches("solved", 0.5, method="bootstrap")

@@ -506,16 +506,19 @@ class Reaches(Claim):
     """The mean of ``metric`` over seeds is at least (or at most) ``target``.
 
     For "each arm reaches the source's accuracy" or "above chance". Decided by
-    :func:`atomlab.stats.one_sample` against ``target``.
+    :func:`atomlab.stats.one_sample` against ``target``; ``method="binomial"`` for a yes/no metric (1 when
+    a seed solved the task), whose mean is the share of seeds that did.
     """
 
     metric: str
     target: float
     direction: str = "at_least"
     bounds: tuple[float, float] | None = None
+    method: str = "auto"
 
     def __post_init__(self) -> None:
         _check_choice("direction", self.direction, ("at_least", "at_most"))
+        _check_choice("method", self.method, ("auto", "t", "exact", "binomial"))
 
     def pending(self, final: pd.DataFrame) -> list[PendingTest]:
         want = 1 if self.direction == "at_least" else -1
@@ -527,7 +530,8 @@ class Reaches(Claim):
             detail = f"target {self.target:.4g}; " + (diverged[0] if diverged else
                                                      f"{np.isfinite(v).sum()} finite seeds")
             out.append(PendingTest(group, lambda level, v=v: stats.one_sample(
-                v, null=self.target, level=level, direction=want, bounds=_bounds(self.metric, self.bounds)), detail,
+                v, null=self.target, level=level, direction=want, bounds=_bounds(self.metric, self.bounds),
+                method=self.method), detail,
                 lambda r, diverged=diverged: self.words(r, diverged)))
         return out
 

@@ -169,7 +169,7 @@ register_experiment(Experiment(
         Check("minimal_acc", 1.0, direction="equal", deterministic=True, where={"hidden": cfg["hidden"][0]},
               text="004's network with one hidden layer (OR and NAND units feeding an AND unit) computes XOR on "
                    "all four corners"),
-        *(Reaches("solved", float(cfg["solve_share"]), where={"hidden": h}, bounds=(0.0, 1.0),
+        *(Reaches("solved", float(cfg["solve_share"]), where={"hidden": h}, bounds=(0.0, 1.0), method="binomial",
                   text=f"one hidden layer of {cfg['hidden_units']} {h} units computes XOR after training: the "
                        f"share of seeds that get all four corners right is above {cfg['solve_share']:g}")
           for h in cfg["hidden"] if h != "none"),
