@@ -75,12 +75,12 @@ def family_summary(verdicts: list[dict[str, Any]], *, q: float = 0.05) -> list[s
     n_exp = len(verdicts)
     passed = sum(c.get("verdict") == "supported" for c in checks)
     return [
-        f"{len(claims)} claims decided by statistics in {n_exp} experiment{'s' if n_exp != 1 else ''}; "
+        f"{stats.counted(len(claims), 'claim')} decided by statistics in {stats.counted(n_exp, 'experiment')}; "
         f"{decisive} decisive under each experiment's Holm correction (family-wise error 5 % per experiment), "
         f"{kept} of them still decisive under a Benjamini-Hochberg false-discovery control at {q:.0%} over all "
-        f"{len(tests)} tests of the atlas.",
-        f"{len(checks)} checks (claims that hold by exact arithmetic, such as an output size or a weight that "
-        f"cannot move) are counted apart: {passed} passed.",
+        f"{stats.counted(len(tests), 'test')} of the atlas.",
+        f"{stats.counted(len(checks), 'check')} (claims that hold by exact arithmetic, such as an output size or a "
+        f"weight that cannot move) are counted apart: {passed} passed.",
     ]
 
 
