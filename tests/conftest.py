@@ -28,6 +28,15 @@ def make_blobs():
     return make_blobs_dataset
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_trial_cache_for_the_session(tmp_path_factory):
+    """Module- and session-scoped fixtures run before any function-scoped one: they too must never train into
+    (or list runs in) the user's cache, so the whole session points at a temporary one from its start."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ATOMLAB_CACHE", str(tmp_path_factory.getbasetemp() / "trial-cache"))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_trial_cache(tmp_path_factory, monkeypatch):
     """Every test writes its trial cache to a temporary directory, never to the user's cache."""
