@@ -344,18 +344,51 @@ def _dense(inp, i0, th, woff, boff, Z, z0, B, fi, fo, L):
 
     Each sum of a vector of lanes is held in a register (``vload`` ... ``vstore``): the first input's
     product, then each further input's product added in order of i, then the bias, as NumPy's
-    ``x @ W + b`` on one member (``0 + x w`` is ``x w`` exactly, so no zero is added first).
+    ``x @ W + b`` on one member (``0 + x w`` is ``x w`` exactly, so no zero is added first). Four
+    examples' sums advance together (independent chains of adds: one chain waits on each add's latency),
+    sharing each weight's load.
     """
     V = vlanes(th)
-    for b in range(B):
-        zr = z0 + b * fo
-        ir = i0 + b * fi
+    b = 0
+    while b + 4 <= B:
         for j in range(fo):
             for p in range(0, L, V):
-                acc = vmul(vload(inp, ir, p), vload(th, woff + j, p))
+                w = vload(th, woff + j, p)
+                a0 = vmul(vload(inp, i0 + b * fi, p), w)
+                a1 = vmul(vload(inp, i0 + (b + 1) * fi, p), w)
+                a2 = vmul(vload(inp, i0 + (b + 2) * fi, p), w)
+                a3 = vmul(vload(inp, i0 + (b + 3) * fi, p), w)
                 for i in range(1, fi):
-                    acc = vadd(acc, vmul(vload(inp, ir + i, p), vload(th, woff + i * fo + j, p)))
-                vstore(Z, zr + j, p, vadd(acc, vload(th, boff + j, p)))
+                    w = vload(th, woff + i * fo + j, p)
+                    a0 = vadd(a0, vmul(vload(inp, i0 + b * fi + i, p), w))
+                    a1 = vadd(a1, vmul(vload(inp, i0 + (b + 1) * fi + i, p), w))
+                    a2 = vadd(a2, vmul(vload(inp, i0 + (b + 2) * fi + i, p), w))
+                    a3 = vadd(a3, vmul(vload(inp, i0 + (b + 3) * fi + i, p), w))
+                bias = vload(th, boff + j, p)
+                vstore(Z, z0 + b * fo + j, p, vadd(a0, bias))
+                vstore(Z, z0 + (b + 1) * fo + j, p, vadd(a1, bias))
+                vstore(Z, z0 + (b + 2) * fo + j, p, vadd(a2, bias))
+                vstore(Z, z0 + (b + 3) * fo + j, p, vadd(a3, bias))
+        b += 4
+    while b < B:
+        for j in range(fo):
+            for p in range(0, L, V):
+                acc = vmul(vload(inp, i0 + b * fi, p), vload(th, woff + j, p))
+                for i in range(1, fi):
+                    acc = vadd(acc, vmul(vload(inp, i0 + b * fi + i, p), vload(th, woff + i * fo + j, p)))
+                vstore(Z, z0 + b * fo + j, p, vadd(acc, vload(th, boff + j, p)))
+        b += 1
+
+
+@njit(**_JIT)
+def _sum_products(acc_arr, acc_row, x, x0, x_step, y, y0, y_step, n, p):
+    """``acc_arr[acc_row] + x[x0] y[y0] + x[x0 + x_step] y[y0 + y_step] + ...`` (n terms added in order)
+    on the vector of lanes from ``p``; one sum on its own, as :func:`_dense_backward` takes the weights
+    that are left after its blocks of four."""
+    acc = vload(acc_arr, acc_row, p)
+    for t in range(n):
+        acc = vadd(acc, vmul(vload(x, x0 + t * x_step, p), vload(y, y0 + t * y_step, p)))
+    return acc
 
 
 @njit(**_JIT)
@@ -365,33 +398,95 @@ def _dense_backward(inp, i0, th, woff, boff, G, D, grad, B, fi, fo, L, want_inpu
     ``inp`` rows start at ``i0``; ``D`` has the same rows as the input, from 0. Every gradient adds the
     examples' terms to what it holds in order of b (a shared weight: after the later layer's), and
     ``D[b, i]`` sums its outputs' terms from zero in order of j, as the per-example loops did; each sum
-    is held in a register.
+    is held in a register, four sums (consecutive weights, or consecutive rows of D) advancing together.
     """
     V = vlanes(th)
-    for j in range(fo):
+    # biases: four outputs at a time
+    j = 0
+    while j + 4 <= fo:
+        for p in range(0, L, V):
+            a0 = vload(grad, boff + j, p)
+            a1 = vload(grad, boff + j + 1, p)
+            a2 = vload(grad, boff + j + 2, p)
+            a3 = vload(grad, boff + j + 3, p)
+            for b in range(B):
+                g = b * fo + j
+                a0 = vadd(a0, vload(G, g, p))
+                a1 = vadd(a1, vload(G, g + 1, p))
+                a2 = vadd(a2, vload(G, g + 2, p))
+                a3 = vadd(a3, vload(G, g + 3, p))
+            vstore(grad, boff + j, p, a0)
+            vstore(grad, boff + j + 1, p, a1)
+            vstore(grad, boff + j + 2, p, a2)
+            vstore(grad, boff + j + 3, p, a3)
+        j += 4
+    while j < fo:
         for p in range(0, L, V):
             acc = vload(grad, boff + j, p)
             for b in range(B):
                 acc = vadd(acc, vload(G, b * fo + j, p))
             vstore(grad, boff + j, p, acc)
-    for i in range(fi):
-        wr = woff + i * fo
-        for j in range(fo):
-            for p in range(0, L, V):
-                acc = vload(grad, wr + j, p)
-                for b in range(B):
-                    acc = vadd(acc, vmul(vload(inp, i0 + b * fi + i, p), vload(G, b * fo + j, p)))
-                vstore(grad, wr + j, p, acc)
+        j += 1
+    # weights, flattened (w = i * fo + j), four consecutive weights at a time
+    n_w = fi * fo
+    w = 0
+    while w + 4 <= n_w:
+        ia, ib, ic, id_ = w // fo, (w + 1) // fo, (w + 2) // fo, (w + 3) // fo
+        ja, jb, jc, jd = w % fo, (w + 1) % fo, (w + 2) % fo, (w + 3) % fo
+        r = woff + w
+        for p in range(0, L, V):
+            a0 = vload(grad, r, p)
+            a1 = vload(grad, r + 1, p)
+            a2 = vload(grad, r + 2, p)
+            a3 = vload(grad, r + 3, p)
+            for b in range(B):
+                x = i0 + b * fi
+                g = b * fo
+                a0 = vadd(a0, vmul(vload(inp, x + ia, p), vload(G, g + ja, p)))
+                a1 = vadd(a1, vmul(vload(inp, x + ib, p), vload(G, g + jb, p)))
+                a2 = vadd(a2, vmul(vload(inp, x + ic, p), vload(G, g + jc, p)))
+                a3 = vadd(a3, vmul(vload(inp, x + id_, p), vload(G, g + jd, p)))
+            vstore(grad, r, p, a0)
+            vstore(grad, r + 1, p, a1)
+            vstore(grad, r + 2, p, a2)
+            vstore(grad, r + 3, p, a3)
+        w += 4
+    while w < n_w:
+        i, j = w // fo, w % fo
+        for p in range(0, L, V):
+            vstore(grad, woff + w, p, _sum_products(grad, woff + w, inp, i0 + i, fi, G, j, fo, B, p))
+        w += 1
     if want_input_grad:
-        for b in range(B):
-            gr = b * fo
-            for i in range(fi):
-                wr = woff + i * fo
-                for p in range(0, L, V):
-                    acc = vzero(D)
-                    for j in range(fo):
-                        acc = vadd(acc, vmul(vload(G, gr + j, p), vload(th, wr + j, p)))
-                    vstore(D, b * fi + i, p, acc)
+        # D, flattened (q = b * fi + i), four consecutive rows at a time; each sums from zero in order of j
+        n_q = B * fi
+        q = 0
+        while q + 4 <= n_q:
+            ga, gb, gc, gd = (q // fi) * fo, ((q + 1) // fi) * fo, ((q + 2) // fi) * fo, ((q + 3) // fi) * fo
+            wa, wb, wc, wd = (woff + (q % fi) * fo, woff + ((q + 1) % fi) * fo, woff + ((q + 2) % fi) * fo,
+                              woff + ((q + 3) % fi) * fo)
+            for p in range(0, L, V):
+                a0 = vzero(D)
+                a1 = vzero(D)
+                a2 = vzero(D)
+                a3 = vzero(D)
+                for j in range(fo):
+                    a0 = vadd(a0, vmul(vload(G, ga + j, p), vload(th, wa + j, p)))
+                    a1 = vadd(a1, vmul(vload(G, gb + j, p), vload(th, wb + j, p)))
+                    a2 = vadd(a2, vmul(vload(G, gc + j, p), vload(th, wc + j, p)))
+                    a3 = vadd(a3, vmul(vload(G, gd + j, p), vload(th, wd + j, p)))
+                vstore(D, q, p, a0)
+                vstore(D, q + 1, p, a1)
+                vstore(D, q + 2, p, a2)
+                vstore(D, q + 3, p, a3)
+            q += 4
+        while q < n_q:
+            g0, w0 = (q // fi) * fo, woff + (q % fi) * fo
+            for p in range(0, L, V):
+                acc = vzero(D)
+                for j in range(fo):
+                    acc = vadd(acc, vmul(vload(G, g0 + j, p), vload(th, w0 + j, p)))
+                vstore(D, q, p, acc)
+            q += 1
 
 
 @njit(**_JIT)
