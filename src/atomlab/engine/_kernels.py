@@ -427,66 +427,126 @@ def _dense_backward(inp, i0, th, woff, boff, G, D, grad, B, fi, fo, L, want_inpu
                 acc = vadd(acc, vload(G, b * fo + j, p))
             vstore(grad, boff + j, p, acc)
         j += 1
-    # weights, flattened (w = i * fo + j), four consecutive weights at a time
-    n_w = fi * fo
-    w = 0
-    while w + 4 <= n_w:
-        ia, ib, ic, id_ = w // fo, (w + 1) // fo, (w + 2) // fo, (w + 3) // fo
-        ja, jb, jc, jd = w % fo, (w + 1) % fo, (w + 2) % fo, (w + 3) % fo
-        r = woff + w
-        for p in range(0, L, V):
-            a0 = vload(grad, r, p)
-            a1 = vload(grad, r + 1, p)
-            a2 = vload(grad, r + 2, p)
-            a3 = vload(grad, r + 3, p)
-            for b in range(B):
-                x = i0 + b * fi
-                g = b * fo
-                a0 = vadd(a0, vmul(vload(inp, x + ia, p), vload(G, g + ja, p)))
-                a1 = vadd(a1, vmul(vload(inp, x + ib, p), vload(G, g + jb, p)))
-                a2 = vadd(a2, vmul(vload(inp, x + ic, p), vload(G, g + jc, p)))
-                a3 = vadd(a3, vmul(vload(inp, x + id_, p), vload(G, g + jd, p)))
-            vstore(grad, r, p, a0)
-            vstore(grad, r + 1, p, a1)
-            vstore(grad, r + 2, p, a2)
-            vstore(grad, r + 3, p, a3)
-        w += 4
-    while w < n_w:
-        i, j = w // fo, w % fo
-        for p in range(0, L, V):
-            vstore(grad, woff + w, p, _sum_products(grad, woff + w, inp, i0 + i, fi, G, j, fo, B, p))
-        w += 1
+    # weights: four outputs of one input at a time (sharing the input's load), or with fewer than four
+    # outputs four consecutive weights (w = i * fo + j) at a time
+    if fo >= 4:
+        for i in range(fi):
+            wr = woff + i * fo
+            j = 0
+            while j + 4 <= fo:
+                for p in range(0, L, V):
+                    a0 = vload(grad, wr + j, p)
+                    a1 = vload(grad, wr + j + 1, p)
+                    a2 = vload(grad, wr + j + 2, p)
+                    a3 = vload(grad, wr + j + 3, p)
+                    for b in range(B):
+                        x = vload(inp, i0 + b * fi + i, p)
+                        g = b * fo + j
+                        a0 = vadd(a0, vmul(x, vload(G, g, p)))
+                        a1 = vadd(a1, vmul(x, vload(G, g + 1, p)))
+                        a2 = vadd(a2, vmul(x, vload(G, g + 2, p)))
+                        a3 = vadd(a3, vmul(x, vload(G, g + 3, p)))
+                    vstore(grad, wr + j, p, a0)
+                    vstore(grad, wr + j + 1, p, a1)
+                    vstore(grad, wr + j + 2, p, a2)
+                    vstore(grad, wr + j + 3, p, a3)
+                j += 4
+            while j < fo:
+                for p in range(0, L, V):
+                    vstore(grad, wr + j, p, _sum_products(grad, wr + j, inp, i0 + i, fi, G, j, fo, B, p))
+                j += 1
+    else:
+        n_w = fi * fo
+        w = 0
+        while w + 4 <= n_w:
+            ia, ib, ic, id_ = w // fo, (w + 1) // fo, (w + 2) // fo, (w + 3) // fo
+            ja, jb, jc, jd = w % fo, (w + 1) % fo, (w + 2) % fo, (w + 3) % fo
+            r = woff + w
+            for p in range(0, L, V):
+                a0 = vload(grad, r, p)
+                a1 = vload(grad, r + 1, p)
+                a2 = vload(grad, r + 2, p)
+                a3 = vload(grad, r + 3, p)
+                for b in range(B):
+                    x = i0 + b * fi
+                    g = b * fo
+                    a0 = vadd(a0, vmul(vload(inp, x + ia, p), vload(G, g + ja, p)))
+                    a1 = vadd(a1, vmul(vload(inp, x + ib, p), vload(G, g + jb, p)))
+                    a2 = vadd(a2, vmul(vload(inp, x + ic, p), vload(G, g + jc, p)))
+                    a3 = vadd(a3, vmul(vload(inp, x + id_, p), vload(G, g + jd, p)))
+                vstore(grad, r, p, a0)
+                vstore(grad, r + 1, p, a1)
+                vstore(grad, r + 2, p, a2)
+                vstore(grad, r + 3, p, a3)
+            w += 4
+        while w < n_w:
+            i, j = w // fo, w % fo
+            for p in range(0, L, V):
+                vstore(grad, woff + w, p, _sum_products(grad, woff + w, inp, i0 + i, fi, G, j, fo, B, p))
+            w += 1
     if want_input_grad:
-        # D, flattened (q = b * fi + i), four consecutive rows at a time; each sums from zero in order of j
-        n_q = B * fi
-        q = 0
-        while q + 4 <= n_q:
-            ga, gb, gc, gd = (q // fi) * fo, ((q + 1) // fi) * fo, ((q + 2) // fi) * fo, ((q + 3) // fi) * fo
-            wa, wb, wc, wd = (woff + (q % fi) * fo, woff + ((q + 1) % fi) * fo, woff + ((q + 2) % fi) * fo,
-                              woff + ((q + 3) % fi) * fo)
-            for p in range(0, L, V):
-                a0 = vzero(D)
-                a1 = vzero(D)
-                a2 = vzero(D)
-                a3 = vzero(D)
-                for j in range(fo):
-                    a0 = vadd(a0, vmul(vload(G, ga + j, p), vload(th, wa + j, p)))
-                    a1 = vadd(a1, vmul(vload(G, gb + j, p), vload(th, wb + j, p)))
-                    a2 = vadd(a2, vmul(vload(G, gc + j, p), vload(th, wc + j, p)))
-                    a3 = vadd(a3, vmul(vload(G, gd + j, p), vload(th, wd + j, p)))
-                vstore(D, q, p, a0)
-                vstore(D, q + 1, p, a1)
-                vstore(D, q + 2, p, a2)
-                vstore(D, q + 3, p, a3)
-            q += 4
-        while q < n_q:
-            g0, w0 = (q // fi) * fo, woff + (q % fi) * fo
-            for p in range(0, L, V):
-                acc = vzero(D)
-                for j in range(fo):
-                    acc = vadd(acc, vmul(vload(G, g0 + j, p), vload(th, w0 + j, p)))
-                vstore(D, q, p, acc)
-            q += 1
+        # D[b, i] sums from zero in order of j: four inputs of one example at a time (sharing the
+        # gradient's load), or with fewer than four inputs four consecutive rows (q = b * fi + i)
+        if fi >= 4:
+            for b in range(B):
+                gr = b * fo
+                i = 0
+                while i + 4 <= fi:
+                    w0 = woff + i * fo
+                    for p in range(0, L, V):
+                        a0 = vzero(D)
+                        a1 = vzero(D)
+                        a2 = vzero(D)
+                        a3 = vzero(D)
+                        for j in range(fo):
+                            g = vload(G, gr + j, p)
+                            a0 = vadd(a0, vmul(g, vload(th, w0 + j, p)))
+                            a1 = vadd(a1, vmul(g, vload(th, w0 + fo + j, p)))
+                            a2 = vadd(a2, vmul(g, vload(th, w0 + 2 * fo + j, p)))
+                            a3 = vadd(a3, vmul(g, vload(th, w0 + 3 * fo + j, p)))
+                        vstore(D, b * fi + i, p, a0)
+                        vstore(D, b * fi + i + 1, p, a1)
+                        vstore(D, b * fi + i + 2, p, a2)
+                        vstore(D, b * fi + i + 3, p, a3)
+                    i += 4
+                while i < fi:
+                    w0 = woff + i * fo
+                    for p in range(0, L, V):
+                        acc = vzero(D)
+                        for j in range(fo):
+                            acc = vadd(acc, vmul(vload(G, gr + j, p), vload(th, w0 + j, p)))
+                        vstore(D, b * fi + i, p, acc)
+                    i += 1
+        else:
+            n_q = B * fi
+            q = 0
+            while q + 4 <= n_q:
+                ga, gb, gc, gd = (q // fi) * fo, ((q + 1) // fi) * fo, ((q + 2) // fi) * fo, ((q + 3) // fi) * fo
+                wa, wb, wc, wd = (woff + (q % fi) * fo, woff + ((q + 1) % fi) * fo, woff + ((q + 2) % fi) * fo,
+                                  woff + ((q + 3) % fi) * fo)
+                for p in range(0, L, V):
+                    a0 = vzero(D)
+                    a1 = vzero(D)
+                    a2 = vzero(D)
+                    a3 = vzero(D)
+                    for j in range(fo):
+                        a0 = vadd(a0, vmul(vload(G, ga + j, p), vload(th, wa + j, p)))
+                        a1 = vadd(a1, vmul(vload(G, gb + j, p), vload(th, wb + j, p)))
+                        a2 = vadd(a2, vmul(vload(G, gc + j, p), vload(th, wc + j, p)))
+                        a3 = vadd(a3, vmul(vload(G, gd + j, p), vload(th, wd + j, p)))
+                    vstore(D, q, p, a0)
+                    vstore(D, q + 1, p, a1)
+                    vstore(D, q + 2, p, a2)
+                    vstore(D, q + 3, p, a3)
+                q += 4
+            while q < n_q:
+                g0, w0 = (q // fi) * fo, woff + (q % fi) * fo
+                for p in range(0, L, V):
+                    acc = vzero(D)
+                    for j in range(fo):
+                        acc = vadd(acc, vmul(vload(G, g0 + j, p), vload(th, w0 + j, p)))
+                    vstore(D, q, p, acc)
+                q += 1
 
 
 @njit(**_JIT)
