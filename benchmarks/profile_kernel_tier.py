@@ -14,6 +14,11 @@ activation, loss, backward products, activation derivative, optimiser update): a
 ``atomlab/engine/_kernels.py`` in which every such call is guarded by a run-time flag. The parts are
 measured inside the kernel because alone they compile differently (literal sizes and offsets) and run
 at a different speed; a part's cost is how much the step gets faster without it.
+
+With ``--against-todays-path``, part 3 trains each population on the kernels and on the path ``auto``
+would otherwise take (``backend="numpy"``: the NumPy fast path where it applies, else autograd), with
+the tier's size limit (:data:`~atomlab.engine.compiled.MAX_STEP_MACS`) lifted, in interleaved rounds:
+where the limit should lie.
 """
 
 from __future__ import annotations
@@ -121,6 +126,10 @@ def _flagged_kernels() -> types.ModuleType:
 
 def step_breakdown(members: list[Member], steps: int, rounds: int) -> None:
     """Part 2: the kernel's time a step, and what leaving out each part saves."""
+    masks = [0, *LABELS, sum(LABELS)]
+    # enough steps for every round (a minibatch population's index stream ends with its training)
+    total = steps * len(masks) * rounds + 2
+    members = [dataclasses.replace(m, train=dataclasses.replace(m.train, epochs=None, steps=total)) for m in members]
     spec = members[0].train
     data = _Data([m.data for m in members], spec.torch_dtype, torch.device("cpu"))
     net = PopulationMLP([m.model for m in members], [m.seed for m in members], members[0].data.input_dim,
@@ -134,7 +143,6 @@ def step_breakdown(members: list[Member], steps: int, rounds: int) -> None:
     tier.K = types.SimpleNamespace(**{k: getattr(flagged, k) for k in dir(flagged) if not k.startswith("__")})
     tier.K.train_steps = lambda *args: flagged.train_steps(*args, skip)
     tier.train(2)  # compile
-    masks = [0, *LABELS, sum(LABELS)]
     best = {m: float("inf") for m in masks}
     for _ in range(rounds):
         for skip in masks:  # noqa: B007 (read by the lambda above)
@@ -152,6 +160,24 @@ def step_breakdown(members: list[Member], steps: int, rounds: int) -> None:
           f"(all parts left out: {best[sum(LABELS)]:.1f} us)")
 
 
+def against_todays_path(pops: list[list[Member]], rounds: int) -> None:
+    """Part 3: each population on the kernels and on today's path, interleaved; best of ``rounds``."""
+    compiled.MAX_STEP_MACS = 10**12
+    for members in pops:
+        best: dict[str, float] = {}
+        paths: dict[str, str] = {}
+        for backend in ("kernel", "numpy"):
+            PopulationTrainer(members[:2], device="cpu", backend=backend).run()  # compile, allocate
+        for _ in range(rounds):
+            for backend in ("kernel", "numpy"):
+                start = time.perf_counter()
+                outs = PopulationTrainer(members, device="cpu", backend=backend).run()
+                best[backend] = min(best.get(backend, float("inf")), time.perf_counter() - start)
+                paths[backend] = outs[0].info["backend"]
+        print(f"  {members[0].model.layers} x{len(members)}: kernels {best['kernel']:.3f} s, {paths['numpy']} "
+              f"{best['numpy']:.3f} s ({best['numpy'] / best['kernel']:.2f}x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("name", nargs="?", default="universal-approximation")
@@ -160,6 +186,7 @@ def main() -> None:
     parser.add_argument("--population", type=int, default=-1, help="which population part 2 times (index)")
     parser.add_argument("--steps", type=int, default=300, help="steps a round in part 2")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--against-todays-path", action="store_true", help="part 3 (see the module docstring)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     pops = populations(args.name, args.scale, args.fraction)
@@ -167,6 +194,9 @@ def main() -> None:
     population_breakdown(pops)
     print("inside the kernel:")
     step_breakdown(pops[args.population], args.steps, args.rounds)
+    if args.against_todays_path:
+        print("the kernels against today's path (MAX_STEP_MACS lifted), best of the rounds:")
+        against_todays_path(pops, args.rounds)
 
 
 if __name__ == "__main__":
