@@ -1,7 +1,8 @@
-"""What atomlab knows about its metrics by their names: the range each can take.
+"""What atomlab knows about its metrics by their names: the range each can take, and their names in words.
 
-A leaf module (no atomlab imports), so the statistics' callers and the figures agree on it: an interval
-or band of an accuracy never leaves [0, 1], one of an error or a loss never goes below 0.
+A leaf module (no atomlab imports), so the statistics' callers, the verdict lines and the figures agree on
+it: an interval or band of an accuracy never leaves [0, 1], one of an error or a loss never goes below 0,
+and ``test_acc`` reads "test accuracy" everywhere.
 """
 
 from __future__ import annotations
@@ -33,3 +34,19 @@ def higher_is_better(metric: str) -> bool:
     (True, False, False)
     """
     return not (metric.endswith("_mse") or metric.endswith("_loss") or metric.endswith("error"))
+
+
+_LABELS = {"train_mse": "training MSE", "test_mse": "test MSE", "train_acc": "training accuracy",
+           "test_acc": "test accuracy", "train_loss": "training loss", "test_loss": "test loss",
+           "step": "training step", "epoch": "epoch"}
+
+
+def metric_label(name: str) -> str:
+    """A metric's (or a column's) name in words, for verdict lines, captions and axis labels.
+
+    Examples
+    --------
+    >>> metric_label("test_acc"), metric_label("hidden_units")
+    ('test accuracy', 'hidden units')
+    """
+    return _LABELS.get(name, name.replace("_", " "))

@@ -151,6 +151,8 @@ def test_the_report_says_better_worse_or_indistinguishable_per_arm():
         assert word == expected
     line = result.verdict_line()
     assert "relu beats identity (baseline) on test accuracy by +" in line and "8 seeds" in line
+    # two comparisons with the baseline: the line says they were corrected together
+    assert line.count("Holm-adjusted over 2 tests (p = ") == 2
 
 
 def test_the_verdict_line_names_the_winner_and_the_effect():

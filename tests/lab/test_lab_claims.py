@@ -125,6 +125,9 @@ def test_check_needs_three_seeds_unless_deterministic():
     final = table({"a": lambda s: 0.0}, seeds=range(2), factor="arm_", metric="moved")
     assert verdict(Check("moved", 0.0), final) == "inconclusive"
     assert verdict(Check("moved", 0.0, deterministic=True), final) == "supported"
+    (test,) = checked_tests([Check("moved", 0.0)], final)
+    assert test.line() == ("moved against at most 0 (worst 0; exact check, 2 seeds; fewer than 3 seeds decide "
+                           "nothing), inconclusive")
 
 
 def test_a_diverged_trial_fails_a_check_and_is_named_in_a_comparison():
@@ -181,3 +184,129 @@ def test_bad_claim_arguments_are_named():
         Trend("acc", "width", "upwards")
     with pytest.raises(ConfigError, match="direction"):
         Compare("acc", {}, {}, direction="bigger")
+
+
+# ----- the lines a person reads -------------------------------------------------------------------------------
+
+def checked_tests(claims, final):
+    return [t for r in check_claims(claims, final)[1] for t in r.tests]
+
+
+def test_a_compare_line_names_the_winner_the_effect_the_method_and_the_correction():
+    final = table({"tanh": lambda s: 0.9 + wobble(s), "snake": lambda s: 0.7 + wobble(s + 1)}, factor="act",
+                  metric="test_acc")
+    claims = [Compare("test_acc", {"act": "snake"}, {"act": "tanh"}), Reaches("test_acc", 0.5)]
+    refuted, _ = checked_tests(claims, final)
+    assert refuted.verdict == "refuted"  # the claim said snake; tanh won, and the line says so
+    effect = f"{-refuted.estimate:+.3g} [{-refuted.ci[1]:+.3g}, {-refuted.ci[0]:+.3g}]"
+    assert refuted.line().startswith(f"act=tanh beats act=snake on test accuracy by {effect}, {refuted.method}, "
+                                     "8 seeds, Holm-adjusted over 2 tests (p = ")
+    summary = check_claims(claims, final)[1][0].summary()
+    assert summary.startswith("refuted (claim: act=snake has higher test_acc than act=tanh) — act=tanh beats")
+
+
+def test_a_compare_line_on_an_error_names_the_lower_arm_the_winner():
+    final = table({"deep": lambda s: 0.1 + wobble(s), "flat": lambda s: 0.3 + wobble(s + 1)}, factor="net",
+                  metric="test_mse")
+    (test,) = checked_tests([Compare("test_mse", {"net": "flat"}, {"net": "deep"}, direction="different")], final)
+    assert test.verdict == "supported" and test.line().startswith("net=deep beats net=flat on test MSE by -0.")
+    # a metric whose better side is unknown: which arm is higher, never who "beats" whom
+    final = final.rename(columns={"test_mse": "units"})
+    (test,) = checked_tests([Compare("units", {"net": "deep"}, {"net": "flat"})], final)
+    assert test.verdict == "refuted" and test.line().startswith("units is higher for net=flat than for net=deep by +0.")
+
+
+def test_an_undecided_compare_line_says_inconclusive_and_one_seed_is_singular():
+    same = table({"a": lambda s: 0.8 + wobble(s), "b": lambda s: 0.8 + wobble(s + 4)}, factor="arm_",
+                 metric="test_acc")
+    (test,) = checked_tests([Compare("test_acc", {"arm_": "a"}, {"arm_": "b"})], same)
+    assert test.verdict == "inconclusive"
+    assert test.line() == f"arm_=a vs arm_=b on test accuracy: {test.result.describe()}, inconclusive"
+    one = table({"a": lambda s: 0.9, "b": lambda s: 0.1}, seeds=[0], factor="arm_", metric="test_acc")
+    (test,) = checked_tests([Compare("test_acc", {"arm_": "a"}, {"arm_": "b"})], one)
+    assert test.line().endswith(", 1 seed, inconclusive (fewer than 3 seeds)")
+    assert "1 seeds" not in test.line()
+
+
+def test_an_arm_that_diverged_in_every_seed_is_named_as_diverged():
+    final = table({"0.01": lambda s: 0.9 + wobble(s), "1e+06": lambda s: np.nan}, seeds=range(4), factor="lr",
+                  metric="test_acc")
+    final.loc[final["lr"] == "1e+06", "diverged"] = True
+    for claim in (Compare("test_acc", {"lr": "0.01"}, {"lr": "1e+06"}),
+                  Equivalent("test_acc", {"lr": "0.01"}, {"lr": "1e+06"})):
+        (test,) = checked_tests([claim, Reaches("test_acc", 0.5, where={"lr": "0.01"})], final)[:1]
+        assert test.line() == "lr=1e+06 diverged in 4 of 4 seeds: nothing to compare"
+    (test,) = checked_tests([Reaches("test_acc", 0.5, where={"lr": "1e+06"})], final)
+    assert test.line() == "lr=1e+06 diverged in 4 of 4 seeds: nothing to test"
+    summary = check_claims([Compare("test_acc", {"lr": "0.01"}, {"lr": "1e+06"})], final)[1][0].summary()
+    assert "no finite values" not in summary and "0 seeds" not in summary
+
+
+def test_an_arm_that_diverged_in_some_seeds_is_named_beside_the_effect():
+    final = table({"a": lambda s: 0.9 + wobble(s), "b": lambda s: 0.5 + wobble(s)}, factor="arm_", metric="test_acc")
+    final.loc[(final["arm_"] == "b") & (final["seed"] < 2), ["test_acc", "diverged"]] = [np.nan, True]
+    (test,) = checked_tests([Compare("test_acc", {"arm_": "a"}, {"arm_": "b"})], final)
+    assert test.line() == (f"arm_=a beats arm_=b on test accuracy by {test.result.describe()} "
+                           "(arm_=b diverged in 2 of 8 seeds)")
+
+
+def test_a_compare_line_with_a_margin_says_whether_the_lead_clears_it():
+    final = table({"a": lambda s: 0.80 + wobble(s), "b": lambda s: 0.70 + wobble(s + 1)}, factor="arm_",
+                  metric="test_acc")
+    (short,) = checked_tests([Compare("test_acc", {"arm_": "a"}, {"arm_": "b"}, margin=0.3)], final)
+    assert short.verdict == "refuted"
+    assert short.line() == (f"arm_=a beats arm_=b on test accuracy by {short.result.describe()}; "
+                            "the claimed arm_=a − arm_=b > 0.3 fails")
+    (clear,) = checked_tests([Compare("test_acc", {"arm_": "a"}, {"arm_": "b"}, margin=0.05)], final)
+    assert clear.line() == (f"arm_=a beats arm_=b on test accuracy by {clear.result.describe()}; "
+                            "the claimed arm_=a − arm_=b > 0.05 holds")
+    # non-inferiority: b may trail a by at most 0.2; it trails by about 0.1, which is settled either way
+    (behind,) = checked_tests([Compare("test_acc", {"arm_": "b"}, {"arm_": "a"}, margin=-0.2)], final)
+    assert behind.verdict == "supported"
+    effect = f"{-behind.estimate:+.3g} [{-behind.ci[1]:+.3g}, {-behind.ci[0]:+.3g}]"
+    assert behind.line().startswith(f"arm_=a beats arm_=b on test accuracy by {effect}, ")
+    assert behind.line().endswith("; the claimed arm_=b − arm_=a > -0.2 holds")
+
+
+def test_trend_lines_say_which_way_the_metric_goes():
+    up = table({2: lambda s: 0.5 + wobble(s), 4: lambda s: 0.7 + wobble(s + 1), 8: lambda s: 0.9 + wobble(s + 2)},
+               metric="test_acc")
+    (test,) = checked_tests([Trend("test_acc", "width", "decreasing")], up)
+    assert test.verdict == "refuted"
+    assert test.line() == f"test accuracy rises with width: mean Spearman rho {test.result.describe()}"
+    flat = table({2: lambda s: 0.5 + wobble(s), 4: lambda s: 0.5 + wobble(s + 2), 8: lambda s: 0.5 + wobble(s + 5)},
+                 metric="test_acc")
+    (test,) = checked_tests([Trend("test_acc", "width")], flat)
+    assert test.line() == f"trend of test accuracy with width: mean Spearman rho {test.result.describe()}, inconclusive"
+
+
+def test_equivalent_reaches_per_seed_and_check_lines():
+    final = table({"a": lambda s: 0.80 + wobble(s), "b": lambda s: 0.60 + wobble(s + 1)}, factor="arm_",
+                  metric="test_acc")
+    (test,) = checked_tests([Equivalent("test_acc", {"arm_": "a"}, {"arm_": "b"}, margin=0.05)], final)
+    assert test.line() == (f"arm_=a and arm_=b differ by more than 0.05 on test accuracy: difference "
+                           f"{test.result.describe()}")
+    (test,) = checked_tests([Reaches("test_acc", 0.7, where={"arm_": "b"})], final)
+    assert test.verdict == "refuted" and test.line() == f"mean test accuracy is below 0.7: {test.result.describe()}"
+    lead = lambda rows: rows.groupby("seed")["test_acc"].mean()  # noqa: E731
+    (test,) = checked_tests([PerSeed(lead, "mean accuracy", null=0.5)], final)
+    assert test.line() == f"mean accuracy is above 0.5: {test.result.describe()}"
+    (test,) = checked_tests([Check("test_acc", 0.5, direction="at_least")], final)
+    worst = final["test_acc"].min()
+    assert test.line() == f"test accuracy is at least 0.5 in every trial (worst {worst:.4g}; exact check, 8 seeds)"
+    (test,) = checked_tests([Check("test_acc", 0.7, direction="at_least")], final)
+    assert test.verdict == "refuted"
+    assert test.line() == f"test accuracy is not at least 0.7 in every trial (worst {worst:.4g}; exact check, 8 seeds)"
+
+
+def test_reaches_a_share_of_yes_no_outcomes_by_the_binomial_test():
+    solved = table({"x": lambda s: float(s % 6 != 0)}, seeds=range(24), factor="arm_", metric="solved")  # 20/24
+    failed = table({"x": lambda s: float(s % 6 == 0)}, seeds=range(24), factor="arm_", metric="solved")  # 4/24
+    even = table({"x": lambda s: float(s % 2)}, seeds=range(24), factor="arm_", metric="solved")  # 12/24
+    claim = Reaches("solved", 0.5, bounds=(0.0, 1.0), method="binomial")
+    assert verdict(claim, solved) == "supported"
+    assert verdict(claim, failed) == "refuted"
+    assert verdict(claim, even) == "inconclusive"
+    assert check_claims([claim], solved)[1][0].tests[0].method == "exact binomial"
+    with pytest.raises(ConfigError, match="method"):
+        Reaches("solved", 0.5, method="bootstrap")

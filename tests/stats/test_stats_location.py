@@ -310,3 +310,23 @@ def test_equivalence_exact_on_tied_data():
 def test_bad_input_names_the_problem(call, message):
     with pytest.raises(ConfigError, match=message):
         call()
+
+
+@pytest.mark.parametrize("n", [3, 5, 10, 20, 50])
+@pytest.mark.parametrize("null", [0.5, 0.8])
+def test_binomial_share_is_exact_at_every_seed_count(n, null):
+    # Summed over every possible outcome, not simulated: false positives at most alpha, coverage at least 1 - alpha.
+    fpr = covered = 0.0
+    for k in range(n + 1):
+        r = stats.one_sample([1.0] * k + [0.0] * (n - k), null=null, method="binomial")
+        fpr += sps.binom.pmf(k, n, null) * (r.verdict != "inconclusive")
+        covered += sps.binom.pmf(k, n, null) * (r.low <= null <= r.high)
+    assert fpr <= 0.05 + 1e-12
+    assert covered >= 0.95 - 1e-12
+
+
+def test_binomial_share_refuses_values_that_are_not_yes_or_no():
+    with pytest.raises(ConfigError, match=r"yes/no values .*0\.5"):
+        stats.one_sample([1.0, 0.5, 0.0], null=0.5, method="binomial")
+    with pytest.raises(ConfigError, match="strictly between 0 and 1"):
+        stats.one_sample([1.0, 0.0, 1.0], null=1.0, method="binomial")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from atomlab._version import __version__
+from atomlab.stats import counted
 
 SOURCES = {
     "000": "000 — Atomic Experiments in Deep Learning (Abid, 2018)",
@@ -74,12 +75,12 @@ def family_summary(verdicts: list[dict[str, Any]], *, q: float = 0.05) -> list[s
     n_exp = len(verdicts)
     passed = sum(c.get("verdict") == "supported" for c in checks)
     return [
-        f"{len(claims)} claims decided by statistics in {n_exp} experiment{'s' if n_exp != 1 else ''}; "
+        f"{stats.counted(len(claims), 'claim')} decided by statistics in {stats.counted(n_exp, 'experiment')}; "
         f"{decisive} decisive under each experiment's Holm correction (family-wise error 5 % per experiment), "
         f"{kept} of them still decisive under a Benjamini-Hochberg false-discovery control at {q:.0%} over all "
-        f"{len(tests)} tests of the atlas.",
-        f"{len(checks)} checks (claims that hold by exact arithmetic, such as an output size or a weight that "
-        f"cannot move) are counted apart: {passed} passed.",
+        f"{stats.counted(len(tests), 'test')} of the atlas.",
+        f"{stats.counted(len(checks), 'check')} (claims that hold by exact arithmetic, such as an output size or a "
+        f"weight that cannot move) are counted apart: {passed} passed.",
     ]
 
 
@@ -107,7 +108,7 @@ def _entry_from(dir_: Path, base: Path):
             name=v["experiment"], title=v.get("title") or v["experiment"], source=v.get("source", ""),
             question=v.get("question", ""), verdict=v.get("verdict", "inconclusive"),
             report=os.path.relpath(dir_ / "report.html", base), section=v.get("section", ""),
-            verdict_text=v.get("verdict_line") or f"{v.get('statistic', '')} ({v.get('seeds')} seed{'' if v.get('seeds') == 1 else 's'} per arm)",
+            verdict_text=v.get("verdict_line") or f"{v.get('statistic', '')} ({counted(v.get('seeds'))} per arm)",
             source_conclusion=v.get("source_conclusion", ""), agreement=v.get("agreement", ""),
             agrees=v.get("agrees"),
             thumbnail=os.path.relpath(thumb, base) if thumb is not None and thumb.exists() else None,

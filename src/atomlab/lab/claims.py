@@ -14,6 +14,9 @@ cannot move: no sampling error, so they take no part in the correction and are c
 
 A claim is supported when all its tests are, refuted when any is, and inconclusive otherwise.
 
+Each test is also put in words, in terms of what the data show rather than what was claimed: the arm that
+wins and by how much, the direction of a trend, the arm that diverged (:meth:`ClaimTest.line`).
+
 Examples
 --------
 >>> import pandas as pd
@@ -23,7 +26,9 @@ Examples
 >>> verdict
 'supported'
 >>> results[0].tests[0].method
-'paired t'
+'paired t (skew-corrected)'
+>>> print(results[0].tests[0].line())
+width=8 beats width=1 on test accuracy by +0.31 [+0.289, +0.331], paired t (skew-corrected), 4 seeds
 """
 
 from __future__ import annotations
@@ -37,7 +42,8 @@ import numpy as np
 import pandas as pd
 
 from atomlab import stats
-from atomlab.metrics import metric_bounds
+from atomlab.metrics import higher_is_better, metric_bounds, metric_label
+from atomlab.stats import counted
 
 VERDICTS = stats.VERDICTS
 MIN_SEEDS = stats.MIN_SEEDS
@@ -56,13 +62,19 @@ class ClaimTest:
     detail : str
         What the numbers were (arm means, diverged seeds), in words.
     adjusted : str
-        How the level was corrected for the other tests (``"Holm, 1 of 3"``), or ``""``.
+        How the level was corrected for the other tests (``"Holm-adjusted over 3 tests (p = 0.012)"``),
+        or ``""``.
+    words : str
+        What the data show, in words, with the estimate, its interval, the method and the seeds
+        (``"tanh beats snake on test accuracy by +0.265 [+0.149, +0.379], paired t, 10 seeds"``); ``""``
+        for a claim type that does not say (the statistic's name and numbers are shown instead).
     """
 
     group: str
     result: stats.StatResult
     detail: str = ""
     adjusted: str = ""
+    words: str = ""
 
     verdict = property(lambda self: self.result.verdict)
     estimate = property(lambda self: self.result.estimate)
@@ -75,10 +87,28 @@ class ClaimTest:
     seeds_needed = property(lambda self: self.result.seeds_needed)
 
     def line(self) -> str:
-        """``group: statistic +est [low, high], method, n seeds`` in one line."""
+        """``group: what the data show, the effect [interval], method, seeds, correction`` in one line.
+
+        An undecided test ends in ", inconclusive" (and says when it had too few seeds to decide at all);
+        a test with no finite value to test (an arm that diverged in every seed) says so and nothing more.
+
+        Examples
+        --------
+        >>> r = stats.StatResult(0.01, -0.02, 0.04, 0.4, "paired t", 1, "inconclusive", 0.95, 1, "mean")
+        >>> print(ClaimTest("n=100", r, words="tanh vs snake: " + r.describe()).line())
+        n=100: tanh vs snake: +0.01 [-0.02, +0.04], paired t, 1 seed, inconclusive (fewer than 3 seeds)
+        """
         where = f"{self.group}: " if self.group else ""
+        body = self.words or f"{self.result.statistic} {self.result.describe()}"
+        if math.isnan(self.result.estimate) and self.verdict == "inconclusive":
+            return where + body  # nothing was tested: no correction, no verdict to report
         note = f", {self.adjusted}" if self.adjusted else ""
-        return f"{where}{self.result.statistic} {self.result.describe()}{note}"
+        end = ""
+        if self.verdict == "inconclusive":
+            # a check's count may be trials of a deterministic statement: it words its own reasons
+            few = self.n_seeds < MIN_SEEDS and self.method != "exact check"
+            end = ", inconclusive" + (f" (fewer than {MIN_SEEDS} seeds)" if few else "")
+        return f"{where}{body}{note}{end}"
 
 
 @dataclass
@@ -183,23 +213,60 @@ def _fmt(v: Any) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
+def diverged_text(label: str, diverged: int, seeds: int) -> str:
+    """How every report names an arm whose trials diverged: ``"lr=1e+06 diverged in 4 of 4 seeds"``.
+
+    Examples
+    --------
+    >>> diverged_text("lr=1e+06", 4, 4), diverged_text("the arm", 1, 1)
+    ('lr=1e+06 diverged in 4 of 4 seeds', 'the arm diverged in 1 of 1 seed')
+    """
+    return f"{label} diverged in {diverged} of {counted(seeds)}"
+
+
+def flip(result: stats.StatResult) -> stats.StatResult:
+    """The same paired result read the other way round (``b - a``): estimate and interval negated.
+
+    Examples
+    --------
+    >>> r = stats.StatResult(-0.2, -0.3, -0.1, 0.01, "paired t", 5, "refuted", 0.95, 1, "mean")
+    >>> flip(r).describe()
+    '+0.2 [+0.1, +0.3], paired t, 5 seeds'
+    """
+    return replace(result, estimate=-result.estimate, low=-result.high, high=-result.low,
+                   null=-result.null)
+
+
 def _diverged_note(df: pd.DataFrame, where: dict[str, Any] | None, label: str) -> str:
     rows = select(df, where)
     if "diverged" not in rows or not len(rows):
         return ""
     bad = rows.loc[rows["diverged"].astype(bool), "seed"].nunique()
-    if bad:
-        n = rows["seed"].nunique()
-        return f"{label} diverged in {bad} of {n} seed{'s' if n != 1 else ''}"
-    return ""
+    return diverged_text(label, bad, rows["seed"].nunique()) if bad else ""
 
 
-#: A test before its level is fixed: ``make(level) -> StatResult``, with its group and detail.
+def _untested(notes: Sequence[str], fallback: str, what: str) -> str:
+    """Why a test had no finite value, naming the arms that diverged."""
+    return f"{'; '.join(notes) if notes else fallback}: {what}"
+
+
+def _aside(notes: Sequence[str]) -> str:
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
+def _side(result: stats.StatResult) -> int:
+    """The side of the null the estimate lies on: +1, -1 or 0."""
+    return int(np.sign(result.estimate - result.null))
+
+
+#: A test before its level is fixed: ``make(level) -> StatResult``, with its group and detail, and
+#: ``words(result) -> str``, what the result shows in words (see :attr:`ClaimTest.words`).
 @dataclass
 class PendingTest:
     group: str
     make: Callable[[float], stats.StatResult]
     detail: str = ""
+    words: Callable[[stats.StatResult], str] | None = None
 
 
 # ----- claim types ------------------------------------------------------------------------------------------
@@ -261,9 +328,21 @@ class Trend(Claim):
             means = table.mean(axis=0)
             detail = f"{self.metric} by {self.factor}: " + ", ".join(f"{_fmt(k)}: {v:.4g}" for k, v in means.items())
             values = table.to_numpy(dtype=float)
+            notes = [_diverged_note(sub, {self.factor: v}, f"{self.factor}={_fmt(v)}") for v in levels]
             out.append(PendingTest(group, lambda level, v=values: stats.trend(v, level=level, direction=want),
-                                   detail))
+                                   detail, lambda r, notes=[n for n in notes if n]: self.words(r, notes)))
         return out
+
+    def words(self, r: stats.StatResult, notes: Sequence[str] = ()) -> str:
+        """What the trend test shows: the way the metric goes with the factor, or that it is unclear."""
+        m, f = metric_label(self.metric), metric_label(self.factor)
+        if math.isnan(r.estimate):
+            return _untested(notes, "no seed has two finite levels", f"no trend of {m} to test")
+        if r.decisive:
+            head = f"{m} {'rises' if r.estimate > 0 else 'falls'} with {f}"
+        else:
+            head = f"trend of {m} with {f}"
+        return f"{head}: mean Spearman rho {r.describe()}{_aside(notes)}"
 
     def describe(self) -> str:
         return self.text or f"{self.metric} is {self.direction} in {self.factor}"
@@ -298,13 +377,48 @@ class Compare(Claim):
             paired = pd.concat([per_seed(sub, self.metric, self.a), per_seed(sub, self.metric, self.b)],
                                axis=1, keys=["a", "b"])
             a, b = paired["a"].to_numpy(dtype=float), paired["b"].to_numpy(dtype=float)
+            diverged = [n for n in (_diverged_note(sub, self.a, _arm_label(self.a)),
+                                    _diverged_note(sub, self.b, _arm_label(self.b))) if n]
             notes = [f"{_arm_label(self.a)}: mean {np.nanmean(a) if np.isfinite(a).any() else math.nan:.4g}",
                      f"{_arm_label(self.b)}: mean {np.nanmean(b) if np.isfinite(b).any() else math.nan:.4g}",
-                     _diverged_note(sub, self.a, _arm_label(self.a)), _diverged_note(sub, self.b, _arm_label(self.b))]
+                     *diverged]
             out.append(PendingTest(group, lambda level, a=a, b=b: stats.paired_difference(
                 a, b, level=level, direction=want, margin=self.margin, bounds=diff_bounds),
-                "; ".join(n for n in notes if n)))
+                "; ".join(notes), lambda r, diverged=diverged: self.words(r, diverged)))
         return out
+
+    def words(self, r: stats.StatResult, notes: Sequence[str] = ()) -> str:
+        """What the paired difference shows: the arm that wins and by how much, or that it is unclear.
+
+        "Beats" where the metric's better side is known (an accuracy is better high, an error or a loss
+        low); otherwise which arm's metric is higher. ``notes`` name the arms that diverged.
+
+        Examples
+        --------
+        >>> r = stats.StatResult(-0.265, -0.379, -0.149, 1e-4, "paired t", 10, "refuted", 0.95, 1, "mean")
+        >>> Compare("test_acc", {"activation": "snake"}, {"activation": "tanh"}).words(r)
+        'activation=tanh beats activation=snake on test accuracy by +0.265 [+0.149, +0.379], paired t, 10 seeds'
+        >>> Compare("test_acc", {"lr": 0.01}, {"lr": 1e6}).words(
+        ...     stats.paired_difference([0.9] * 4, [float("nan")] * 4), ["lr=1e+06 diverged in 4 of 4 seeds"])
+        'lr=1e+06 diverged in 4 of 4 seeds: nothing to compare'
+        """
+        a, b, m = _arm_label(self.a), _arm_label(self.b), metric_label(self.metric)
+        if math.isnan(r.estimate):
+            return _untested(notes, f"no seed has a finite {m} in both arms", "nothing to compare")
+        aside = _aside(notes)
+        # With a margin the claim is about a - b against a shifted null; say it, and what became of it.
+        claimed = f"{a} − {b} {'<' if self.direction == 'smaller' else '>'} {r.null:g}" if self.margin else ""
+        tail = {"supported": f"; the claimed {claimed} holds", "refuted": f"; the claimed {claimed} fails",
+                "inconclusive": f" (claimed: {claimed})"}[r.verdict] if claimed else ""
+        ordered = r.low > 0 or r.high < 0  # the interval of a - b excludes 0: one arm is ahead
+        if not (ordered and r.n >= MIN_SEEDS and (r.decisive or self.margin)):  # no arm shown ahead
+            return f"{a} vs {b} on {m}: {r.describe()}{aside}{tail}"
+        if _better_known(self.metric):
+            a_wins = (r.estimate > 0) == higher_is_better(self.metric)
+            winner, loser, effect = (a, b, r) if a_wins else (b, a, flip(r))
+            return f"{winner} beats {loser} on {m} by {effect.describe()}{aside}{tail}"
+        high, low, effect = (a, b, r) if r.estimate > 0 else (b, a, flip(r))
+        return f"{m} is higher for {high} than for {low} by {effect.describe()}{aside}{tail}"
 
     def describe(self) -> str:
         lead = f" by more than {self.margin:g}" if self.margin else ""
@@ -335,9 +449,22 @@ class Equivalent(Claim):
             detail = (f"margin ±{self.margin:g}; {_arm_label(self.a)}: mean {paired['a'].mean():.4g}, "
                       f"{_arm_label(self.b)}: mean {paired['b'].mean():.4g}")
             va, vb = paired["a"].to_numpy(dtype=float), paired["b"].to_numpy(dtype=float)
+            diverged = [n for n in (_diverged_note(sub, self.a, _arm_label(self.a)),
+                                    _diverged_note(sub, self.b, _arm_label(self.b))) if n]
             out.append(PendingTest(group, lambda level, a=va, b=vb: stats.equivalence(
-                a, b, margin=self.margin, level=level), detail))
+                a, b, margin=self.margin, level=level), "; ".join([detail, *diverged]),
+                lambda r, diverged=diverged: self.words(r, diverged)))
         return out
+
+    def words(self, r: stats.StatResult, notes: Sequence[str] = ()) -> str:
+        """What the equivalence test shows: within the margin, further apart than it, or unclear."""
+        a, b, m = _arm_label(self.a), _arm_label(self.b), metric_label(self.metric)
+        if math.isnan(r.estimate):
+            return _untested(notes, f"no seed has a finite {m} in both arms", "nothing to compare")
+        head = {"supported": f"{a} and {b} are within ±{self.margin:g} on {m}",
+                "refuted": f"{a} and {b} differ by more than {self.margin:g} on {m}",
+                "inconclusive": f"{a} vs {b} on {m}, margin ±{self.margin:g}"}[r.verdict]
+        return f"{head}: difference {r.describe()}{_aside(notes)}"
 
     def describe(self) -> str:
         return self.text or (f"{_arm_label(self.a)} and {_arm_label(self.b)} are within {self.margin:g} in "
@@ -379,27 +506,45 @@ class Reaches(Claim):
     """The mean of ``metric`` over seeds is at least (or at most) ``target``.
 
     For "each arm reaches the source's accuracy" or "above chance". Decided by
-    :func:`atomlab.stats.one_sample` against ``target``.
+    :func:`atomlab.stats.one_sample` against ``target``; ``method="binomial"`` for a yes/no metric (1 when
+    a seed solved the task), whose mean is the share of seeds that did.
     """
 
     metric: str
     target: float
     direction: str = "at_least"
     bounds: tuple[float, float] | None = None
+    method: str = "auto"
 
     def __post_init__(self) -> None:
         _check_choice("direction", self.direction, ("at_least", "at_most"))
+        _check_choice("method", self.method, ("auto", "t", "exact", "binomial"))
 
     def pending(self, final: pd.DataFrame) -> list[PendingTest]:
         want = 1 if self.direction == "at_least" else -1
         out = []
         for group, sub in groups(self.table(final), self.by):
             v = per_seed(sub, self.metric).to_numpy(dtype=float)
-            detail = f"target {self.target:.4g}; " + (_diverged_note(sub, None, "the arm") or
+            arm = _arm_label(self.where) if self.where else "the arm"
+            diverged = [n for n in [_diverged_note(sub, None, arm)] if n]
+            detail = f"target {self.target:.4g}; " + (diverged[0] if diverged else
                                                      f"{np.isfinite(v).sum()} finite seeds")
             out.append(PendingTest(group, lambda level, v=v: stats.one_sample(
-                v, null=self.target, level=level, direction=want, bounds=_bounds(self.metric, self.bounds)), detail))
+                v, null=self.target, level=level, direction=want, bounds=_bounds(self.metric, self.bounds),
+                method=self.method), detail,
+                lambda r, diverged=diverged: self.words(r, diverged)))
         return out
+
+    def words(self, r: stats.StatResult, notes: Sequence[str] = ()) -> str:
+        """What the test against the target shows: the mean above it, below it, or unclear."""
+        m = metric_label(self.metric)
+        if math.isnan(r.estimate):
+            return _untested(notes, f"no finite {m}", "nothing to test")
+        if r.decisive:
+            head = f"mean {m} is {'above' if _side(r) > 0 else 'below'} {self.target:.4g}"
+        else:
+            head = f"mean {m} against {self.target:.4g}"
+        return f"{head}: {r.describe()}{_aside(notes)}"
 
     def describe(self) -> str:
         word = "at least" if self.direction == "at_least" else "at most"
@@ -430,8 +575,18 @@ class PerSeed(Claim):
             v = np.asarray(self.values(sub), dtype=float)
             out.append(PendingTest(group, lambda level, v=v: replace(stats.one_sample(
                 v, null=self.null, level=level, direction=self.direction, bounds=self.bounds),
-                statistic=self.statistic)))
+                statistic=self.statistic), words=lambda r, v=v: self.words(r, len(v))))
         return out
+
+    def words(self, r: stats.StatResult, seeds: int = 0) -> str:
+        """What the test shows: the per-seed quantity above ``null``, below it, or unclear."""
+        if math.isnan(r.estimate):
+            return f"no finite {self.statistic} in {counted(seeds)}: nothing to test"
+        if r.decisive:
+            head = f"{self.statistic} is {'above' if _side(r) > 0 else 'below'} {self.null:g}"
+        else:
+            head = f"{self.statistic} against {self.null:g}"
+        return f"{head}: {r.describe()}"
 
     def describe(self) -> str:
         return self.text or f"{self.statistic} is {'above' if self.direction > 0 else 'below'} {self.null:g}"
@@ -467,12 +622,32 @@ class Check(Claim):
             seeds = int(sub["seed"].nunique()) if "seed" in sub else len(v)
             out.append(PendingTest(group, lambda level, v=v, seeds=seeds: replace(stats.exact_check(
                 v, bound=self.bound, direction=self.direction, refute=self.refute, tolerance=self.tolerance,
-                n_seeds=None if self.deterministic else seeds), statistic=f"{self.metric} over trials")))
+                n_seeds=None if self.deterministic else seeds), statistic=f"{self.metric} over trials"),
+                words=lambda r, v=v: self.words(r, int(np.sum(~np.isfinite(v))), len(v))))
         return out
+
+    def words(self, r: stats.StatResult, diverged: int = 0, trials: int = 0) -> str:
+        """What the check found: every trial within the bound, the worst one past it, or not settled."""
+        m = metric_label(self.metric)
+        bound = {"at_most": f"at most {self.bound:g}", "at_least": f"at least {self.bound:g}",
+                 "equal": f"{self.bound:g}" + (f" within {self.tolerance:g}" if self.tolerance else "")}[self.direction]
+        worst = f"worst {r.estimate:.4g}" if not math.isnan(r.estimate) else "no finite value"
+        broke = f"; {diverged} of {counted(trials, 'trial')} diverged" if diverged else ""
+        few = (f"; fewer than {MIN_SEEDS} seeds decide nothing"
+               if r.verdict == "inconclusive" and not self.deterministic and r.n < MIN_SEEDS else "")
+        head = {"supported": f"{m} is {bound} in every trial",
+                "refuted": f"{m} is not {bound} in every trial",
+                "inconclusive": f"{m} against {bound}"}[r.verdict]
+        return f"{head} ({worst}{broke}; {r.method}, {counted(r.n)}{few})"
 
     def describe(self) -> str:
         word = {"at_most": "<=", "at_least": ">=", "equal": "=="}[self.direction]
         return self.text or f"{self.metric} {word} {self.bound:g} in every trial"
+
+
+def _better_known(metric: str) -> bool:
+    """Whether the better side of ``metric`` is known (accuracies, errors, losses), so that one arm *beats* another."""
+    return metric_bounds(metric) is not None or metric.endswith("error")
 
 
 def _check_choice(name: str, value: Any, allowed: Sequence[Any]) -> None:
@@ -519,10 +694,10 @@ def check_claims(claims: Sequence[Claim], final: pd.DataFrame, *, alpha: float =
         done = []
         for j, test in enumerate(tests):
             if claim.is_check:
-                done.append(ClaimTest(test.group, test.make(1 - alpha), test.detail))
-                continue
-            res = test.make(float(levels[(i, j)])) if m > 1 else first[0]
-            note = f"Holm-adjusted over {m} tests (p = {adjusted[(i, j)]:.2g})" if m > 1 else ""
-            done.append(ClaimTest(test.group, res, test.detail, note))
+                res, note = test.make(1 - alpha), ""
+            else:
+                res = test.make(float(levels[(i, j)])) if m > 1 else first[0]
+                note = f"Holm-adjusted over {m} tests (p = {adjusted[(i, j)]:.2g})" if m > 1 else ""
+            done.append(ClaimTest(test.group, res, test.detail, note, test.words(res) if test.words else ""))
         results.append(ClaimResult(claim.describe(), combine([t.verdict for t in done]), done, claim.is_check))
     return combine([r.verdict for r in results]), results

@@ -18,7 +18,7 @@ import math
 import os
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ import pandas as pd
 
 from atomlab import stats
 from atomlab.errors import ConfigError
-from atomlab.lab.claims import Claim, ClaimResult, ClaimTest, Compare, Equivalent, Trend
+from atomlab.lab.claims import Claim, ClaimResult, ClaimTest, Compare, Equivalent, Trend, flip
 from atomlab.lab.compare_config import SCHEMA, TASK_METRICS, make_trial, resolve_config
 from atomlab.lab.compare_figures import comparison_figures
 from atomlab.lab.experiment import Experiment
@@ -37,11 +37,6 @@ from atomlab.lab.result import Result
 from atomlab.metrics import higher_is_better
 
 __all__ = ["Comparison", "compare", "comparison_from_config", "load_config"]
-
-
-def _flip(r):
-    """The same test read the other way round (b - a): estimate and interval negated."""
-    return replace(r, estimate=-r.estimate, low=-r.high, high=-r.low)
 
 
 @dataclass
@@ -80,6 +75,8 @@ class Comparison(Experiment):
         metric = label(claim.metric)
         r = test.result
         base = self.baseline(config)
+        # "Holm-adjusted over m tests (p = ...)" when the comparison made more than one test
+        note = f", {test.adjusted}" if test.adjusted else ""
         if isinstance(claim, Compare | Equivalent):
             a, b_name = arm_label(claim.a), arm_label(claim.b)
             b = b_name + (" (baseline)" if not self.stated and claim.b == base else "")
@@ -89,24 +86,24 @@ class Comparison(Experiment):
             if test.verdict == "inconclusive":
                 more = f"; about {r.seeds_needed} seeds would tell" if r.seeds_needed else ""
                 diff = f"{a} − {b_name} =" if len(self.factors) == 1 else "difference"
-                return f"{a} and {b} are indistinguishable on {metric}: {diff} {r.describe()}{more}"
+                return f"{a} and {b} are indistinguishable on {metric}: {diff} {r.describe()}{note}{more}"
             a_wins = (r.estimate > 0) == higher_is_better(claim.metric)
-            winner, loser, effect = (a, b, r) if a_wins else (b, a, _flip(r))
-            return f"{winner} beats {loser} on {metric} by {effect.describe()}"
+            winner, loser, effect = (a, b, r) if a_wins else (b, a, flip(r))
+            return f"{winner} beats {loser} on {metric} by {effect.describe()}{note}"
         if isinstance(claim, Equivalent):
             head = {"supported": f"{a} and {b} are within {claim.margin:g} on {metric}",
                     "refuted": f"{a} and {b} differ by more than {claim.margin:g} on {metric}",
                     "inconclusive": f"cannot tell whether {a} and {b} are within {claim.margin:g} on {metric}"}
             diff = f"{a} − {b_name} =" if len(self.factors) == 1 else "difference"
-            return f"{head[test.verdict]}: {diff} {r.describe()}"
+            return f"{head[test.verdict]}: {diff} {r.describe()}{note}"
         if isinstance(claim, Trend):
             word = "increases" if claim.direction == "increasing" else "decreases"
             other = "decreases" if word == "increases" else "increases"
             head = {"supported": f"{metric} {word} with {claim.factor}",
                     "refuted": f"{metric} {other} with {claim.factor}, against the hypothesis",
                     "inconclusive": f"no clear trend of {metric} with {claim.factor}"}
-            return f"{head[test.verdict]}: Spearman rho {r.describe()}"
-        return f"{test.verdict}: {r.describe()}"
+            return f"{head[test.verdict]}: Spearman rho {r.describe()}{note}"
+        return f"{test.verdict}: {r.describe()}{note}"
 
     def _phrases(self, claim: Claim, res: ClaimResult, config: Mapping[str, Any]) -> str:
         return "; ".join((f"at {t.group}: " if t.group else "") + self._phrase(claim, t, config) for t in res.tests)
@@ -249,7 +246,7 @@ def _describe_settings(cfg: Mapping[str, Any]) -> str:
                  f"{cfg['data_seed']})" if cfg.get("data_seed") is not None else "a fresh draw of the data per seed")
     return (f"An MLP ({layers}{activation}, {model.get('init')} initialisation) trained by {optimizer}"
             f"{'(varied) ' if not optimizer else ''}for {length} with {batch}{lr} on {data}, varying {varied}. "
-            f"Every arm is trained from the same {cfg['seeds']} seeds (initial weights and batch order; "
+            f"Every arm is trained from the same {stats.counted(cfg['seeds'])} (initial weights and batch order; "
             f"{seed_note}), so arms are compared seed by seed (paired). The table of settings below lists every "
             "value, defaults included.")
 

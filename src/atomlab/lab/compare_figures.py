@@ -19,6 +19,7 @@ from atomlab.lab.data import materialize
 from atomlab.lab.figures import colors, dot_ci, label, save, viz
 from atomlab.lab.hypothesis import arm_label, level_text
 from atomlab.metrics import metric_bounds
+from atomlab.stats import counted
 
 if TYPE_CHECKING:  # annotations only: figures read results, and lab.result does not import this module
     from atomlab.lab.result import Result
@@ -113,7 +114,7 @@ def overview_figure(result: Result, out_dir: str | Path, *, formats: Sequence[st
         right.set_title(f"Final {label(metric)}, each seed")
         fig.tight_layout()
     seeds = int(result.config.get("seeds", 0))
-    return save(fig, out_dir, "overview", f"Left: {label(metric)} during training, mean over {seeds} seeds with a "
+    return save(fig, out_dir, "overview", f"Left: {label(metric)} during training, mean over {counted(seeds)} with a "
                 "95% band, per arm. Right: its final value for each seed (grey lines join one seed's arms: the "
                 "comparison is paired by seed), the mean and its 95% interval. Diverged trials are left out.",
                 main=True, formats=formats)
@@ -175,7 +176,7 @@ def surfaces_figure(result: Result, out_dir: str | Path, *,
         accs = [o.final.get("test_acc", np.nan) for _, o in pairs if not (o.diverged or o.failed)]
         mean = _mean_grid(pairs)
         cells[(arm, columns[0])] = {"xx": xx, "yy": yy, "prob": mean if mean is not None else np.full(xx.shape, np.nan),
-                                    "title": f"test acc {np.mean(accs):.3f}, {len(accs)} seeds" if accs else
+                                    "title": f"test acc {np.mean(accs):.3f}, {counted(len(accs))}" if accs else
                                     "every seed diverged", **points}
         single = None if one[1].diverged or grid is None else np.asarray(grid, dtype=float)
         cells[(arm, columns[1])] = {"xx": xx, "yy": yy,

@@ -235,8 +235,8 @@ class Experiment:
         self.settings = {"seeds": 5, "seed": 0, **self.settings}
         # The first seed is atomlab's numbering in every entry: a source's own seed would not draw the same
         # numbers through different code, so no entry can claim it from its source.
-        self.provenance = {"seed": "assumed: atomlab's seeds seed, seed + 1, ...; a source's own seed would not "
-                                   "draw the same numbers through different code", **self.provenance}
+        self.provenance = {"seed": "assumed: atomlab's numbering; a source's own seed would not draw the same "
+                                   "numbers here", **self.provenance}
         for f in self.factors:
             if f not in self.settings:
                 raise ConfigError(f"experiment {self.name!r}: factor {f!r} has no levels in settings")

@@ -21,8 +21,9 @@ from atomlab import stats
 from atomlab._lazy import LazyModule
 from atomlab._lazy import pyplot as plt
 from atomlab.engine.grids import grid_axes
+from atomlab.lab.claims import combine
 from atomlab.lab.data import materialize
-from atomlab.metrics import metric_bounds
+from atomlab.metrics import metric_bounds, metric_label
 
 
 class _Viz:
@@ -41,20 +42,15 @@ class _Viz:
 viz = _Viz()
 
 
-LABELS = {"train_mse": "training MSE", "test_mse": "test MSE", "train_acc": "training accuracy",
-          "test_acc": "test accuracy", "train_loss": "training loss", "test_loss": "test loss",
-          "step": "training step", "epoch": "epoch"}
-
-
 def label(name: str) -> str:
-    """Axis label for a column name.
+    """Axis label for a column name (:func:`atomlab.metrics.metric_label`).
 
     Examples
     --------
     >>> label("test_acc"), label("hidden_units")
     ('test accuracy', 'hidden units')
     """
-    return LABELS.get(name, name.replace("_", " "))
+    return metric_label(name)
 
 
 
@@ -148,28 +144,95 @@ def ci_text(values, fmt: str = ".3g", *, lower: float = -np.inf, upper: float = 
     return f"{mean:{fmt}} [{lo:{fmt}}, {hi:{fmt}}]"
 
 
-def claim_caption(result, index: int = 0) -> str:
-    """What the data show for claim ``index`` of ``result``, in one sentence for a figure caption.
+def claim_caption(result, index: int | str = 0) -> str:
+    """What the data show for one claim of ``result``, in one sentence for a figure caption.
 
     A caption states what was found, not what was hoped: it names the groups where the claim holds, where the
     data contradict it, and where the seeds do not settle it.
+
+    Parameters
+    ----------
+    result : Result
+        The run, with its claim results.
+    index : int or str, default 0
+        The claim: its position, or a piece of its text (for entries whose claims depend on the settings).
+
+    Returns
+    -------
+    str
+        The sentence, or ``""`` when the run has no such claim (a scale that drops it).
 
     Examples
     --------
     >>> from types import SimpleNamespace as NS
     >>> tests = [NS(group="function=sin", verdict="inconclusive", n_seeds=5),
     ...          NS(group="function=abs", verdict="supported", n_seeds=5)]
-    >>> claim_caption(NS(claims=[NS(text="train_mse falls with hidden units", tests=tests)]))
+    >>> run = NS(claims=[NS(text="train_mse falls with hidden units", tests=tests)])
+    >>> claim_caption(run)
     "'train_mse falls with hidden units' holds for function=abs and is not settled for function=sin (5 seeds)."
+    >>> claim_caption(NS(claims=[NS(text="relu beats tanh", tests=[NS(group="", verdict="refuted", n_seeds=1)])]),
+    ...               "relu")
+    "The data contradict 'relu beats tanh' (1 seed)."
+    >>> claim_caption(run, "no such claim")
+    ''
     """
-    claim = result.claims[index]
+    claims = list(getattr(result, "claims", None) or [])
+    if isinstance(index, str):
+        claim = next((c for c in claims if index in c.text), None)
+    else:
+        claim = claims[index] if -len(claims) <= index < len(claims) else None
+    if claim is None or not claim.tests:
+        return ""
+    seeds = stats.counted(min(t.n_seeds for t in claim.tests))
+    if all(not t.group for t in claim.tests):
+        word = {"supported": "support", "refuted": "contradict",
+                "inconclusive": "do not settle"}[combine([t.verdict for t in claim.tests])]
+        return f"The data {word} '{claim.text}' ({seeds})."
     by_verdict: dict[str, list[str]] = {"supported": [], "refuted": [], "inconclusive": []}
     for t in claim.tests:
         by_verdict[t.verdict].append(t.group or "the whole run")
     words = {"supported": "holds for", "refuted": "is contradicted for", "inconclusive": "is not settled for"}
     parts = [f"{words[v]} {' and '.join(groups)}" for v, groups in by_verdict.items() if groups]
-    seeds = min((t.n_seeds for t in claim.tests), default=0)
-    return f"'{claim.text}' " + " and ".join(parts) + f" ({seeds} seed{'s' if seeds != 1 else ''})."
+    return f"'{claim.text}' " + " and ".join(parts) + f" ({seeds})."
+
+
+def claim_captions(result, *keys: int | str) -> str:
+    """:func:`claim_caption` for several claims: by position, or every claim whose text contains a given piece
+    (all the claims of ``result`` when no key is given).
+
+    Claims tested as a whole are said in one sentence, grouped by what the data did to them; a claim tested
+    per group gets its own sentence.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> run = NS(claims=[NS(text=f"a beats {b}", tests=[NS(group="", verdict=v, n_seeds=6)])
+    ...                  for b, v in (("b", "supported"), ("c", "supported"), ("d", "inconclusive"))])
+    >>> claim_captions(run, "beats")
+    "The data support 'a beats b' and 'a beats c', and do not settle 'a beats d' (6 seeds)."
+    """
+    claims = list(getattr(result, "claims", None) or [])
+    chosen: list[int] = []
+    for key in keys or range(len(claims)):
+        found = [i for i, c in enumerate(claims) if key in c.text] if isinstance(key, str) else [key]
+        chosen += [i for i in found if -len(claims) <= i < len(claims) and i not in chosen]
+    whole = [claims[i] for i in chosen if claims[i].tests and all(not t.group for t in claims[i].tests)]
+    by_verdict: dict[str, list[str]] = {"supported": [], "refuted": [], "inconclusive": []}
+    for c in whole:
+        by_verdict[combine([t.verdict for t in c.tests])].append(f"'{c.text}'")
+    words = {"supported": "support", "refuted": "contradict", "inconclusive": "do not settle"}
+    parts = [f"{words[v]} {_and(texts)}" for v, texts in by_verdict.items() if texts]
+    sentences = []
+    if parts:
+        seeds = stats.counted(min(t.n_seeds for c in whole for t in c.tests))
+        sentences.append("The data " + _and(parts, ", and ") + f" ({seeds}).")
+    sentences += [claim_caption(result, i) for i in chosen if claims[i] not in whole]
+    return " ".join(text for text in sentences if text)
+
+
+def _and(items: Sequence[str], last: str = " and ") -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + last + items[-1]
 
 
 def pct_text(values) -> str:

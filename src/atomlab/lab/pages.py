@@ -206,7 +206,7 @@ def settings_table(exp: Experiment) -> list[str]:
     >>> for line in settings_table(exp)[2:6]:
     ...     print(line)
     | `seeds` | 5 |  |  | *not declared* |
-    | `seed` | 0 |  |  | *not declared* |
+    | `seed` | 0 |  |  | assumed: atomlab's numbering; a source's own seed would not draw the same numbers here |
     | `width` (varied) | 2, 4 |  |  | *not declared* |
     | `steps` | 500 | 50 |  | changed: 500, the source's 100 never fit |
     """

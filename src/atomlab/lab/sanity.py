@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from atomlab.lab.claims import diverged_text
+
 if TYPE_CHECKING:  # annotations only: lab.result imports this module
     from atomlab.lab.result import Result
 
@@ -112,7 +114,7 @@ def sanity_notes(result: Result) -> list[str]:
         if d:
             steps = final.loc[diverged & rows, "diverged_step"].dropna()
             when = f" (first at step {int(steps.min())})" if len(steps) and d < n else ""
-            notes.append(f"{_arm_text(arm, result)} diverged in {d} of {n} seed{'s' if n != 1 else ''}{when}")
+            notes.append(diverged_text(_arm_text(arm, result), d, n) + when)
         f = int((failed & rows).sum())
         if f:
             error = final.loc[failed & rows, "error"].iloc[0] if "error" in final else "no result"

@@ -25,7 +25,7 @@ from atomlab.stats.exact import exact_check
 from atomlab.stats.location import difference, equivalence, mean_interval, one_sample, paired_difference
 from atomlab.stats.multiple import benjamini_hochberg, holm, holm_levels
 from atomlab.stats.power import seeds_needed
-from atomlab.stats.result import MIN_SEEDS, VERDICTS, StatResult
+from atomlab.stats.result import MIN_SEEDS, VERDICTS, StatResult, counted
 from atomlab.stats.sequential import alpha_spending, sequential_level
 from atomlab.stats.trends import trend
 
@@ -35,6 +35,7 @@ __all__ = [
     "StatResult",
     "alpha_spending",
     "benjamini_hochberg",
+    "counted",
     "difference",
     "equivalence",
     "exact_check",

@@ -39,6 +39,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy import special
+from scipy import stats as scipy_stats
 
 from atomlab.errors import ConfigError
 from atomlab.stats import _checks, permutation
@@ -122,8 +123,11 @@ def one_sample(values: Sequence[float], *, null: float = 0.0, level: float = 0.9
         One value per seed; non-finite values are dropped.
     null : float
         The value the mean is tested against (0.5 for "better than chance" on two balanced classes).
-    level, direction, bounds, method
+    level, direction, bounds
         As in :func:`paired_difference`; ``bounds`` is the range of the values themselves.
+    method : {"auto", "t", "exact", "binomial"}
+        As in :func:`paired_difference`, and "binomial" for yes/no values (0 or 1 per seed): the share of
+        ones, by the exact binomial test with a Clopper-Pearson interval (``bounds`` is then [0, 1]).
 
     Examples
     --------
@@ -133,10 +137,20 @@ def one_sample(values: Sequence[float], *, null: float = 0.0, level: float = 0.9
     ('supported', 'one-sample t (skew-corrected)')
     >>> one_sample([1.0, 1.0, 1.0, 0.995], null=0.5, bounds=(0, 1)).describe()  # discrete: exact; 4 cannot decide
     '+0.999 [+0, +1], exact sign-flip and t (skew-corrected), 4 seeds'
+
+    Yes/no outcomes per seed (1 when a seed solved the task): ``method="binomial"`` tests the share with
+    scipy's exact binomial test and gives the Clopper-Pearson interval, exact for any ``null`` in (0, 1):
+
+    >>> solved = [1] * 20 + [0] * 4
+    >>> r = one_sample(solved, null=0.5, direction=+1, method="binomial")
+    >>> r.verdict, r.describe()
+    ('supported', '+0.833 [+0.626, +0.953], exact binomial, 24 seeds')
     """
     v = _checks.vector(values, "values")
     direction = _checks.direction_(direction)
     null = _checks.finite_number(null, "null")
+    if method == "binomial":
+        return _binomial(v[np.isfinite(v)], null=null, level=_checks.level_(level), direction=direction)
     box = _checks.bounds_(bounds)
     _checks.inside(v, box, "values")
     if box is not None and not box[0] <= null <= box[1]:
@@ -363,6 +377,29 @@ def _centre(x: np.ndarray, *, null: float, level: float, direction: int | None, 
         needed = seeds_needed(est - null, _sd(x), level=level, test=_power_test(parts))
     return StatResult(est, lo, hi, p, _name(parts, t_name), n, verdict, level, direction, statistic, needed, null,
                       sizes)
+
+
+def _binomial(x: np.ndarray, *, null: float, level: float, direction: int | None) -> StatResult:
+    """The share of ones among 0/1 values against ``null``: scipy's exact binomial test, Clopper-Pearson interval.
+
+    Hand-choosing nothing here: for yes/no outcomes the binomial distribution is the exact null, so neither t
+    (which assumes a continuous mean) nor the sign-flip test (exact only at a null of one half) is needed.
+    """
+    if not 0.0 < null < 1.0:
+        raise ConfigError(f"method='binomial' tests a share: null must lie strictly between 0 and 1, got {null:g}")
+    if not np.isin(x, (0.0, 1.0)).all():
+        bad = x[~np.isin(x, (0.0, 1.0))][:3]
+        raise ConfigError(f"method='binomial' needs yes/no values (0 or 1, one per seed), got {bad.tolist()}")
+    n = len(x)
+    statistic = "share of seeds"
+    if n == 0:
+        return _empty(statistic, "exact binomial", level, direction, (0.0, 1.0), (0,), null)
+    test = scipy_stats.binomtest(int(x.sum()), n, p=null)
+    ci = test.proportion_ci(confidence_level=level, method="exact")
+    est, lo, hi = float(x.mean()), float(ci.low), float(ci.high)
+    verdict = decide(float(test.pvalue), _side(lo, hi, null, est), level=level, direction=direction, n=n)
+    return StatResult(est, lo, hi, float(test.pvalue), "exact binomial", n, verdict, level, direction, statistic,
+                      None, null, (n,))
 
 
 # --- the tests one sample can be given, and how "auto" combines them ----------------------------------------------

@@ -93,10 +93,34 @@ class StatResult:
         if len(self.sizes) > 1 and len(set(self.sizes)) > 1:
             seeds = " + ".join(str(s) for s in self.sizes) + " seeds"
         else:
-            seeds = f"{self.n} seed" + ("" if self.n == 1 else "s")
+            seeds = counted(self.n)
         if math.isnan(self.estimate):
             return f"no finite values, {self.method}, {seeds}"
         return f"{_num(self.estimate)} [{_num(self.low)}, {_num(self.high)}], {self.method}, {seeds}"
+
+
+def counted(n: int, noun: str = "seed") -> str:
+    """``n`` and ``noun``, the noun plural unless ``n`` is one: ``"1 seed"``, ``"10 seeds"``.
+
+    The one place reports, captions and verdict lines count things, so that none writes "1 seeds".
+
+    Parameters
+    ----------
+    n : int
+        How many.
+    noun : str, default "seed"
+        What is counted, in the singular; the plural adds an "s".
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> counted(1), counted(10), counted(0), counted(3, "test")
+    ('1 seed', '10 seeds', '0 seeds', '3 tests')
+    """
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _num(x: float) -> str:

@@ -15,7 +15,8 @@ from atomlab._lazy import pyplot as plt  # noqa: E402
 from atomlab.catalog.atomic_experiments import _training_studies as B
 from atomlab.engine import TrainSpec
 from atomlab.lab import Compare, DataSpec, Experiment, SourceNumber, Trial, register_experiment
-from atomlab.lab.figures import viz
+from atomlab.lab.figures import claim_captions, viz
+from atomlab.metrics import metric_bounds
 from atomlab.nn import MLPSpec, get_activation
 
 ACTIVATIONS = ["relu", "tanh", "square", "sin", "sign", "identity"]
@@ -79,7 +80,7 @@ def figures(result, out_dir, formats=("png",)):
         ax.legend(fontsize=8, ncol=2, loc="lower right")
         ax2 = fig.add_subplot(bottom[0, 1])
         finals = [result.final.loc[result.final["activation"] == a, "test_acc"].to_numpy() for a in acts]
-        B.dot_ci(ax2, acts, finals, col)
+        B.dot_ci(ax2, acts, finals, col, bounds=metric_bounds("test_acc"))
         ax2.plot(np.arange(len(acts)) + 0.3, [SOURCE_FINAL.get(a, np.nan) for a in acts], "<", color="k",
                  ms=6, label="source (read off its figure)")
         ax2.set_ylabel(f"test accuracy at step {result.config['steps']}")
@@ -87,10 +88,10 @@ def figures(result, out_dir, formats=("png",)):
         ax2.set_title("Final accuracy per seed, mean and 95% interval", fontsize=10)
         ax2.tick_params(axis="x", labelsize=8, rotation=30)
         ax2.legend(fontsize=8, loc="lower left")
-    main = B.save(fig, out_dir, "activations", "Top: the six activations on [-10, 10]. Bottom: test "
-                  "accuracy on two moons during training (left) and at the end (right, dots are seeds): "
-                  "look at identity, clearly last, and sign, a little below the four others, which tie "
-                  "near 1.0; black triangles mark the source's values.", main=True, formats=formats)
+    main = B.save(fig, out_dir, "activations", "Top: the activations on [-10, 10]. Bottom: test accuracy on two "
+                  "moons during training (left, mean over seeds with a 95% band) and at the end (right: dots are "
+                  "seeds, squares the mean with its 95% interval; black triangles the source's values). "
+                  + claim_captions(result), main=True, formats=formats)
     return [main]
 
 

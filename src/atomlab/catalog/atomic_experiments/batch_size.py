@@ -24,6 +24,8 @@ from atomlab._lazy import pyplot as plt  # noqa: E402
 from atomlab.catalog.atomic_experiments import _training_studies as B
 from atomlab.engine import TrainSpec
 from atomlab.lab import Compare, Experiment, SourceNumber, Trend, Trial, register_experiment
+from atomlab.lab.figures import claim_captions
+from atomlab.metrics import metric_bounds
 from atomlab.nn import MLPSpec
 
 BATCH_SIZES = [1, 4, 16, 64, 256, 400]
@@ -119,7 +121,7 @@ def figures(result, out_dir, formats=("png",)):
         for b in bs:
             x, v = _curves(result, "test_acc", b)
             if len(x):
-                B.band(ax, x, v, col[b], label=f"batch of {b}", clip=(0, 1))
+                B.band(ax, x, v, col[b], label=f"batch of {b}", clip=metric_bounds("test_acc"))
                 x, v = _curves(result, "train_acc", b)
                 ax.plot(x, np.nanmean(v, axis=0), ":", color=col[b], lw=1.4)
         ax.axhline(thr, color="0.6", lw=0.8, ls="--")
@@ -150,12 +152,13 @@ def figures(result, out_dir, formats=("png",)):
         ax_t.set_title(f"Run time for {cfg['epochs']} epochs", fontsize=10)
         ax_t.legend(fontsize=8)
         fig.tight_layout()
-    main = B.save(fig, out_dir, "batch-size", "Left: accuracy against epochs for each batch size at one "
-                  "learning rate: look at the order in which the batch sizes climb and end. Right: the run time of one "
-                  "model falls about in proportion to the number of steps (black: trained alone, grey: "
-                  "its share of a population), and so does the time to reach the threshold accuracy "
-                  "(orange, median over seeds, missing where a batch size never reaches it).", main=True,
-                  formats=formats)
+    main = B.save(fig, out_dir, "batch-size", "Left: test accuracy (solid, mean over seeds with a 95% band) and "
+                  "training accuracy (dotted, mean) against epochs for each batch size at one learning rate; dashed: "
+                  "the threshold accuracy. Right: run time of the whole training by batch size (black: one model "
+                  "trained alone, CPU and wall time; grey: its share of a population) and the time to reach the "
+                  "threshold accuracy (orange, median over seeds, missing where a batch size never reaches it). "
+                  + claim_captions(result, "run time", "test accuracy falls", "so does training accuracy"),
+                  main=True, formats=formats)
 
     rules = [r for r in cfg["lr_rule"]]
     rcol = B.colors(rules)
@@ -166,7 +169,7 @@ def figures(result, out_dir, formats=("png",)):
                 vals = [f[(f["batch_size"] == b) & (f["lr_rule"] == r) & (f["run"] == "population")][metric]
                         for b in bs]
                 means = [v.mean() for v in vals]
-                cis = [B.interval(v.to_numpy()) for v in vals]
+                cis = [B.interval(v.to_numpy(), bounds=metric_bounds(metric)) for v in vals]
                 ax.errorbar(bs, means, yerr=np.array([[m - c[0] for m, c in zip(means, cis)],
                                                       [c[1] - m for m, c in zip(means, cis)]]),
                             fmt="-o", color=rcol[r], capsize=3, ms=4,
@@ -182,8 +185,8 @@ def figures(result, out_dir, formats=("png",)):
         fig.tight_layout()
     stats = B.save(fig, out_dir, "accuracy-by-batch", "Final test (left) and training (right) accuracy by "
                    f"batch size for each learning-rate rule (anchored at batch {cfg['lr_anchor']}, where the three "
-                   "coincide); compare the rules at the largest batches to see whether scaling the rate "
-                   "recovers what the fixed rate loses.", formats=formats)
+                   "coincide; mean and 95% interval over seeds). "
+                   + claim_captions(result, "scaling the learning rate"), formats=formats)
     return [main, stats]
 
 

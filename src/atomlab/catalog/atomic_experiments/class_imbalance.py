@@ -65,8 +65,8 @@ def accuracy_figure(result, out_dir, formats=("png",)):
         ax.set_title("Accuracy on imbalanced datasets")
         fig.tight_layout()
     return save(fig, out_dir, "accuracy-by-ratio", "Balanced test accuracy against the training imbalance (log axis), "
-                "mean over seeds with a 95% band: without resampling accuracy falls as the minority class shrinks; "
-                "the claim is that the resampled line stays above it from 10:1 on.", main=True, formats=formats)
+                "with and without resampling, mean over seeds with a 95% band. "
+                + F.claim_captions(result), main=True, formats=formats)
 
 
 def boundary_figure(result, out_dir, formats=("png",)):
@@ -97,9 +97,9 @@ def boundary_figure(result, out_dir, formats=("png",)):
                       f"(all seeds: {pct_text(accs)})", legend="right" if i == 0 else "none", point_size=12)
         fig.tight_layout()
     return save(fig, out_dir, "boundaries", f"Decision regions of one network (seed {seed0}) trained at {ratio:g}:1 "
-                "with training points (left) and the balanced test points (right): without resampling the "
-                "majority class (class 1) takes most or all of the plane, so minority test points are misclassified; "
-                "with resampling the boundary runs between the classes.", formats=formats)
+                "without resampling (top) and with it (bottom), over the training points (left; class 1 is the "
+                "majority) and the balanced test points (right); each test panel gives that network's accuracy "
+                "and, over all seeds, the mean [95% interval].", formats=formats)
 
 
 def figures(result, out_dir, formats=("png",)):

@@ -155,9 +155,9 @@ def accuracy_figure(result, out_dir, formats=("png",)):
         ax.set_ylabel("test accuracy")
         ax.set_title("Test accuracy of various classifiers")
         fig.tight_layout()
-    return save(fig, out_dir, "accuracy-by-size", "Test accuracy against training-set size (log axis), mean over "
-                "seeds with a 95% band: the two networks lead SVM and the tree at small sizes and all but the "
-                "tree approach the Bayes accuracy at large sizes.", main=True, formats=formats)
+    return save(fig, out_dir, "accuracy-by-size", "Test accuracy of each classifier against training-set size "
+                "(log axis), mean over seeds with a 95% band. " + F.claim_caption(result, "both networks beat"),
+                main=True, formats=formats)
 
 
 def gap_figure(result, out_dir, formats=("png",)):
@@ -185,9 +185,9 @@ def gap_figure(result, out_dir, formats=("png",)):
         ax.set_ylabel("accuracy difference")
         fig.tight_layout()
     return save(fig, out_dir, "gap-by-size", "The networks' lead over the baselines per size (mean over seeds, 95% "
-                "band): above zero at every size means both networks beat both baselines; the dotted line marks "
-                "where the networks reach their best accuracy, up to which the claim expects the gap to grow.",
-                formats=formats)
+                "band): where the worse network minus the better baseline is above zero, both networks beat both "
+                "baselines; the dotted line marks where the networks reach their best accuracy. "
+                + F.claim_caption(result, "lead over SVM and the tree grows"), formats=formats)
 
 
 def figures(result, out_dir, formats=("png",)):

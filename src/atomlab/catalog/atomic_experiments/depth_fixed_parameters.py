@@ -19,6 +19,7 @@ from atomlab.engine.grids import grid_axes  # noqa: E402
 from atomlab.lab import DataSpec, Experiment, SourceNumber, Trend, Trial, register_experiment  # noqa: E402
 from atomlab.lab import figures as F  # noqa: E402
 from atomlab.lab.data import materialize  # noqa: E402
+from atomlab.stats import counted  # noqa: E402
 
 
 def widths(depth: int, units: int = 10) -> tuple[int, ...]:
@@ -90,7 +91,7 @@ def fits_figure(result, out_dir, formats=("png",)):
             accs = [o.final.get("train_acc", np.nan) for _, o in pairs]
             ax.set_title(f"{depth} layer{'s' if depth > 1 else ''}, {n_params} params, "
                          f"acc {100 * outcome.final.get('train_acc', np.nan):.1f}% (seed {trial.seed})\n"
-                         f"over {len(accs)} seeds: {pct_text(accs)}", fontsize=9)
+                         f"over {counted(len(accs))}: {pct_text(accs)}", fontsize=9)
         fig.tight_layout()
     return save(fig, out_dir, "fits", "Bottom row: red and blue dots are the two classes, the dashed line is "
                   "one trained network's score (class 1 where it is above the black zero line); more sign "
@@ -113,8 +114,8 @@ def accuracy_figure(result, out_dir, formats=("png",)):
         ax.set_ylabel("accuracy on the 16 points")
         fig.tight_layout()
     return save(fig, out_dir, "accuracy-by-depth", "Accuracy on the 16 alternating points for each depth: grey "
-                  "dots are single seeds, the line and band are the mean and its 95% t-interval; the trend "
-                  "the claim tests is whether the line rises.", formats=formats)
+                  "dots are single seeds, the line and band are the mean and its 95% interval. "
+                  + F.claim_caption(result), formats=formats)
 
 
 def figures(result, out_dir, formats=("png",)):

@@ -31,7 +31,9 @@ from atomlab._lazy import pyplot as plt  # noqa: E402
 from atomlab.catalog.atomic_experiments import _training_studies as B
 from atomlab.engine import TrainSpec
 from atomlab.lab import Check, Compare, Experiment, Reaches, SourceNumber, Trial, register_experiment
+from atomlab.lab.figures import claim_captions
 from atomlab.nn import MLPSpec
+from atomlab.stats import counted
 
 INITS = ["xavier", "zeros", "ones", "normal(0.01)", "normal(1)"]
 LABELS = {"xavier": "Xavier", "zeros": "constant 0", "ones": "constant 1", "normal(0.01)": "N(0, 0.01²)",
@@ -189,13 +191,13 @@ def figures(result, out_dir, formats=("png",)):
         ax2.set_title(f"Do the hidden units stay copies? (exact 0 drawn at {floor:g})", fontsize=10)
         ax2.legend(fontsize=7, loc="lower right")
         fig.tight_layout()
-    main = B.save(fig, out_dir, "initializers", "Left: test accuracy during training for each initialisation: "
-                  "Xavier and N(0, 0.01²) learn fastest, N(0, 1) slowly, all-ones not at all, and all-zeros "
-                  "learns late. Right: spread between the hidden units of a layer (log scale): the constant "
-                  "initialisations start as exact copies; rounding puts them apart by about the machine "
-                  f"epsilon (1e-8 in float32, 1e-16 in float64), far below the dotted line ({COPY_TOL:g}) "
-                  "while the all-zero network learns; in longer runs some seeds amplify it exponentially "
-                  "(grey band: between 'copies' and 'visibly broken').",
+    main = B.save(fig, out_dir, "initializers", "Left: test accuracy during training for each initialisation "
+                  "(sigmoid, float32; mean over seeds with a 95% band; dotted: chance). Right: the largest spread "
+                  "between the hidden units of a layer (log scale; every seed of the constant initialisations, "
+                  "the mean of the others; dashed: float64). Units that start as exact copies stay copies while "
+                  f"their spread is below the dotted line ({COPY_TOL:g}); the grey band lies between 'copies' "
+                  f"and 'visibly broken' ({BROKEN:g}); rounding alone puts copies about the machine epsilon apart "
+                  "(1e-8 in float32, 1e-16 in float64). " + claim_captions(result, "beats", "stay copies"),
                   main=True, formats=formats)
 
     zero = final[final["init"] == "zeros"]
@@ -219,10 +221,11 @@ def figures(result, out_dir, formats=("png",)):
         ax.tick_params(axis="x", labelsize=7)
         ax.set_title("All-zero initialisation: what it reaches", fontsize=10)
         fig.tight_layout()
-    stats = B.save(fig, out_dir, "zero-init", "Final test accuracy of the all-zero networks (each dot a seed, "
-                   "mean and 95% interval): with sigmoid they beat chance (dotted) although every layer acts as "
-                   "a single unit, more so with more steps, and float32 and float64 agree seed by seed; with "
-                   "ReLU nothing but the output bias ever moves, so they stay at chance.", formats=formats)
+    stats = B.save(fig, out_dir, "zero-init", "Final test accuracy of the all-zero networks by activation, "
+                   "precision and training length, and of Xavier for comparison (each dot a seed; squares: the "
+                   "mean with its 95% interval; dotted: chance). "
+                   + claim_captions(result, "still learns", "float32 and float64, seed by seed",
+                                    "weights never move", "network's weights move"), formats=formats)
     return [main, stats]
 
 
@@ -244,7 +247,7 @@ def discussion(result):
             return "float64 was not run,"
         n_test = int(cfg["n_test"])
         n = int((np.round(p["float32"] * n_test) == np.round(p["float64"] * n_test)).sum())
-        return f"float32 and float64 give the same test accuracy in {n} of {len(p)} seeds,"
+        return f"float32 and float64 give the same test accuracy in {n} of {counted(len(p))},"
 
     text = (f"Mean final test accuracy after {first} steps (sigmoid, float32): {means}. ")
     z1 = z[z["steps"] == first]

@@ -42,6 +42,7 @@ from atomlab.catalog.atomic_experiments import _training_studies as B
 from atomlab.engine import TrainSpec
 from atomlab.lab import Experiment, Trend, Trial, register_experiment
 from atomlab.nn import MLPSpec
+from atomlab.stats import counted
 
 SMOOTH = 25
 SETTLE_FRACTION = 0.1
@@ -177,7 +178,7 @@ def figures(result, out_dir, formats=("png",)):
                 settles.append(settle_step(s, ch[k], fraction, window)[0])
             s, ch = step_changes(out0)
             ax.plot(s, ch[k], color="0.75", lw=0.6, label=f"seed {trial0.seed}, raw")
-            B.band(ax, s, np.asarray(curves), col[k], label=f"smoothed, {len(curves)} seeds")
+            B.band(ax, s, np.asarray(curves), col[k], label=f"smoothed, {counted(len(curves))}")
             m = float(np.nanmedian(settles))
             ax.axvline(m, color=col[k], ls="--", lw=1.2, label=f"settles at {m:.0f} (median)")
             ax.set_xlabel("training step")

@@ -17,6 +17,7 @@ from atomlab._lazy import pyplot as plt  # noqa: E402
 from atomlab.catalog.atomic_experiments import _training_studies as B
 from atomlab.engine import TrainSpec
 from atomlab.lab import AllEquivalent, Compare, Experiment, SourceNumber, Trial, register_experiment
+from atomlab.lab.figures import claim_captions
 from atomlab.nn import MLPSpec
 
 LOSSES = ["cross_entropy", "mae", "mse", "fourth_power", "hinge", "constant"]
@@ -63,17 +64,18 @@ def figures(result, out_dir, formats=("png",)):
         others = [x for x in losses if x != ref]
         few = float(result.config["few_points"])
         ax2.axhspan(-few, few, color="0.9", zorder=0, label=f"±{few * 100:g} points")
-        B.dot_ci(ax2, others, [(pivot[x] - pivot[ref]).to_numpy() for x in others], col)
+        # a difference of two accuracies lies in [-1, 1], and so must its interval
+        B.dot_ci(ax2, others, [(pivot[x] - pivot[ref]).to_numpy() for x in others], col, bounds=(-1.0, 1.0))
         ax2.axhline(0, color="0.5", lw=0.8)
         ax2.set_ylabel(f"test accuracy minus {ref}'s (same seed)")
         ax2.set_title(f"Final accuracy relative to {ref}, paired by seed", fontsize=10)
         ax2.tick_params(axis="x", labelsize=8, rotation=30)
         ax2.legend(fontsize=8, loc="lower left")
         fig.tight_layout()
-    main = B.save(fig, out_dir, "losses", "Left: test accuracy during training for each loss (the bands are "
-                  "wide because some data draws are harder than others). Right: final accuracy minus the same "
-                  "seed's cross-entropy accuracy: the real losses sit inside the grey ±margin band, the "
-                  "constant control (dashed on the left) stays at its initial, chance-level accuracy.",
+    main = B.save(fig, out_dir, "losses", "Left: test accuracy during training for each loss (mean over seeds with "
+                  "a 95% band; some data draws are harder than others, which widens the bands; the constant control "
+                  "is dashed). Right: final accuracy minus the same seed's cross-entropy accuracy (dots: seeds; "
+                  "squares: the mean with its 95% interval; grey: the ±margin band). " + claim_captions(result),
                   main=True, formats=formats)
     return [main]
 

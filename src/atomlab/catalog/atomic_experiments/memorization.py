@@ -18,6 +18,7 @@ from atomlab._lazy import pyplot as plt
 from atomlab.catalog.atomic_experiments._data_studies import SOURCE, mlp, recipe, save, section  # noqa: E402
 from atomlab.lab import Compare, DataSpec, Experiment, SourceNumber, Trend, Trial, register_experiment  # noqa: E402
 from atomlab.lab import figures as F  # noqa: E402
+from atomlab.stats import counted  # noqa: E402
 
 LABEL_NAMES = {"true": "True labels", "random": "Random labels"}
 
@@ -76,14 +77,18 @@ def memorization_figure(result, out_dir, formats=("png",)):
         ax2.set_title(f"Training accuracy (n={speed_n})")
         fig.tight_layout()
     return save(fig, out_dir, "memorization", "Left: final training accuracy against the number of training points, "
-                "true against randomly permuted labels (mean over seeds, 95% band); where the random-label line "
-                "drops below 1 the network can no longer memorise them all. Right: training accuracy during "
-                f"training at n={speed_n}: true labels climb earlier; the dotted line is the step at which the "
-                "speed claim compares them.", main=True, formats=formats)
+                "true against randomly permuted labels (mean over seeds, 95% band); below 1, the network did not "
+                f"memorise every point. Right: training accuracy during training at n={speed_n} (mean over seeds, "
+                "95% band); the dotted line is the step at which the speed claim compares the two. "
+                + F.claim_captions(result, "falls as n grows", "learned faster"), main=True, formats=formats)
 
 
 def generalisation_figure(result, out_dir, formats=("png",)):
-    final = _named(_main_rows(result.final, int(result.config["steps"])))
+    main = _main_rows(result.final, int(result.config["steps"]))
+    final = _named(main)
+    # what the run shows, averaged over the sizes: one number per seed and kind of label
+    found = "; ".join(f"{name.lower()}: {F.pct_text(main[main['labels'] == lab].groupby('seed')['test_acc'].mean())}"
+                      for lab, name in LABEL_NAMES.items() if (main["labels"] == lab).any())
     with F.viz.style.apply_style():
         fig, ax = plt.subplots(figsize=(6.4, 4.0))
         F.viz.curves.plot_metric_by_level(ax, final, x="n_points", y="test_acc", hue="labels",
@@ -92,9 +97,10 @@ def generalisation_figure(result, out_dir, formats=("png",)):
         ax.set_xlabel("n (training points)")
         ax.set_ylabel("test accuracy (true test labels)")
         fig.tight_layout()
-    return save(fig, out_dir, "test-accuracy", "Test accuracy on correctly labelled test points: a network fitted to "
-                "random labels stays at chance (dashed line) however well it memorised them, while one fitted to "
-                "true labels generalises.", formats=formats)
+    return save(fig, out_dir, "test-accuracy", "Test accuracy on correctly labelled test points against the number "
+                "of training points, networks fitted to true and to randomly permuted labels (mean over seeds, 95% "
+                "band; dashed: chance). Averaged over the sizes, mean [95% interval] over seeds: " + found + ".",
+                formats=formats)
 
 
 def figures(result, out_dir, formats=("png",)):
@@ -123,7 +129,7 @@ def discussion(result) -> str:
         name = LABEL_NAMES[lab].lower()
         if reached.notna().any():
             parts.append(f"{name} reach 90% training accuracy after {reached.median():.0f} steps (median over "
-                         f"the {reached.notna().sum()} of {len(reached)} seeds that reach it)")
+                         f"the {reached.notna().sum()} of {counted(len(reached))} that reach it)")
         else:
             parts.append(f"{name} do not reach 90% training accuracy within {steps} steps")
     cap = (f"random labels are fitted to >= 99% up to n = {max(capacity)}" if capacity

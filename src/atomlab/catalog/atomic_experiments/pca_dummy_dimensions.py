@@ -24,6 +24,7 @@ from atomlab.catalog.atomic_experiments._data_studies import SOURCE, mlp, recipe
 from atomlab.errors import ConfigError  # noqa: E402
 from atomlab.lab import Compare, DataSpec, Experiment, PerSeed, SourceNumber, Trial, register_experiment  # noqa: E402
 from atomlab.lab import figures as F  # noqa: E402
+from atomlab.stats import counted  # noqa: E402
 
 ROTATIONS = ("uniform", "orthogonal", "gaussian", "none")
 
@@ -109,10 +110,9 @@ def accuracy_figure(result, out_dir, formats=("png",)):
         axes[0].set_ylabel("test accuracy")
         fig.tight_layout()
     return save(fig, out_dir, "accuracy-by-dummy-dims", "Test accuracy against the number of noise dimensions (log "
-                "axis), mean over seeds with a 95% band, one line per PCA setting; left the source's data (a U[0,1) "
-                "mixing matrix), right an orthogonal rotation. The claim is that to the right of the dotted line "
-                "(more dimensions than training points) PCA to 10 or 5 beats no PCA on the source's data.",
-                main=True, formats=formats)
+                "axis), mean over seeds with a 95% band, one line per PCA setting and one panel per mixing of the "
+                "inputs (titles); right of the dotted line there are more dimensions than training points. "
+                + F.claim_captions(result, "beats no PCA"), main=True, formats=formats)
 
 
 def gains(final: pd.DataFrame, level) -> pd.Series:
@@ -147,9 +147,9 @@ def difference_figure(result, out_dir, formats=("png",)):
         axes[0].set_ylabel("test accuracy: PCA minus no PCA")
         fig.tight_layout()
     return save(fig, out_dir, "pca-gain", "Paired gain in test accuracy of each PCA setting over no PCA (same seed, "
-                "same data), mean with a 95% band, for each mixing: above zero PCA helps; the claims expect it "
-                "positive right of the dotted line with the source's mixing, and larger there than with an "
-                "orthogonal rotation.", formats=formats)
+                "same data), mean with a 95% band, for each mixing: above zero PCA helps; right of the dotted line "
+                "there are more dimensions than training points. " + F.claim_captions(result, "contrast: PCA"),
+                formats=formats)
 
 
 def figures(result, out_dir, formats=("png",)):
@@ -166,7 +166,7 @@ def discussion(result) -> str:
         rows = "; ".join(f"D={d}: " + ", ".join(f"{c} {means.loc[d, c]:.2f}" for c in means.columns)
                          for d in means.index)
         parts.append(f"mixed by {ROTATION_TITLES.get(rot, rot)}: {rows}")
-    return (f"Mean test accuracy ({final['seed'].nunique()} seeds, {n_test} test points each), "
+    return (f"Mean test accuracy ({counted(final['seed'].nunique())}, {n_test} test points each), "
             + " | ".join(parts) + ". "
             "Why the source's curves look as they do: its mixing matrix has entries U[0,1), mean 1/2, so every "
             "mixed feature contains half the sum of all 10 + D inputs, dummy values included. The inputs grow "

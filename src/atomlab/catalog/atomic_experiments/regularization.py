@@ -21,10 +21,15 @@ from atomlab._lazy import pyplot as plt  # noqa: E402
 from atomlab.catalog.atomic_experiments import _training_studies as B
 from atomlab.engine import TrainSpec
 from atomlab.lab import Compare, Experiment, SourceNumber, Trend, Trial, register_experiment
+from atomlab.lab.figures import claim_captions
+from atomlab.metrics import metric_bounds
 from atomlab.nn import MLPSpec
 
 TYPES = ["l1", "l2"]
 LAMBDAS = [0.0, 0.1, 1.0]
+#: The ranges of the derived weight statistics, which their intervals must respect (the accuracy's come from
+#: atomlab.metrics).
+BOUNDS = {"mean_abs_w": (0.0, np.inf), "frac_near_zero": (0.0, 1.0)}
 
 
 def make_trial(cfg, levels, seed):
@@ -93,7 +98,7 @@ def figures(result, out_dir, formats=("png",)):
                 ax.set_title(f"{_label(reg, lam)}: weights", fontsize=10)
                 ax = axes[2 * r + 1, c]
                 s, v = B.curves(result.table, "test_acc", regularizer=reg, reg_lambda=lam)
-                B.band(ax, s, v, lcol[lam], clip=(0, 1))
+                B.band(ax, s, v, lcol[lam], clip=metric_bounds("test_acc"))
                 ax.set_title(f"{_label(reg, lam)}: test accuracy", fontsize=10)
             axes[2 * r, 0].set_ylabel(f"first-layer weight (seed {seed0})")
             axes[2 * r + 1, 0].set_ylabel("test accuracy")
@@ -102,9 +107,7 @@ def figures(result, out_dir, formats=("png",)):
         fig.tight_layout()
     main = B.save(fig, out_dir, "weights-and-accuracy", "Rows of weights: the last 50 first-layer weights during "
                   "training (one seed) for each regulariser and strength; rows of accuracy: test accuracy (mean "
-                  "and 95% band over seeds). Look at how the weights contract as lambda grows, and how strong L1 "
-                  "drives many of them to zero while L2 only shrinks them.", main=True, formats=formats,
-                  palette=True)
+                  "and 95% band over seeds). " + claim_captions(result), main=True, formats=formats, palette=True)
 
     tcol = B.colors(types)
     with B.style():
@@ -117,7 +120,7 @@ def figures(result, out_dir, formats=("png",)):
                 vals = [final[(final["regularizer"] == reg) & (final["reg_lambda"] == lam)][metric].to_numpy(float)
                         for lam in lambdas]
                 means = np.array([np.nanmean(v) for v in vals])
-                cis = np.array([B.interval(v) for v in vals])
+                cis = np.array([B.interval(v, bounds=BOUNDS.get(metric) or metric_bounds(metric)) for v in vals])
                 off = (k - (len(types) - 1) / 2) * 0.08
                 ax.errorbar(xs + off, means, yerr=[means - cis[:, 0], cis[:, 1] - means], fmt="-o", capsize=3,
                             color=tcol[reg], label=reg.upper(), ms=4)
@@ -141,8 +144,8 @@ def figures(result, out_dir, formats=("png",)):
         fig.tight_layout()
     stats = B.save(fig, out_dir, "weight-statistics", "Mean weight magnitude, fraction of near-zero weights and "
                    "final test accuracy by strength (mean and 95% interval over seeds), and the distribution of "
-                   "final weight magnitudes at the largest lambda: L1 piles weights up below the threshold "
-                   "(dashed), L2 leaves them small but spread.", formats=formats)
+                   "final weight magnitudes at the largest lambda (all seeds; dashed: the near-zero threshold). "
+                   + claim_captions(result), formats=formats)
     return [main, stats]
 
 

@@ -21,6 +21,7 @@ from atomlab.catalog import _mnist as M
 from atomlab.engine import TrainSpec
 from atomlab.engine.probe_records import PREFIX, probe_series
 from atomlab.lab import Compare, Experiment, Reaches, SourceNumber, Trial, register_experiment
+from atomlab.stats import counted
 
 #: The recipes (arms): the two of 003 (optimiser and activation change together, as in the source), and a
 #: sensitivity arm, Adam at ten times its usual step (the learning rate this entry used to give Adam).
@@ -142,7 +143,7 @@ def statistics_figure(result, out_dir, arm, formats):
     with M.style():
         fig = M.viz.ridges.plot_stat_small_multiples(
             df, x="step", layer="quantity", row="layer", sharey=False, panel_size=(2.6, 1.7), xlabel="iteration",
-            suptitle=f"{LABELS.get(arm, arm)}: per-layer statistics (mean over {n_seeds} seeds)")
+            suptitle=f"{LABELS.get(arm, arm)}: per-layer statistics (mean over {counted(n_seeds)})")
         for ax in fig.axes:
             if not any(len(line.get_xdata()) for line in ax.get_lines()):
                 ax.axis("off")  # a linear layer has no pooling output
@@ -197,7 +198,7 @@ def discussion(result):
     if means.empty:
         return ""
     best = means.idxmax()
-    parts = [f"Final test accuracy over {int(result.config['seeds'])} seeds: "
+    parts = [f"Final test accuracy over {counted(int(result.config['seeds']))}: "
              + ", ".join(f"{LABELS.get(a, a)} {100 * v:.2f} %" for a, v in means.items())
              + f"; {LABELS.get(best, best)} wins on average ({M.data_note(result)})."]
     if result.config["mnist_source"] != "full" or result.config["n_train"]:

@@ -50,6 +50,23 @@ def gap_to(reference: str, metric: str = "train_loss"):
     return column
 
 
+def excess_gap(final: pd.DataFrame, tolerance: float) -> pd.Series:
+    """How far each trial ends from the NumPy engine beyond ``max(tolerance, 10 x the nudged restart's gap)``.
+
+    Examples
+    --------
+    >>> final = pd.DataFrame({"engine": ["scratch", "torch", "nudged"], "activation": "tanh", "depth": 1,
+    ...                       "seed": 0, "train_loss": [0.1, 0.1 + 2e-5, 0.1 + 3e-4]})
+    >>> bool((excess_gap(final, 1e-6) <= 0).all())  # 2e-5 is under 10 x 3e-4
+    True
+    """
+    gap = gap_to("scratch")(final)
+    keys = pd.MultiIndex.from_frame(final[NETWORK_KEYS])
+    control = pd.Series(gap.to_numpy(), index=keys)[(final["engine"] == "nudged").to_numpy()]
+    allowed = np.maximum(tolerance, 10 * np.nan_to_num(control.reindex(keys).to_numpy()))
+    return pd.Series(gap.to_numpy() - allowed, index=final.index)
+
+
 def log_gap_to(reference: str):
     """``log10`` of :func:`gap_to` (floored at 1e-17, below float64 resolution of a loss near 0.1)."""
     return lambda final: np.log10(np.maximum(gap_to(reference)(final), 1e-17))
@@ -117,9 +134,7 @@ def figures(result, out_dir, formats=("png",)):
             fig.colorbar(image, ax=axes[:, -1].tolist(), shrink=0.4, label="log₁₀ |Δ P(class 1)|")
     main = F.save(fig, out_dir, "boundaries", "The first seed's boundary of each network (rows) as each engine draws "
                   "it (columns), and the log difference between the NumPy and population engines' probabilities on "
-                  "the grid (right; max over all seeds in the title): with one hidden layer the engines draw the "
-                  "same boundary; with four, they end on different boundaries, but so does the NumPy engine "
-                  "restarted from weights 1e-15 apart (and for ReLU, early on, 003's ReLU'(0) = 1 also matters).",
+                  "the grid (right; max over all seeds in the title). " + F.claim_captions(result),
                   main=True, formats=formats)
 
     table = result.table
@@ -157,10 +172,8 @@ def figures(result, out_dir, formats=("png",)):
         fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
         fig.tight_layout(rect=(0, 0.06, 1, 1))
     growth = F.save(fig, out_dir, "divergence", "Largest difference in training loss from the NumPy engine, over "
-                    "seeds, at each recorded pass (1e-18 stands for 0): with one layer every engine stays at "
-                    "rounding level; with four tanh or sigmoid layers the gap grows as fast for the NumPy engine "
-                    "restarted 1e-15 away as for another engine (the dynamics amplify rounding); with four ReLU "
-                    "layers it jumps at once unless the NumPy engine uses ReLU'(0) = 0.", formats=formats)
+                    "seeds, at each recorded pass (1e-18 stands for 0), beside the NumPy engine restarted from "
+                    "weights 1e-15 apart. " + F.claim_captions(result), formats=formats)
     return [main, growth]
 
 
@@ -169,13 +182,18 @@ def claims(cfg):
     out = []
     labels = {"torch": "the population engine (the engine of --set engine=torch)", "autograd": "PyTorch autograd"}
     if "scratch" in engines and 1 in cfg["depth"]:
+        # "The same network" cannot mean "equal losses" where the dynamics amplify rounding: at 003's step of
+        # 2.0 a tanh network restarted from weights 1e-15 apart ends up to 3e-4 away on some seeds. So each
+        # trial is checked against the tolerance or, where the nudged restart itself moves further, against
+        # 10x that restart's distance (the entry's own control): exact per trial, no sampling.
         for other in ("torch", "autograd"):
             if other in engines:
                 out.append(Check(
-                    "gap_scratch", cfg["tolerance"], where={"engine": other, "depth": 1},
-                    frame=lambda final: final.assign(gap_scratch=gap_to("scratch")(final)),
+                    "gap_excess", 0.0, where={"engine": other, "depth": 1},
+                    frame=lambda final, tol=cfg["tolerance"]: final.assign(gap_excess=excess_gap(final, tol)),
                     text=f"one hidden layer: {labels[other]} ends within {cfg['tolerance']:g} of the NumPy engine's "
-                         "training loss, for every activation and seed"))
+                         "training loss, or no further than 10x the NumPy engine restarted from weights 1e-15 "
+                         "apart, for every activation and seed"))
     smooth = [a for a in cfg["activation"] if a != "relu"]
     if {"scratch", "torch", "nudged"} <= set(engines) and 4 in cfg["depth"] and smooth:
         # Non-inferiority on a log scale: a - b < 1 means the engine moves the loss by less than 10x what the

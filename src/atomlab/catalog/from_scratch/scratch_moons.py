@@ -52,12 +52,12 @@ def activation_figures(result, out_dir, formats=("png",)):
     panels = [(f"{a}, {d} × {width}", {"activation": a, "depth": d}) for d in depths for a in acts]
     main = SF.boundary_figure(result, out_dir, panels=panels, ncols=len(acts), name="boundaries", main=True,
                               row_titles=[f"{d} hidden layer{'s' * (d > 1)}" for d in depths], formats=formats,
-                              caption="Decision boundaries of the first seed's network (training points on top): "
-                                      "with one layer of 3 units tanh and sigmoid draw the same smooth curve and "
-                                      "ReLU a polygon; with four layers ReLU often draws no boundary at all.")
+                              caption="Decision boundaries of the first seed's network (training points on top), "
+                                      "one row per depth; titles give the test accuracy over seeds as mean [95% "
+                                      "interval]. " + F.claim_captions(result))
     acc = F.level_figure(result, out_dir, metric="test_acc", x="activation", hue="depth", name="accuracy",
-                         caption="Test accuracy per activation and depth, mean over seeds with 95% intervals: "
-                                 "ReLU lags with one layer and collapses to chance with four.", formats=formats)
+                         caption="Test accuracy per activation and depth, mean over seeds with 95% intervals. "
+                                 + F.claim_captions(result), formats=formats)
     return [main, acc]
 
 
@@ -112,13 +112,12 @@ def units_figures(result, out_dir, formats=("png",)):
     panels = [(f"{n} hidden unit{'s' * (n > 1)}", {"hidden_units": n}) for n in units]
     main = SF.boundary_figure(result, out_dir, panels=panels, ncols=min(len(units), 3), name="boundaries",
                               main=True, formats=formats,
-                              caption="Decision boundaries of the first seed's tanh network with 1 to 6 hidden "
-                                      "units: one or two units draw (almost) a straight cut, three or more follow "
-                                      "the moons; look for extra bends around single points as units are added.")
+                              caption="Decision boundaries of the first seed's tanh network for each number of "
+                                      "hidden units; titles give the test accuracy over seeds as mean [95% "
+                                      "interval].")
     acc = SF.accuracy_figure(result, out_dir, x="hidden_units", name="accuracy", formats=formats,
                              caption="Training and test accuracy and their gap by hidden units, mean over seeds "
-                                     "with 95% bands: accuracy rises up to 3 units; a growing gap beyond would be "
-                                     "overfitting.")
+                                     "with 95% bands. " + F.claim_captions(result))
     return [main, acc]
 
 
@@ -169,7 +168,7 @@ def depth_figures(result, out_dir, formats=("png",)):
                                       "layers of 3 units: look for sharper angles appearing with depth.")
     acc = SF.accuracy_figure(result, out_dir, x="depth", name="accuracy", formats=formats,
                              caption="Training and test accuracy and their gap by depth, mean over seeds with 95% "
-                                     "bands: extra layers do not raise test accuracy.")
+                                     "bands. " + F.claim_captions(result))
     return [main, acc]
 
 
@@ -214,7 +213,7 @@ def width_figures(result, out_dir, formats=("png",)):
     acc = SF.accuracy_figure(result, out_dir, x="width", name="accuracy", formats=formats,
                              caption="Training and test accuracy and their gap by width (4 hidden layers), mean "
                                      "over seeds with 95% bands; diverged seeds are left out and counted in the "
-                                     "legend.")
+                                     "legend. " + F.claim_captions(result))
     return [main, acc]
 
 

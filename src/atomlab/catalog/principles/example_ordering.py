@@ -71,9 +71,8 @@ def phases_figure(result, out_dir, formats=("png",)):
                 ax.set_title(f"step {lr:g}", fontsize=9)
         fig.tight_layout()
     return F.save(fig, out_dir, "phases", "Test accuracy and the share of test points predicted positive after each "
-                  "phase of each epoch (log scale), mean over seeds with 95% bands: the ordered network calls almost "
-                  "everything negative after the negatives and positive after the positives, at first with the "
-                  "playground's step (top) and for good with a large step (bottom), where it ends at chance.",
+                  "phase of each epoch (log scale), mean over seeds with 95% bands, one row per step size. "
+                  + F.claim_captions(result, "ends with a lower test accuracy", "predictions follow the phase"),
                   main=True, formats=formats)
 
 
@@ -98,9 +97,8 @@ def boundaries_figure(result, out_dir, formats=("png",)):
         if image is not None:
             fig.colorbar(image, ax=list(axes), shrink=0.8, label="P(positive)")
     return F.save(fig, out_dir, "boundaries", "The first seed's predicted probability of the positive (disc) class in "
-                  "the last epoch: the ordered network swings from calling nearly everything negative to calling "
-                  "much of the box positive within one epoch, while the shuffled one keeps the circle.",
-                  formats=formats)
+                  "the last epoch: the ordered network after its negatives and after its positives, and the "
+                  "shuffled network at the end of the epoch.", formats=formats)
 
 
 def weights_figure(result, out_dir, formats=("png",)):
@@ -123,10 +121,9 @@ def weights_figure(result, out_dir, formats=("png",)):
                 ax.set_xlabel("epoch" if i == len(lrs) - 1 else "")
                 ax.set_title(f"step {lr:g}", fontsize=9)
         fig.tight_layout()
-    return F.save(fig, out_dir, "weights", "After each phase, mean over seeds with 95% bands: the ordered schedule "
-                  "drags the output bias towards the class just seen (with the large step it jumps between about -3 "
-                  "and +3 every half epoch, and half the ReLU units die); the shuffled network's weights keep "
-                  "growing, and with the large step some of its units die too.", formats=formats)
+    return F.save(fig, out_dir, "weights", "The output bias, the norm of the weights and the share of dead ReLU units "
+                  "after each phase, mean over seeds with 95% bands, one row per step size. "
+                  + F.claim_captions(result, "dead ReLU units"), formats=formats)
 
 
 def figures(result, out_dir, formats=("png",)):

@@ -15,6 +15,7 @@ from atomlab.catalog import _mnist as M
 from atomlab.engine import TrainSpec
 from atomlab.lab import Experiment, PerSeed, SourceNumber, Trial, register_experiment
 from atomlab.metrics import metric_bounds
+from atomlab.stats import counted
 
 LEVELS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
 #: The source's test accuracies. Its "Dropout = 1" run (0.985) is plotted at 0.0: Keras 2.1's
@@ -91,7 +92,7 @@ def figures(result, out_dir, formats=("png",)):
                                            (axes[1], "test_loss", SOURCE_LOSS, "test loss (cross-entropy)")):
             values = final.pivot_table(index="seed", columns="dropout", values=metric).reindex(columns=levels)
             M.band(ax, levels, values.to_numpy(), color="C0", marker="o", bounds=metric_bounds(metric),
-                   label=f"ours, mean of {len(values)} seeds (95% band)")
+                   label=f"ours, mean of {counted(len(values))} (95% band)")
             ax.plot(list(source), list(source.values()), "s--", color="C3", ms=5, lw=1,
                     label="source (one run each)")
             if metric == "test_acc":

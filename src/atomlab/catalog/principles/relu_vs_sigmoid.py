@@ -41,8 +41,8 @@ def speed_figure(result, out_dir, formats=("png",)):
         fig.tight_layout()
     return F.save(fig, out_dir, "speed", "Training loss along training (left; thin lines: seeds, band: 95% interval) "
                   "and the epochs each arm takes to reach a loss of 0.1 (right, the dotted level; runs that never "
-                  "reach it count as the last epoch): ReLU gets there in a fraction of sigmoid's time, after which "
-                  "sigmoid sits on the plateau at log 2 for hundreds of epochs.", main=True, formats=formats)
+                  "reach it count as the last epoch; mean over seeds with a 95% interval). "
+                  + F.claim_captions(result, "fewer epochs"), main=True, formats=formats)
 
 
 def shape_figure(result, out_dir, formats=("png",)):
@@ -61,9 +61,9 @@ def shape_figure(result, out_dir, formats=("png",)):
         ax.set_ylabel("share of the box where\nthe logit is locally affine")
         fig.tight_layout()
     affine = F.save(fig, out_dir, "affine", "Share of points on random lines across the box where the trained "
-                    "network's logit has zero second difference (mean over seeds with 95% intervals): nearly all for "
-                    "ReLU (a piecewise affine function, hence a polygonal boundary), next to none for sigmoid.",
-                    formats=formats)
+                    "network's logit has zero second difference (mean over seeds with 95% intervals); a piecewise "
+                    "affine function, such as a ReLU network, has a polygonal boundary. "
+                    + F.claim_captions(result, "locally affine"), formats=formats)
     return [surfaces, affine]
 
 

@@ -138,8 +138,8 @@ def loss_figure(result, out_dir, formats=("png",)):
         ax.set_ylabel("training loss")
         fig.tight_layout()
     return F.save(fig, out_dir, "loss", "Training loss by network (biases starting at 0), mean over seeds with 95% "
-                  "bands: only the randomly initialised networks leave log 2 = 0.693 (the sigmoid one much later).",
-                  formats=formats)
+                  "bands; a network that predicts 1/2 everywhere stays at log 2 = 0.693. "
+                  + F.claim_captions(result, "small random weights"), formats=formats)
 
 
 def figures(result, out_dir, formats=("png",)):
@@ -147,16 +147,16 @@ def figures(result, out_dir, formats=("png",)):
         result, out_dir, rows="activation", cols="init", col_title=lambda c: INIT_LABELS.get(c, c), formats=formats,
         fixed={"bias": result.config["bias"][0]},
         caption="Predicted probability of the disc class after training, biases starting at 0 (first seed; dashed: "
-                "the true circle, solid: the learned boundary; corner: test accuracy over seeds): from zero weights "
-                "neither network learns the disc (ReLU stays at 1/2 everywhere; sigmoid can only tilt a straight "
-                "line), from small random weights ReLU draws a polygon around it.")
+                "the true circle, solid: the learned boundary; corner: test accuracy over seeds). "
+                + F.claim_captions(result, "no weight and no hidden bias ever moves", "stay copies",
+                                   "small random weights"))
     extra = []
     for bias in result.config["bias"][1:]:
         record = F.surface_grid_figure(
             result, out_dir, rows="activation", cols="init", col_title=lambda c: INIT_LABELS.get(c, c),
             formats=formats, fixed={"bias": bias}, name=f"surfaces-bias-{bias}",
-            caption=f"The same with the playground's biases of {bias}: from zero weights the ReLU network now "
-                    "moves, but its units stay copies and its boundary stays a straight line at best.")
+            caption=f"The same with the playground's biases of {bias}. "
+                    + F.claim_captions(result, "playground's biases", "stay copies"))
         extra.append(replace(record, main=False))  # surface_grid_figure marks its figure the main one
     curves = loss_figure(result, out_dir, formats)
     return [surfaces, *extra, curves, symmetry_figure(result, out_dir, formats),

@@ -64,8 +64,8 @@ def figures(result, out_dir, formats=("png",)):
         F.surface_grid_figure(result, out_dir, rows="function", cols="activation", formats=formats, fixed=source),
         F.level_figure(result, out_dir, metric="test_acc", x="activation", hue="loss_form", name="accuracy",
                        caption="Test accuracy per activation, averaged over the four decision functions, with the "
-                               "source's loss and with atomlab's former one (bands: 95% intervals over seeds): "
-                               "sigmoid lags with either; the loss moves mainly the sigmoid networks.",
+                               "source's loss and with atomlab's former one (bands: 95% intervals over seeds). "
+                               + F.claim_captions(result),
                        formats=formats),
     ]
 

@@ -72,8 +72,9 @@ def size_figure(result, out_dir, formats=("png",)):
         ax.legend(fontsize=8.5, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         fig.tight_layout()
     return F.save(fig, out_dir, "disagreement", "Disagreement with the true boundary against the training-set "
-                  "size: the solid (residual) line of each function should lie below its dashed (plain) line; "
-                  "points are means over seeds, bars 95% intervals.", formats=formats)
+                  "size, one colour per function, residual networks solid and plain ones dashed; points are means "
+                  "over seeds, bars 95% intervals. " + F.claim_caption(result, "residual connections"),
+                  formats=formats)
 
 
 def figures(result, out_dir, formats=("png",)):

@@ -103,9 +103,10 @@ def efficiency_figure(result, out_dir, formats=("png",)):
         ax.legend(fontsize=8, frameon=False)
         ax.grid(alpha=0.3, which="both")
         fig.tight_layout()
+    found = F.claim_captions(result, "parameter-efficient", "depth beats width")
     return F.save(fig, out_dir, "efficiency", "Disagreement with the true boundary against the parameter count, "
-                  "averaged over the four functions (bars: 95% intervals over seeds): the deep 8 × 10 net "
-                  "(red square) sits below the uniform-width line if depth is the more parameter-efficient.",
+                  "averaged over the four functions (bars: 95% intervals over seeds); the deep 8 × 10 net is the "
+                  "red square, the uniform widths the blue line." + (f" On test accuracy: {found}" if found else ""),
                   formats=formats)
 
 
