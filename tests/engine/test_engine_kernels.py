@@ -289,3 +289,46 @@ def test_the_evaluation_before_training_can_be_skipped(blobs):
     assert [r["step"] for r in full[0].rows] == [0, 3, 6]
     assert [r["step"] for r in skipped[0].rows] == [3, 6]
     assert all(np.array_equal(full[0].state[k], skipped[0].state[k]) for k in full[0].state)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_dense_products_add_in_the_documented_order_bit_for_bit(dtype):
+    """The SIMD products (sums held in registers, four at a time, then the remainders) against plain NumPy
+    loops that multiply and add lane by lane in the order the kernels document: any reordering or fused
+    multiply-add would change the last bits of some of these sums."""
+    K = compiled._kernels()
+    rng = np.random.default_rng(7)
+    L, i0, woff = 16, 2, 3  # 16 lanes: one float32 vector, two float64 ones; offsets other than zero
+    for B, fi, fo in [(1, 1, 1), (5, 1, 16), (8, 16, 1), (5, 3, 6), (9, 6, 3), (4, 4, 4), (7, 5, 2)]:
+        boff = woff + fi * fo
+        th = (rng.standard_normal((boff + fo + 1, L)) * rng.choice([1e-3, 1.0, 1e3], (boff + fo + 1, 1))).astype(dtype)
+        inp = rng.standard_normal((i0 + B * fi, L)).astype(dtype)
+        G = rng.standard_normal((B * fo, L)).astype(dtype)
+        grad0 = rng.standard_normal(th.shape).astype(dtype)
+
+        Z = np.zeros((1 + B * fo, L), dtype=dtype)
+        K._dense(inp, i0, th, woff, boff, Z, 1, B, fi, fo, L)
+        grad, D = grad0.copy(), np.zeros((B * fi, L), dtype=dtype)
+        K._dense_backward(inp, i0, th, woff, boff, G, D, grad, B, fi, fo, L, True)
+
+        want_Z = np.zeros_like(Z)
+        want_grad, want_D = grad0.copy(), np.zeros_like(D)
+        for b in range(B):
+            for j in range(fo):
+                acc = inp[i0 + b * fi] * th[woff + j]  # the first input's product, then the others in order
+                for i in range(1, fi):
+                    acc = acc + inp[i0 + b * fi + i] * th[woff + i * fo + j]
+                want_Z[1 + b * fo + j] = acc + th[boff + j]
+        for b in range(B):  # every gradient adds the examples' terms in order of b to what it holds
+            for j in range(fo):
+                want_grad[boff + j] = want_grad[boff + j] + G[b * fo + j]
+                for i in range(fi):
+                    w = woff + i * fo + j
+                    want_grad[w] = want_grad[w] + inp[i0 + b * fi + i] * G[b * fo + j]
+            for i in range(fi):  # the input's gradient sums from zero in order of j
+                acc = np.zeros(L, dtype=dtype)
+                for j in range(fo):
+                    acc = acc + G[b * fo + j] * th[woff + i * fo + j]
+                want_D[b * fi + i] = acc
+        for got, want, what in ((Z, want_Z, "Z"), (grad, want_grad, "grad"), (D, want_D, "D")):
+            assert np.array_equal(got.view(np.uint8), want.view(np.uint8)), (what, B, fi, fo)
