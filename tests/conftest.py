@@ -41,3 +41,15 @@ def _isolated_trial_cache_for_the_session(tmp_path_factory):
 def _isolated_trial_cache(tmp_path_factory, monkeypatch):
     """Every test writes its trial cache to a temporary directory, never to the user's cache."""
     monkeypatch.setenv("ATOMLAB_CACHE", str(tmp_path_factory.getbasetemp() / "trial-cache"))
+
+
+@pytest.fixture
+def clean_registries(monkeypatch):
+    """Each test's plugins leave the registries and the list of loaded plugins as they were."""
+    from atomlab.lab import plugins
+
+    for reg in plugins.registries().values():
+        monkeypatch.setattr(reg, "_entries", dict(reg._entries))
+        monkeypatch.setattr(reg, "_aliases", dict(reg._aliases))
+    monkeypatch.setattr(plugins, "_loaded", dict(plugins._loaded))
+    monkeypatch.setattr(plugins, "_entry_points_loaded", False)

@@ -11,14 +11,7 @@ import pytest
 from atomlab.cli import REGISTRY_KINDS, main
 from atomlab.lab import plugins
 
-
-@pytest.fixture(autouse=True)
-def clean_registries(monkeypatch):
-    """Plugins loaded by a test leave the registries as they were."""
-    for reg in plugins.registries().values():
-        monkeypatch.setattr(reg, "_entries", dict(reg._entries))
-        monkeypatch.setattr(reg, "_aliases", dict(reg._aliases))
-    monkeypatch.setattr(plugins, "_loaded", dict(plugins._loaded))
+pytestmark = pytest.mark.usefixtures("clean_registries")  # tests/conftest.py: plugins leave no trace
 
 
 @pytest.fixture

@@ -10,15 +10,7 @@ import pytest
 from atomlab.errors import ConfigError
 from atomlab.lab import plugins
 
-
-@pytest.fixture(autouse=True)
-def clean_registries(monkeypatch):
-    """Each test's plugins leave the registries and the list of loaded plugins as they were."""
-    for reg in plugins.registries().values():
-        monkeypatch.setattr(reg, "_entries", dict(reg._entries))
-        monkeypatch.setattr(reg, "_aliases", dict(reg._aliases))
-    monkeypatch.setattr(plugins, "_loaded", dict(plugins._loaded))
-    monkeypatch.setattr(plugins, "_entry_points_loaded", False)
+pytestmark = pytest.mark.usefixtures("clean_registries")  # tests/conftest.py: plugins leave no trace
 
 
 SNAKE = """
