@@ -40,6 +40,7 @@ from atomlab.lab.atlas import SOURCES
 from atomlab.lab.experiment import PROVENANCE, SCALES, Experiment
 from atomlab.lab.recorded import RESULTS, arms_frame, load_records, record_path, rounded, stale
 from atomlab.lab.sources import LEVEL, BesideOurs, arm_label, beside_ours, reproduced
+from atomlab.stats import counted
 
 #: The scale whose recorded run the pages show.
 PAGE_SCALE = "paper"
@@ -248,7 +249,7 @@ def _no_record(exp: Experiment) -> list[str]:
 def _provenance_line(record: Mapping[str, Any]) -> str:
     p = record.get("provenance") or {}
     seeds = record.get("seeds")
-    parts = [f"{seeds} seed{'' if seeds == 1 else 's'} per arm ({record.get('trials')} trials)"]
+    parts = [f"{counted(seeds, 'seed')} per arm ({record.get('trials')} trials)"]
     if record.get("seeds_rule"):
         parts.append(f"seeds {record['seeds_rule']}")
     if p.get("finished"):
@@ -421,8 +422,7 @@ def _verdict_cell(exp: Experiment, rec: Mapping[str, Any] | None, *, seeds: bool
         return "not recorded"
     text = str(rec.get("verdict"))
     if seeds:
-        n = rec.get("seeds")
-        text += f" ({n} seed{'' if n == 1 else 's'})"
+        text += f" ({counted(rec.get('seeds'), 'seed')})"
     return text + (" (stale)" if stale(dict(rec), exp) else "")
 
 

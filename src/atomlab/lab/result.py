@@ -14,6 +14,7 @@ import pandas as pd
 from atomlab.engine.outcome import Outcome
 from atomlab.lab.claims import VERDICTS, ClaimResult, metric_bounds
 from atomlab.lab.trial import Trial
+from atomlab.stats import counted
 
 METRICS = ("train_loss", "test_loss", "train_acc", "test_acc", "train_mse", "test_mse")
 
@@ -206,13 +207,13 @@ class Result:
         if len(self.claims) == 1:
             return f"{head} — {self.claims[0].summary()}"
         tally = {v: sum(c.verdict == v for c in statistical) for v in VERDICTS}
-        parts = [f"{len(statistical)} claim{'s' if len(statistical) != 1 else ''}: "
+        parts = [f"{counted(len(statistical), 'claim')}: "
                  + ", ".join(f"{n} {v}" for v, n in tally.items() if n)] if statistical else []
         if self.checks:
             passed = sum(c.verdict == "supported" for c in self.checks)
-            parts.append(f"{passed} of {len(self.checks)} check{'s' if len(self.checks) != 1 else ''} passed")
+            parts.append(f"{passed} of {counted(len(self.checks), 'check')} passed")
         seeds = int(self.config.get("seeds", 0))
-        return f"{head} — " + "; ".join(parts) + f" ({seeds} seed{'s' if seeds != 1 else ''} per arm)"
+        return f"{head} — " + "; ".join(parts) + f" ({counted(seeds, 'seed')} per arm)"
 
     def verdict_dict(self) -> dict[str, Any]:
         """The content of ``verdict.json``."""

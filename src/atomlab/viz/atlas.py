@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from atomlab.stats import counted
 from atomlab.viz._html import (
     DASH,
     VERDICTS,
@@ -188,7 +189,7 @@ def scorecard_html(entries: Sequence[AtlasEntry], base: Path) -> str:
     summary = (
         f'<p class="muted small">Numbers reproduced: how many of the numbers the source reports lie inside our '
         f"95% interval for the same arm (each report lists them). In all: {inside} of {total}, over "
-        f"{len(compared)} experiment{'s' if len(compared) != 1 else ''} whose source reports numbers we "
+        f"{counted(len(compared), 'experiment')} whose source reports numbers we "
         "compare.</p>"
     )
     return (
@@ -312,7 +313,7 @@ def render_atlas(
         summary = ", ".join(f"{n} {v}" for v, n in sub.items() if n)
         body.append(
             f'<section class="source-group" id="src-{esc(slug(src))}"><h2>{esc(src)}</h2>'
-            f'<p class="muted small">{len(es)} experiment{"s" if len(es) != 1 else ""}: {esc(summary)}</p>'
+            f'<p class="muted small">{counted(len(es), "experiment")}: {esc(summary)}</p>'
             f'<div class="cards">{"".join(_card(e, base) for e in es)}</div></section>'
         )
     if entries:
