@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 CHILD = ("import sys, time; from atomlab.lab.runner import exit_with_parent; exit_with_parent(0.05); "
          "open(sys.argv[1], 'w').close(); time.sleep(60)")
 PARENT = ("import subprocess, sys, time; p = subprocess.Popen([sys.executable, '-c', sys.argv[1], sys.argv[2]]); "
@@ -98,3 +100,68 @@ def test_only_small_picklable_data_is_shipped_to_workers(monkeypatch):
     assert runner._shippable([dataclasses.replace(data, target_fn=lambda X: X)]) is None  # lambdas do not pickle
     monkeypatch.setattr(runner, "SHIP_DATA_BYTES", data.X_train.nbytes)
     assert runner._shippable([data]) is None
+
+
+def _sweep(widths, activations, seeds, steps=30):
+    from atomlab.engine import TrainSpec
+    from atomlab.lab import DataSpec, Trial
+    from atomlab.nn import MLPSpec
+
+    return [Trial({"w": w, "act": a}, s, DataSpec("moons", {"n_train": 40, "n_test": 20}, seed=s),
+                  MLPSpec(layers=(w,), activation=a), TrainSpec(steps=steps, lr=0.1, batch_size=8))
+            for w in widths for a in activations for s in range(seeds)]
+
+
+def test_short_population_runs_share_the_cores_as_threads_with_the_outcomes_of_one_process(monkeypatch):
+    import numpy as np
+    import torch
+
+    from atomlab.lab import runner
+    from atomlab.lab.store import TrialStore
+
+    trials = _sweep((3, 12), ("tanh", "relu"), 3)
+    serial, _ = runner.run_trials(trials, store=TrialStore(enabled=False), workers=1)
+    used, original = [], runner._run_in_threads
+    monkeypatch.setattr(runner, "_run_in_threads", lambda jobs, *a: used.append(len(jobs)) or original(jobs, *a))
+    before = torch.get_num_threads()
+    threaded, trained = runner.run_trials(trials, store=TrialStore(enabled=False), workers=2)
+    assert used and used[0] >= 2 and trained == len(trials)
+    assert torch.get_num_threads() == before  # the threads' single intra-op thread is not left behind
+    for a, b in zip(serial, threaded):
+        assert [r["train_loss"] for r in a.rows] == [r["train_loss"] for r in b.rows]
+        assert all(np.array_equal(a.state[k], b.state[k]) for k in a.state)
+
+
+def test_an_error_in_a_threaded_job_ends_the_run_after_the_finished_jobs_are_stored(clean_registries, tmp_path):
+    import atomlab
+    from atomlab.lab import runner
+    from atomlab.lab.store import TrialStore
+
+    @atomlab.register_activation("fails-in-a-thread")
+    def fails(x):
+        raise RuntimeError("this activation always fails")
+
+    good = _sweep((3,), ("tanh",), 2)
+    bad = _sweep((40,), ("fails-in-a-thread",), 2, steps=2)  # a population of its own
+    store = TrialStore(tmp_path)
+    with pytest.raises(RuntimeError, match="always fails"):
+        runner.run_trials(good + bad, store=store, workers=2)
+    assert all(store.get(t.key) is None for t in bad)
+    assert all(store.get(t.key) is not None for t in good)  # trained beside the failing job, and kept
+
+
+def test_the_costliest_population_is_split_between_workers_at_a_whole_vector_of_lanes():
+    from atomlab.engine.compiled import LANE_MULTIPLE
+    from atomlab.lab.data import materialize
+    from atomlab.lab.runner import _population_batches
+
+    trials = _sweep((2, 4, 16), ("tanh",), 30)
+    data = [materialize(t.data) for t in trials]
+    alone = _population_batches(trials, data, split_into=1)
+    assert sorted(len(b) for b in alone) == [30, 30, 30]
+    shared = _population_batches(trials, data, split_into=2)
+    widths = [{trials[i].model.layers[0] for i in b} for b in shared]
+    assert all(len(w) == 1 for w in widths)  # a job is one population
+    wide = [b for b, w in zip(shared, widths) if w == {16}]
+    assert sorted(len(b) for b in wide) == sorted([LANE_MULTIPLE, 30 - LANE_MULTIPLE])
+    assert sorted(i for b in shared for i in b) == list(range(len(trials)))

@@ -12,7 +12,9 @@ as failed and the run goes on.
 With ``workers > 1`` independent jobs run in worker processes with one intra-op thread each:
 for networks this small that beats one process with two threads (docs/benchmarks.md). Workers
 are used only when the work is large enough to pay for starting them and every function the
-trials name is importable in a fresh process (not defined in ``__main__`` or a notebook).
+trials name is importable in a fresh process (not defined in ``__main__`` or a notebook). A run of
+populations too short for that runs its jobs on threads of this process instead (the compiled
+tier releases the GIL while it trains), the costliest population split between them.
 
 With an ``executor`` (:mod:`atomlab.lab.executors`: a Dask cluster, SLURM, any
 ``concurrent.futures.Executor``) every job is shipped to it and its outcomes come back here, where
@@ -29,15 +31,17 @@ import pickle
 import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from atomlab._version import __version__
 from atomlab.data.dataset import Dataset, datasets
+from atomlab.engine.compiled import LANE_MULTIPLE
+from atomlab.engine.device import resolve_device
 from atomlab.engine.outcome import Outcome
 from atomlab.engine.population import Member, PopulationTrainer, member_bytes, population_key
-from atomlab.engine.threads import set_threads
+from atomlab.engine.threads import set_threads, threads
 from atomlab.engine.trial_kinds import load_builtin_kinds, register_trial_kind, trial_kind_groups, trial_kinds
 from atomlab.errors import ConfigError
 from atomlab.lab.data import materialize, transforms
@@ -73,6 +77,9 @@ JOB_SECONDS = 30.0
 #: Seconds per multiply-add of a member's forward pass, backward pass included, in a job's estimate
 #: (measured 1.1e-10 to 1.8e-10 on 784x100 and 100x100 layers on the 2-core machine, loaded).
 SECONDS_PER_MAC = 1.5e-10
+#: Seconds per hidden unit and example of a member's activation, forward and backward (a sigmoid on the
+#: compiled tier: universal-approximation's 16 units cost 5x its 2 units in a step, not the same).
+SECONDS_PER_UNIT = 1.5e-9
 #: Seconds between looks at the store while another run trains trials this run needs.
 POLL_SECONDS = 0.5
 
@@ -174,17 +181,48 @@ def _population_batches(trials: Sequence[Trial], data: Sequence[Dataset], split_
             [trials[i] for i in idx], [data[i] for i in idx])))
         for s in range(0, len(idx), size):
             batches.append(idx[s:s + size])
-    return _halve_for_workers(batches, split_into, smallest=8)
+
+    def cost(batch: list[int]) -> float:
+        steps = max(_work(trials[i], data[i]) for i in batch)
+        return steps * sum(_member_arithmetic_seconds(trials[i], data[i]) for i in batch)
+
+    def cut(batch: list[int]) -> int:
+        # Between two groups of lanes (another activation or loss) if there is such a point, else at a
+        # whole number of vectors of lanes, so that neither half pads a block more than the whole did.
+        groups = [k for k in range(1, len(batch)) if (trials[batch[k]].model.activation, trials[batch[k]].train.loss)
+                  != (trials[batch[k - 1]].model.activation, trials[batch[k - 1]].train.loss)]
+        lanes = [k for k in range(LANE_MULTIPLE, len(batch), LANE_MULTIPLE)]
+        return min(groups or lanes or [len(batch) // 2], key=lambda k: abs(2 * k - len(batch)))
+
+    return _balance_for_workers(batches, split_into, smallest=8, cost=cost, cut=cut)
 
 
-def _halve_for_workers(batches: list[list[int]], split_into: int, smallest: int) -> list[list[int]]:
-    """Too few jobs to keep every worker busy: halve the largest (into jobs of ``smallest`` at least)."""
-    while len(batches) < split_into:
-        batches.sort(key=len, reverse=True)
-        if not batches or len(batches[0]) < 2 * smallest:
+def _balance_for_workers(batches: list[list[int]], split_into: int, smallest: int,
+                         cost: Callable[[list[int]], float] = len,
+                         cut: Callable[[list[int]], int] = lambda b: len(b) // 2) -> list[list[int]]:
+    """Split the costliest job in two while there are fewer jobs than workers or it holds more than a
+    worker's share of the work (jobs of ``smallest`` at least).
+
+    A population of 16 hidden units next to two of 2 and 4 is most of the work: splitting by count alone
+    left one worker with two thirds of it.
+
+    Examples
+    --------
+    >>> _balance_for_workers([[0, 1], [2, 3, 4, 5, 6, 7, 8, 9]], 2, smallest=2)
+    [[0, 1], [2, 3, 4, 5], [6, 7, 8, 9]]
+    >>> _balance_for_workers([[0, 1], [2, 3, 4, 5, 6, 7, 8, 9]], 1, smallest=2)
+    [[0, 1], [2, 3, 4, 5, 6, 7, 8, 9]]
+    """
+    batches = list(batches)
+    while batches and split_into > 1:
+        big = max(batches, key=cost)
+        if len(batches) >= split_into and cost(big) <= sum(map(cost, batches)) / split_into:
             break
-        big = batches.pop(0)
-        batches += [big[: len(big) // 2], big[len(big) // 2:]]
+        k = cut(big)
+        if len(big) < 2 * smallest or not 0 < k < len(big):
+            break
+        at = batches.index(big)
+        batches[at:at + 1] = [big[:k], big[k:]]
     return batches
 
 
@@ -198,7 +236,7 @@ def _kind_batches(trials: Sequence[Trial], data: Sequence[Dataset], split_into: 
             singles.append((t.kind, [i]))
         else:
             groups.setdefault((t.kind, group_by(t, d)), []).append(i)
-    batches = _halve_for_workers(list(groups.values()), max(1, split_into - len(singles)), smallest=2)
+    batches = _balance_for_workers(list(groups.values()), max(1, split_into - len(singles)), smallest=2)
     return singles + [(trials[b[0]].kind, b) for b in batches]
 
 
@@ -345,6 +383,15 @@ def _member_step_seconds(trial: Trial, data: Dataset) -> float:
     return 3e-6 + rows * sum(a * b for a, b in zip(dims[:-1], dims[1:])) * SECONDS_PER_MAC
 
 
+def _member_arithmetic_seconds(trial: Trial, data: Dataset) -> float:
+    """A member's arithmetic in a step (multiply-adds and activations, no per-call overhead): what splits a
+    sweep's work evenly between workers, where a population's fixed costs do not move."""
+    dims = [data.input_dim, *trial.model.layers, data.output_dim]
+    rows = data.n_train if trial.train.full_batch(data.n_train) else trial.train.batch_size
+    return rows * (sum(a * b for a, b in zip(dims[:-1], dims[1:])) * SECONDS_PER_MAC
+                   + sum(trial.model.layers) * SECONDS_PER_UNIT)
+
+
 def _split_long_jobs(jobs: list[tuple[str, list[int]]], trials: Sequence[Trial], data: dict[int, Dataset],
                      work: dict[int, int], limit: float) -> list[tuple[str, list[int]]]:
     """Split each job estimated to train longer than ``limit`` seconds into near-equal parts."""
@@ -371,6 +418,43 @@ def _split_long_jobs(jobs: list[tuple[str, list[int]]], trials: Sequence[Trial],
 
 def _failed(error: str) -> Outcome:
     return Outcome(error=error, info={"error": error})
+
+
+def _run_in_threads(jobs: list[tuple[str, list[int]]], trials: Sequence[Trial], data: dict[int, Dataset],
+                    device: str, workers: int, finish: Callable[[list[int], list[Outcome]], None]) -> None:
+    """Run population ``jobs`` on ``workers`` threads of this process, the longest first.
+
+    Each thread trains as a worker process would, with one intra-op thread (set for the whole block:
+    torch's thread count is global to the process), so the outcomes are those of any other placement.
+    Every job that ends is handed to ``finish`` at once. An error in a job (or an interrupt) ends the run,
+    as it does in one process: jobs not yet started are dropped, and the jobs already running (a thread
+    cannot be stopped) are waited for and kept before the error is raised.
+    """
+    order = sorted(jobs, key=lambda job: -sum(_work(trials[i], data[i]) * _member_arithmetic_seconds(trials[i], data[i])
+                                              for i in job[1]))
+    error: BaseException | None = None
+    with threads(1):
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="atomlab-job")
+        futures = {pool.submit(_run_job, kind, [trials[i] for i in idx], device, [data[i] for i in idx]): idx
+                   for kind, idx in order}
+        pending = set(futures)
+        while pending:
+            try:
+                for future in as_completed(pending):
+                    pending.discard(future)
+                    if future.cancelled():
+                        continue
+                    if future.exception() is None:
+                        finish(futures[future], future.result())
+                    elif error is None:
+                        error = future.exception()
+                        pool.shutdown(wait=False, cancel_futures=True)
+            except BaseException as exc:  # an interrupt: keep what the running threads finish, then stop
+                error = error or exc
+                pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=True)
+    if error is not None:
+        raise error
 
 
 def _run_in_pool(jobs: list[tuple[str, list[int]]], trials: Sequence[Trial], data: dict[int, Dataset], device: str,
@@ -566,10 +650,21 @@ def _train(idx_all: list[int], trials: Sequence[Trial], *, device: str, workers:
         return
     jobs = make_jobs(1)
     modules = None
-    if workers > 1 and device != "cuda" and estimated_seconds(jobs, work) >= PARALLEL_MIN_SECONDS:
+    short = estimated_seconds(jobs, work) < PARALLEL_MIN_SECONDS
+    if workers > 1 and device != "cuda" and not short:
         modules = _modules_of([trials[i] for i in idx_all])
     if modules is not None:
         jobs = make_jobs(workers)
+    elif (workers > 1 and short and all(kind == "population" for kind, _ in jobs)
+          and resolve_device(device).type == "cpu"):
+        # Too little work to pay for starting processes, but populations on the compiled tier release
+        # the GIL while they train: threads of this process share the cores at no start-up cost.
+        jobs = make_jobs(workers)
+        if len(jobs) > 1:
+            if log:
+                log(f"{len(jobs)} population jobs on {workers} threads")
+            _run_in_threads(jobs, trials, data, device, workers, finish)
+            return
     if modules is None or len(jobs) == 1:
         for kind, idx in jobs:
             if log:
@@ -648,8 +743,10 @@ def run_trials(trials: Sequence[Trial], *, store: TrialStore, device: str = "aut
         finally:
             if executor is not None and executor.close is not None:
                 executor.close()
-    found = store.get_many([t.key for t in trials])
-    outcomes: list[Outcome | None] = [found[t.key] for t in trials]
+    # A key hashes the trial's whole config and the training code's fingerprint: once per trial and run.
+    keys = [t.key for t in trials]
+    found = store.get_many(keys)
+    outcomes: list[Outcome | None] = [found[k] for k in keys]
     missing = [i for i, o in enumerate(outcomes) if o is None]
     own = progress is True  # a bar of our own, closed here; a Progress handed in is the caller's
     bar: Progress | None = Progress(bar=True) if own else progress or None  # type: ignore[assignment]
@@ -685,7 +782,7 @@ def run_trials(trials: Sequence[Trial], *, store: TrialStore, device: str = "aut
     def finish(idx: list[int], outs: list[Outcome]) -> None:
         for i, out in zip(idx, outs):
             outcomes[i] = out
-        store.put_many([(trials[i].key, out, trials[i]) for i, out in zip(idx, outs)], run_id=run_id)
+        store.put_many([(keys[i], out, trials[i]) for i, out in zip(idx, outs)], run_id=run_id)
         if bar is not None:
             bar.trials_done([trial_record(trials[i], out) for i, out in zip(idx, outs)],
                             steps=sum(work.get(i, 0) for i in idx), counted=counted[0])
@@ -695,17 +792,17 @@ def run_trials(trials: Sequence[Trial], *, store: TrialStore, device: str = "aut
     told: set[str] = set()
     with store.holding():
         while missing:
-            claims = store.claim([trials[i].key for i in missing])
-            mine = [i for i in missing if trials[i].key in claims.granted]
+            claims = store.claim([keys[i] for i in missing])
+            mine = [i for i in missing if keys[i] in claims.granted]
             if mine:
                 trained += len(mine)
                 _train(mine, trials, device=device, workers=workers, finish=finish, log=log, note=note,
                        on_steps=on_steps if bar is not None else None, executor=executor)
-            rest = [i for i in missing if trials[i].key not in claims.granted]
-            done = store.get_many([trials[i].key for i in rest])
+            rest = [i for i in missing if keys[i] not in claims.granted]
+            done = store.get_many([keys[i] for i in rest])
             for i in rest:
-                if done[trials[i].key] is not None:
-                    outcomes[i] = done[trials[i].key]
+                if done[keys[i]] is not None:
+                    outcomes[i] = done[keys[i]]
                     if bar is not None:  # trained by another run: its steps are done, by someone
                         bar.trials_done([trial_record(trials[i], outcomes[i], status="cached")],
                                         steps=work.get(i, 0))
