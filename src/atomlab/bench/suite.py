@@ -163,7 +163,7 @@ def _run_catalog_entry(name: str, *, repeats: int, scale: float, peak: float,
         (f"scikit-learn MLP (1 trial at a time, {len(fits)} of {len(naive)} sampled)",
          lambda: CB.sklearn_one_at_a_time([t for t, _ in fits], [d for _, d in fits]), len(fits)),
         ("atomlab runner, 1 process", lambda: CB.atomlab_runner(trials, workers=1, name=name), len(trials)),
-        ("atomlab runner, up to 2 worker processes (its choice)",
+        ("atomlab runner, 2 workers (threads or processes, its choice)",
          lambda: CB.atomlab_runner(trials, workers=2, name=name), len(trials)),
         ("JAX jit(vmap) + lax.scan, equal networks together", lambda: CB.jax_groups(trials, datasets), len(trials)),
     ]
