@@ -47,9 +47,9 @@ MAX_MATRIX = 4096
 #: machine (CPU time, kernel / NumPy path): 4,000 -> 1.75x faster, 14,000 -> 1.24x, 65,000 -> 0.5x,
 #: 496,000 -> 0.3x (docs/benchmarks.md).
 MAX_STEP_MACS = 20_000
-#: Lanes of one block are a multiple of this (LLVM's vector loop takes 16 float32 lanes an iteration: a
-#: block that is not a multiple would run its last lanes in a scalar remainder loop).
-LANE_MULTIPLE = 16
+#: Lanes of one block are a multiple of this: one AVX2 register of float32 lanes, the kernels' SIMD
+#: value (``_kernels.VEC_BYTES``). With 16, activation-functions' groups of 20 members ran on 32 lanes.
+LANE_MULTIPLE = 8
 #: Most lanes in one block (64 lanes measured 1.6x 16 lanes on a dense layer of W).
 MAX_LANES = 64
 #: Most minibatch indices held at once (members x batch x steps), bounding the memory of long stretches.
@@ -195,7 +195,7 @@ def lane_blocks(n: int) -> tuple[int, int]:
     Examples
     --------
     >>> lane_blocks(1), lane_blocks(24), lane_blocks(64), lane_blocks(120)
-    ((1, 16), (1, 32), (1, 64), (2, 64))
+    ((1, 8), (1, 24), (1, 64), (2, 64))
     """
     blocks = _ceil_div(n, MAX_LANES)
     return blocks, _ceil_div(_ceil_div(n, blocks), LANE_MULTIPLE) * LANE_MULTIPLE
