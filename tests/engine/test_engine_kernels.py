@@ -333,3 +333,28 @@ def test_the_dense_products_add_in_the_documented_order_bit_for_bit(dtype):
                 want_D[b * fi + i] = acc
         for got, want, what in ((Z, want_Z, "Z"), (grad, want_grad, "grad"), (D, want_D, "D")):
             assert np.array_equal(got.view(np.uint8), want.view(np.uint8)), (what, B, fi, fo)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_sin_activation_is_correctly_rounded_and_leaves_its_cosine(dtype):
+    """sin and its derivative's cos inside the kernels: float32 by the vectorised float64 polynomials
+    (libm beyond TRIG_LIBM_ABOVE), float64 by libm; both equal to float64 libm rounded to the type
+    (correct rounding: a wrong quadrant, sign or coefficient would show), infinities and NaN give NaN."""
+    K = compiled._kernels()
+    rng = np.random.default_rng(3)
+    L, rows = 24, 500
+    z0 = (rng.standard_normal((rows, L)) * rng.choice([1e-3, 1.0, 30.0, 1e4, 1e7], (rows, 1))).astype(dtype)
+    z0[0, :6] = [0.0, np.inf, -np.inf, np.nan, K.TRIG_LIBM_ABOVE * 1.5, -K.TRIG_LIBM_ABOVE * 0.99]
+    Z, H = z0.copy(), np.zeros_like(z0)
+    K._activate(K.SIN, Z, H, 0, rows, L)
+    D = rng.standard_normal(z0.shape).astype(dtype)
+    G = np.zeros_like(D)
+    K._activate_backward(K.SIN, D, Z, H, 0, G, rows, L)
+    small = np.abs(z0) <= K.TRIG_LIBM_ABOVE  # beyond it float32 takes libm's sinf, not always correctly rounded
+    with np.errstate(invalid="ignore"):
+        want_sin = np.sin(z0.astype(np.float64)).astype(dtype)
+        want_cos = np.cos(z0.astype(np.float64)).astype(dtype)
+    np.testing.assert_array_equal(H[small], want_sin[small])
+    np.testing.assert_array_equal(G[small], (D * want_cos)[small])
+    np.testing.assert_allclose(H[~small & np.isfinite(z0)], want_sin[~small & np.isfinite(z0)], atol=1e-6, rtol=0)
+    assert np.isnan(H[0, 1:4]).all() and np.isnan(G[0, 1:4]).all()

@@ -16,7 +16,9 @@ same order of operations, scalars computed in float64 and rounded to the array's
 for Python scalars rounds them. Compiled without FMA contraction (``contract`` is not among the fastmath
 flags) and without ``nnan`` / ``ninf``, which would let LLVM fold away the divergence guard's NaN test.
 Transcendentals are libm calls (exact to an ulp, scalar), except float32 ``tanh`` (and the sigmoid built
-on it), a rational approximation that vectorises, as XLA and Eigen compute it.
+on it), a rational approximation that vectorises, as XLA and Eigen compute it, and float32 ``sin`` /
+``cos``, computed in float64 by fdlibm's polynomials without a call, so that they vectorise too
+(:func:`sincos`; the sin activation leaves cos z in ``Z`` for its derivative).
 
 Everything compiled lives in this one module: numba's on-disk cache (``cache=True``) is invalidated by
 changes to the caller's file only, so a kernel split over two files could run a stale callee.
@@ -88,6 +90,84 @@ def _tanh_impl(x):
             return x if abs(x) < np.float32(0.0004) else t  # tiny x: tanh(x) = x in float32
         return tanh32
     return lambda x: math.tanh(x)
+
+
+
+#: Above this magnitude float32 ``sin`` / ``cos`` go to libm: the two-part reduction by pi/2 in
+#: :func:`sincos` is exact to float32's needs while ``k * PIO2_1`` is exact (k < 2^20, |x| < 1.6e6).
+TRIG_LIBM_ABOVE = 1.0e5
+
+
+def sincos(x):
+    """``(sin x, cos x)`` of a float32 (vectorisable) or float64 (libm) scalar; inside kernels only.
+    Float32 arguments above :data:`TRIG_LIBM_ABOVE` are left to libm (:func:`_sin_and_cos`)."""
+    raise NotImplementedError
+
+
+@overload(sincos)
+def _sincos_impl(x):
+    if x == types.float32:
+        def sincos32(x):
+            # In float64, without a call or a branch, so that the loop over the lanes vectorises (libm's
+            # sinf is a scalar call: sin's group took 2.5x relu's in activation-functions' step). x - k pi/2
+            # in two parts (fdlibm's 33-bit PIO2_1 and its tail), then fdlibm's sin and cos polynomials
+            # on [-pi/4, pi/4], picked and signed by the quadrant: within about 1e-16 of sin(x) and
+            # cos(x) before the rounding to float32, so each result is the correctly rounded one except
+            # where the true value lies within about 1e-16 of a midpoint between two floats.
+            xd = np.float64(x)
+            k = np.floor(xd * 0.63661977236758134308 + 0.5)
+            r = (xd - k * 1.57079632673412561417) - k * 6.07710050650619224932e-11
+            z = r * r
+            sr = r + r * z * (-1.66666666666666324348e-01 + z * (8.33333333332248946124e-03 + z * (
+                -1.98412698298579493134e-04 + z * (2.75573137070700676789e-06 + z * (
+                    -2.50507602534068634195e-08 + z * 1.58969099521155010221e-10)))))
+            cr = (1.0 - 0.5 * z) + z * z * (4.16666666666666019037e-02 + z * (-1.38888888888741095749e-03 + z * (
+                2.48015872894767294178e-05 + z * (-2.75573143513906633035e-07 + z * (
+                    2.08757232129817482790e-09 + z * -1.13596475577881948265e-11)))))
+            q = k - 4.0 * np.floor(k * 0.25)  # the quadrant, 0 .. 3
+            odd = q == 1.0 or q == 3.0
+            s = cr if odd else sr  # sin x: sin r, cos r, -sin r, -cos r
+            c = sr if odd else cr  # cos x: cos r, -sin r, -cos r, sin r
+            s = -s if q >= 2.0 else s
+            c = -c if (q == 1.0 or q == 2.0) else c
+            return np.float32(s), np.float32(c)
+        return sincos32
+    return lambda x: (math.sin(x), math.cos(x))
+
+
+def _is_float32(arr):
+    """Whether ``arr`` holds float32 (a compile-time constant); inside kernels only."""
+    raise NotImplementedError
+
+
+@overload(_is_float32)
+def _is_float32_impl(arr):
+    answer = arr.dtype == types.float32
+    return lambda arr: answer
+
+
+@njit(**_JIT)
+def _sin_and_cos(zf, hf, n):
+    """``hf[q] = sin(zf[q])`` and ``zf[q] = cos(zf[q])`` for ``q < n``: the derivative needs cos z and
+    nothing else of z, and :func:`sincos` has it for free. One loop that vectorises; float32 arguments
+    beyond :data:`TRIG_LIBM_ABOVE` (an infinity too) are kept in ``zf`` and computed by libm after (a
+    cosine is never that large; NaN for an infinity either way); a float64 argument always took libm."""
+    big = like(zf, TRIG_LIBM_ABOVE)
+    f32 = _is_float32(zf)
+    count = 0
+    for q in range(n):
+        z = zf[q]
+        s, c = sincos(z)
+        hf[q] = s
+        far = f32 and abs(z) > big
+        zf[q] = z if far else c
+        count += 1 if far else 0
+    if count > 0:
+        for q in range(n):
+            z = zf[q]
+            if abs(z) > big:
+                hf[q] = math.sin(z)
+                zf[q] = math.cos(z)
 
 
 # ----- explicit SIMD values for the dense products -----------------------------------------------------
@@ -257,8 +337,7 @@ def _activate(code, Z, H, r0, rows, L):
         for q in range(n):
             hf[q] = zf[q] * zf[q]
     elif code == SIN:
-        for q in range(n):
-            hf[q] = math.sin(zf[q])
+        _sin_and_cos(zf, hf, n)  # Z keeps cos z for the derivative
     elif code == ABS:
         for q in range(n):
             hf[q] = abs(zf[q])
@@ -315,7 +394,7 @@ def _activate_backward(code, D, Z, H, z0, G, rows, L):
             gf[q] = df[q] * two * zf[q]
     elif code == SIN:
         for q in range(n):
-            gf[q] = df[q] * math.cos(zf[q])
+            gf[q] = df[q] * zf[q]  # the forward pass left cos z in Z
     elif code == ABS:
         for q in range(n):
             z = zf[q]
