@@ -300,7 +300,7 @@ def test_the_dense_products_add_in_the_documented_order_bit_for_bit(dtype):
     rng = np.random.default_rng(7)
     L, i0, woff = 24, 2, 3  # 24 lanes: three float32 vectors, six float64 ones; offsets other than zero
     for B, fi, fo in [(1, 1, 1), (5, 1, 16), (8, 16, 1), (5, 3, 6), (9, 6, 3), (4, 4, 4), (7, 5, 2), (17, 9, 1),
-                      (12, 10, 7)]:
+                      (12, 10, 7), (37, 5, 8)]:
         boff = woff + fi * fo
         th = (rng.standard_normal((boff + fo + 1, L)) * rng.choice([1e-3, 1.0, 1e3], (boff + fo + 1, 1))).astype(dtype)
         inp = rng.standard_normal((i0 + B * fi, L)).astype(dtype)
