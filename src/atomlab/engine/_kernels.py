@@ -566,14 +566,64 @@ CHUNK = 16
 
 
 @njit(**_JIT)
-def _sum_products(acc_arr, acc_row, x, x0, x_step, y, y0, y_step, n, p):
-    """``acc_arr[acc_row] + x[x0] y[y0] + x[x0 + x_step] y[y0 + y_step] + ...`` (n terms added in order)
-    on the vector of lanes from ``p``; one sum on its own, as :func:`_dense_backward` takes the weights
-    that are left after its tiles."""
-    acc = vload(acc_arr, acc_row, p)
-    for t in range(n):
-        acc = vadd(acc, vmul(vload(x, x0 + t * x_step, p), vload(y, y0 + t * y_step, p)))
-    return acc
+def _add_products(acc_arr, acc_row, x, x0, x_step, y, y0, y_step, n, L):
+    """``acc_arr[acc_row] += x[x0] y[y0] + x[x0 + x_step] y[y0 + y_step] + ...`` (n terms added in order)
+    on every lane: one sum on its own, as :func:`_dense_backward` takes the weights left after its tiles.
+    Four vectors of lanes advance together (then one): a single chain of adds would wait on each add."""
+    V = vlanes(acc_arr)
+    p = 0
+    while p + 4 * V <= L:
+        a0 = vload(acc_arr, acc_row, p)
+        a1 = vload(acc_arr, acc_row, p + V)
+        a2 = vload(acc_arr, acc_row, p + 2 * V)
+        a3 = vload(acc_arr, acc_row, p + 3 * V)
+        for t in range(n):
+            xr, yr = x0 + t * x_step, y0 + t * y_step
+            a0 = vadd(a0, vmul(vload(x, xr, p), vload(y, yr, p)))
+            a1 = vadd(a1, vmul(vload(x, xr, p + V), vload(y, yr, p + V)))
+            a2 = vadd(a2, vmul(vload(x, xr, p + 2 * V), vload(y, yr, p + 2 * V)))
+            a3 = vadd(a3, vmul(vload(x, xr, p + 3 * V), vload(y, yr, p + 3 * V)))
+        vstore(acc_arr, acc_row, p, a0)
+        vstore(acc_arr, acc_row, p + V, a1)
+        vstore(acc_arr, acc_row, p + 2 * V, a2)
+        vstore(acc_arr, acc_row, p + 3 * V, a3)
+        p += 4 * V
+    while p < L:
+        acc = vload(acc_arr, acc_row, p)
+        for t in range(n):
+            acc = vadd(acc, vmul(vload(x, x0 + t * x_step, p), vload(y, y0 + t * y_step, p)))
+        vstore(acc_arr, acc_row, p, acc)
+        p += V
+
+
+@njit(**_JIT)
+def _add_rows(acc_arr, acc_row, y, y0, y_step, n, L):
+    """``acc_arr[acc_row] += y[y0] + y[y0 + y_step] + ...`` (n terms in order) on every lane, four vectors
+    of lanes at a time (see :func:`_add_products`)."""
+    V = vlanes(acc_arr)
+    p = 0
+    while p + 4 * V <= L:
+        a0 = vload(acc_arr, acc_row, p)
+        a1 = vload(acc_arr, acc_row, p + V)
+        a2 = vload(acc_arr, acc_row, p + 2 * V)
+        a3 = vload(acc_arr, acc_row, p + 3 * V)
+        for t in range(n):
+            yr = y0 + t * y_step
+            a0 = vadd(a0, vload(y, yr, p))
+            a1 = vadd(a1, vload(y, yr, p + V))
+            a2 = vadd(a2, vload(y, yr, p + 2 * V))
+            a3 = vadd(a3, vload(y, yr, p + 3 * V))
+        vstore(acc_arr, acc_row, p, a0)
+        vstore(acc_arr, acc_row, p + V, a1)
+        vstore(acc_arr, acc_row, p + 2 * V, a2)
+        vstore(acc_arr, acc_row, p + 3 * V, a3)
+        p += 4 * V
+    while p < L:
+        acc = vload(acc_arr, acc_row, p)
+        for t in range(n):
+            acc = vadd(acc, vload(y, y0 + t * y_step, p))
+        vstore(acc_arr, acc_row, p, acc)
+        p += V
 
 
 @njit(**_JIT)
@@ -638,11 +688,7 @@ def _dense_backward(inp, i0, th, woff, boff, G, D, grad, B, fi, fo, L, want_inpu
             vstore(grad, boff + j + 3, p, a3)
         j += 4
     while j < fo:
-        for p in range(0, L, V):
-            acc = vload(grad, boff + j, p)
-            for b in range(B):
-                acc = vadd(acc, vload(G, b * fo + j, p))
-            vstore(grad, boff + j, p, acc)
+        _add_rows(grad, boff + j, G, j, fo, B, L)
         j += 1
     # weights (row w = i * fo + j): tiles of two inputs by four outputs, over chunks of examples (each
     # weight still adds them in order of b) small enough that a chunk's rows of the inputs and of four
@@ -785,9 +831,8 @@ def _dense_backward(inp, i0, th, woff, boff, G, D, grad, B, fi, fo, L, want_inpu
             i += 4
         while i < fi:
             r = woff + i * fo + j
-            for p in range(0, L, V):
-                vstore(grad, r, p, _sum_products(grad, r, inp, i0 + i, fi, G, j, fo, B, p))
-                vstore(grad, r + 1, p, _sum_products(grad, r + 1, inp, i0 + i, fi, G, j + 1, fo, B, p))
+            _add_products(grad, r, inp, i0 + i, fi, G, j, fo, B, L)
+            _add_products(grad, r + 1, inp, i0 + i, fi, G, j + 1, fo, B, L)
             i += 1
         j += 2
     if j < fo:
@@ -844,8 +889,7 @@ def _dense_backward(inp, i0, th, woff, boff, G, D, grad, B, fi, fo, L, want_inpu
             i += 4
         while i < fi:
             r = woff + i * fo + j
-            for p in range(0, L, V):
-                vstore(grad, r, p, _sum_products(grad, r, inp, i0 + i, fi, G, j, fo, B, p))
+            _add_products(grad, r, inp, i0 + i, fi, G, j, fo, B, L)
             i += 1
     if want_input_grad:
         # D[b, i] sums from zero in order of j: tiles of two examples by four inputs (each weight's load
