@@ -192,7 +192,7 @@ def test_auto_uses_the_kernels_where_they_apply_and_says_why_not_elsewhere(blobs
                       (MLPSpec(layers=(8, 8), residual=True), "residual connections"),
                       (MLPSpec(layers=(8,), activation="gelu"), "activation 'gelu'"),
                       (MLPSpec(layers=(100, 100)), "a 100 x 100 weight matrix"),
-                      (MLPSpec(layers=(20, 20)), "30720 multiply-adds per member and step")):
+                      (MLPSpec(layers=(64, 64)), "278528 multiply-adds per member and step")):
         out = PopulationTrainer([Member(spec, train, 0, blobs)], device="cpu").run()[0]
         assert out.info["backend"] != "kernel"
         assert out.info["kernel_unsupported"].startswith(why)
