@@ -54,9 +54,11 @@ def populations(name: str, scale: str, fraction: float) -> list[list[Member]]:
     groups: dict[tuple, list[Member]] = {}
     for t in catalog_trials(name, scale):
         train = t.train
-        if fraction != 1.0:
-            train = dataclasses.replace(train, steps=max(1, int(train.steps * fraction)),
-                                        record_every=max(1, int(train.record_every * fraction)))
+        if fraction != 1.0:  # steps or epochs, and the record interval where there is one
+            length = ({"steps": max(1, int(train.steps * fraction))} if train.steps is not None
+                      else {"epochs": max(1, int(train.epochs * fraction))})
+            every = {} if train.record_every is None else {"record_every": max(1, int(train.record_every * fraction))}
+            train = dataclasses.replace(train, **length, **every)
         m = Member(t.model, train, t.seed, materialize(t.data))
         groups.setdefault(population_key(m), []).append(m)
     return list(groups.values())

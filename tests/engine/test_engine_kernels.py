@@ -192,7 +192,7 @@ def test_auto_uses_the_kernels_where_they_apply_and_says_why_not_elsewhere(blobs
                       (MLPSpec(layers=(8, 8), residual=True), "residual connections"),
                       (MLPSpec(layers=(8,), activation="gelu"), "activation 'gelu'"),
                       (MLPSpec(layers=(100, 100)), "a 100 x 100 weight matrix"),
-                      (MLPSpec(layers=(20, 20)), "30720 multiply-adds per member and step")):
+                      (MLPSpec(layers=(64, 64)), "278528 multiply-adds per member and step")):
         out = PopulationTrainer([Member(spec, train, 0, blobs)], device="cpu").run()[0]
         assert out.info["backend"] != "kernel"
         assert out.info["kernel_unsupported"].startswith(why)
@@ -298,8 +298,9 @@ def test_the_dense_products_add_in_the_documented_order_bit_for_bit(dtype):
     multiply-add would change the last bits of some of these sums."""
     K = compiled._kernels()
     rng = np.random.default_rng(7)
-    L, i0, woff = 16, 2, 3  # 16 lanes: one float32 vector, two float64 ones; offsets other than zero
-    for B, fi, fo in [(1, 1, 1), (5, 1, 16), (8, 16, 1), (5, 3, 6), (9, 6, 3), (4, 4, 4), (7, 5, 2)]:
+    L, i0, woff = 24, 2, 3  # 24 lanes: three float32 vectors, six float64 ones; offsets other than zero
+    for B, fi, fo in [(1, 1, 1), (5, 1, 16), (8, 16, 1), (5, 3, 6), (9, 6, 3), (4, 4, 4), (7, 5, 2), (17, 9, 1),
+                      (12, 10, 7), (37, 5, 8)]:
         boff = woff + fi * fo
         th = (rng.standard_normal((boff + fo + 1, L)) * rng.choice([1e-3, 1.0, 1e3], (boff + fo + 1, 1))).astype(dtype)
         inp = rng.standard_normal((i0 + B * fi, L)).astype(dtype)
@@ -332,3 +333,28 @@ def test_the_dense_products_add_in_the_documented_order_bit_for_bit(dtype):
                 want_D[b * fi + i] = acc
         for got, want, what in ((Z, want_Z, "Z"), (grad, want_grad, "grad"), (D, want_D, "D")):
             assert np.array_equal(got.view(np.uint8), want.view(np.uint8)), (what, B, fi, fo)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_sin_activation_is_correctly_rounded_and_leaves_its_cosine(dtype):
+    """sin and its derivative's cos inside the kernels: float32 by the vectorised float64 polynomials
+    (libm beyond TRIG_LIBM_ABOVE), float64 by libm; both equal to float64 libm rounded to the type
+    (correct rounding: a wrong quadrant, sign or coefficient would show), infinities and NaN give NaN."""
+    K = compiled._kernels()
+    rng = np.random.default_rng(3)
+    L, rows = 24, 500
+    z0 = (rng.standard_normal((rows, L)) * rng.choice([1e-3, 1.0, 30.0, 1e4, 1e7], (rows, 1))).astype(dtype)
+    z0[0, :6] = [0.0, np.inf, -np.inf, np.nan, K.TRIG_LIBM_ABOVE * 1.5, -K.TRIG_LIBM_ABOVE * 0.99]
+    Z, H = z0.copy(), np.zeros_like(z0)
+    K._activate(K.SIN, Z, H, 0, rows, L)
+    D = rng.standard_normal(z0.shape).astype(dtype)
+    G = np.zeros_like(D)
+    K._activate_backward(K.SIN, D, Z, H, 0, G, rows, L)
+    small = np.abs(z0) <= K.TRIG_LIBM_ABOVE  # beyond it float32 takes libm's sinf, not always correctly rounded
+    with np.errstate(invalid="ignore"):
+        want_sin = np.sin(z0.astype(np.float64)).astype(dtype)
+        want_cos = np.cos(z0.astype(np.float64)).astype(dtype)
+    np.testing.assert_array_equal(H[small], want_sin[small])
+    np.testing.assert_array_equal(G[small], (D * want_cos)[small])
+    np.testing.assert_allclose(H[~small & np.isfinite(z0)], want_sin[~small & np.isfinite(z0)], atol=1e-6, rtol=0)
+    assert np.isnan(H[0, 1:4]).all() and np.isnan(G[0, 1:4]).all()

@@ -1,9 +1,11 @@
 """The numba kernels of the compiled tier: a stretch of training steps of every member in one call.
 
 Layout. Members are the SIMD lanes: every array ends in a contiguous lane axis of length ``L`` (a
-multiple of 16, so LLVM's vectorised loop body, 8 float32 lanes twice, always covers it and no lane ever
-runs in a scalar remainder loop). A member's arithmetic is the same instruction stream whichever lane it
-sits in, so member i of a population is bit for bit model i trained alone. Rows index everything else:
+multiple of 8, the float32 lanes of one AVX2 register, so the products take whole vectors; 20 members
+take 24 lanes, not 32). A member's arithmetic is the same sequence of IEEE operations whichever lane it
+sits in (the lanes of a loop's scalar remainder, where LLVM leaves one, compute the same operations one
+at a time: no FMA, no reassociation), so member i of a population is bit for bit model i trained alone.
+Rows index everything else:
 
 - parameters ``theta[block, row, lane]``: layer slot s has ``W`` at rows ``woff[s] + i * fan_out + j`` and
   ``b`` at rows ``boff[s] + j`` (``W`` is ``[fan_in, fan_out]`` as in :class:`atomlab.nn.PopulationMLP`);
@@ -14,7 +16,9 @@ same order of operations, scalars computed in float64 and rounded to the array's
 for Python scalars rounds them. Compiled without FMA contraction (``contract`` is not among the fastmath
 flags) and without ``nnan`` / ``ninf``, which would let LLVM fold away the divergence guard's NaN test.
 Transcendentals are libm calls (exact to an ulp, scalar), except float32 ``tanh`` (and the sigmoid built
-on it), a rational approximation that vectorises, as XLA and Eigen compute it.
+on it), a rational approximation that vectorises, as XLA and Eigen compute it, and float32 ``sin`` /
+``cos``, computed in float64 by fdlibm's polynomials without a call, so that they vectorise too
+(:func:`sincos`; the sin activation leaves cos z in ``Z`` for its derivative).
 
 Everything compiled lives in this one module: numba's on-disk cache (``cache=True``) is invalidated by
 changes to the caller's file only, so a kernel split over two files could run a stale callee.
@@ -88,6 +92,84 @@ def _tanh_impl(x):
     return lambda x: math.tanh(x)
 
 
+
+#: Above this magnitude float32 ``sin`` / ``cos`` go to libm: the two-part reduction by pi/2 in
+#: :func:`sincos` is exact to float32's needs while ``k * PIO2_1`` is exact (k < 2^20, |x| < 1.6e6).
+TRIG_LIBM_ABOVE = 1.0e5
+
+
+def sincos(x):
+    """``(sin x, cos x)`` of a float32 (vectorisable) or float64 (libm) scalar; inside kernels only.
+    Float32 arguments above :data:`TRIG_LIBM_ABOVE` are left to libm (:func:`_sin_and_cos`)."""
+    raise NotImplementedError
+
+
+@overload(sincos)
+def _sincos_impl(x):
+    if x == types.float32:
+        def sincos32(x):
+            # In float64, without a call or a branch, so that the loop over the lanes vectorises (libm's
+            # sinf is a scalar call: sin's group took 2.5x relu's in activation-functions' step). x - k pi/2
+            # in two parts (fdlibm's 33-bit PIO2_1 and its tail), then fdlibm's sin and cos polynomials
+            # on [-pi/4, pi/4], picked and signed by the quadrant: within about 1e-16 of sin(x) and
+            # cos(x) before the rounding to float32, so each result is the correctly rounded one except
+            # where the true value lies within about 1e-16 of a midpoint between two floats.
+            xd = np.float64(x)
+            k = np.floor(xd * 0.63661977236758134308 + 0.5)
+            r = (xd - k * 1.57079632673412561417) - k * 6.07710050650619224932e-11
+            z = r * r
+            sr = r + r * z * (-1.66666666666666324348e-01 + z * (8.33333333332248946124e-03 + z * (
+                -1.98412698298579493134e-04 + z * (2.75573137070700676789e-06 + z * (
+                    -2.50507602534068634195e-08 + z * 1.58969099521155010221e-10)))))
+            cr = (1.0 - 0.5 * z) + z * z * (4.16666666666666019037e-02 + z * (-1.38888888888741095749e-03 + z * (
+                2.48015872894767294178e-05 + z * (-2.75573143513906633035e-07 + z * (
+                    2.08757232129817482790e-09 + z * -1.13596475577881948265e-11)))))
+            q = k - 4.0 * np.floor(k * 0.25)  # the quadrant, 0 .. 3
+            odd = q == 1.0 or q == 3.0
+            s = cr if odd else sr  # sin x: sin r, cos r, -sin r, -cos r
+            c = sr if odd else cr  # cos x: cos r, -sin r, -cos r, sin r
+            s = -s if q >= 2.0 else s
+            c = -c if (q == 1.0 or q == 2.0) else c
+            return np.float32(s), np.float32(c)
+        return sincos32
+    return lambda x: (math.sin(x), math.cos(x))
+
+
+def _is_float32(arr):
+    """Whether ``arr`` holds float32 (a compile-time constant); inside kernels only."""
+    raise NotImplementedError
+
+
+@overload(_is_float32)
+def _is_float32_impl(arr):
+    answer = arr.dtype == types.float32
+    return lambda arr: answer
+
+
+@njit(**_JIT)
+def _sin_and_cos(zf, hf, n):
+    """``hf[q] = sin(zf[q])`` and ``zf[q] = cos(zf[q])`` for ``q < n``: the derivative needs cos z and
+    nothing else of z, and :func:`sincos` has it for free. One loop that vectorises; float32 arguments
+    beyond :data:`TRIG_LIBM_ABOVE` (an infinity too) are kept in ``zf`` and computed by libm after (a
+    cosine is never that large; NaN for an infinity either way); a float64 argument always took libm."""
+    big = like(zf, TRIG_LIBM_ABOVE)
+    f32 = _is_float32(zf)
+    count = 0
+    for q in range(n):
+        z = zf[q]
+        s, c = sincos(z)
+        hf[q] = s
+        far = f32 and abs(z) > big
+        zf[q] = z if far else c
+        count += 1 if far else 0
+    if count > 0:
+        for q in range(n):
+            z = zf[q]
+            if abs(z) > big:
+                hf[q] = math.sin(z)
+                zf[q] = math.cos(z)
+
+
 # ----- explicit SIMD values for the dense products -----------------------------------------------------
 # A product's inner loop over the lanes was left to LLVM's loop vectoriser: every sum lived in memory
 # (numba cannot say that two arrays do not alias, so each loop re-checked overlaps at run time and kept
@@ -97,9 +179,11 @@ def _tanh_impl(x):
 # adds (no FMA, no reassociation), in the same order, so every number is bit for bit what the scalar
 # loops computed.
 
-#: Lanes of one SIMD value: 64 bytes (two AVX2 registers, one AVX-512 register) of float32 or float64.
-#: A block's lane count (a multiple of 16) is a whole number of them for either type.
-VEC_BYTES = 64
+#: Lanes of one SIMD value: 32 bytes (one AVX2 register: 8 float32 or 4 float64 lanes). A block's lane
+#: count (a multiple of 8) is a whole number of them for either type. 64 bytes held two registers per
+#: sum but made blocks multiples of 16 lanes (20 members padded to 32); the products now hold eight
+#: sums of one register each (tiles that share their loads) instead of four of two.
+VEC_BYTES = 32
 
 
 class _Vec(types.Type):
@@ -117,7 +201,7 @@ class _VecModel(models.PrimitiveModel):
 
 
 def _vec_of(arr):
-    return _Vec(arr.dtype, VEC_BYTES // arr.dtype.bitwidth * 8)
+    return _Vec(arr.dtype, VEC_BYTES * 8 // arr.dtype.bitwidth)
 
 
 def _lane_pointer(context, builder, aryty, ary, row, col):
@@ -228,7 +312,7 @@ def _activate(code, Z, H, r0, rows, L):
     """
     a = r0 * L
     n = rows * L
-    half = n // 2  # L is a multiple of 16: both halves are whole vectors
+    half = n // 2  # L is a multiple of 8: n is even
     zf = Z.reshape(Z.size)[a:a + n]
     hf = H.reshape(H.size)[a:a + n]
     z1, z2 = zf[:half], zf[half:]
@@ -253,8 +337,7 @@ def _activate(code, Z, H, r0, rows, L):
         for q in range(n):
             hf[q] = zf[q] * zf[q]
     elif code == SIN:
-        for q in range(n):
-            hf[q] = math.sin(zf[q])
+        _sin_and_cos(zf, hf, n)  # Z keeps cos z for the derivative
     elif code == ABS:
         for q in range(n):
             hf[q] = abs(zf[q])
@@ -311,7 +394,7 @@ def _activate_backward(code, D, Z, H, z0, G, rows, L):
             gf[q] = df[q] * two * zf[q]
     elif code == SIN:
         for q in range(n):
-            gf[q] = df[q] * math.cos(zf[q])
+            gf[q] = df[q] * zf[q]  # the forward pass left cos z in Z
     elif code == ABS:
         for q in range(n):
             z = zf[q]
@@ -344,51 +427,203 @@ def _dense(inp, i0, th, woff, boff, Z, z0, B, fi, fo, L):
 
     Each sum of a vector of lanes is held in a register (``vload`` ... ``vstore``): the first input's
     product, then each further input's product added in order of i, then the bias, as NumPy's
-    ``x @ W + b`` on one member (``0 + x w`` is ``x w`` exactly, so no zero is added first). Four
-    examples' sums advance together (independent chains of adds: one chain waits on each add's latency),
-    sharing each weight's load.
+    ``x @ W + b`` on one member (``0 + x w`` is ``x w`` exactly, so no zero is added first). A tile of
+    four examples by two outputs advances together: eight independent chains of adds (one chain waits on
+    each add's latency), each input's load shared by two outputs and each weight's by four examples
+    (six loads for eight multiply-adds). The examples and outputs left over take four chains at a time.
     """
     V = vlanes(th)
+    jp = fo - fo % 2  # outputs in pairs; an odd last one is done after, eight examples at a time
     b = 0
     while b + 4 <= B:
-        for j in range(fo):
+        x0, x1, x2, x3 = i0 + b * fi, i0 + (b + 1) * fi, i0 + (b + 2) * fi, i0 + (b + 3) * fi
+        z = z0 + b * fo
+        j = 0
+        while j + 2 <= jp:
             for p in range(0, L, V):
                 w = vload(th, woff + j, p)
-                a0 = vmul(vload(inp, i0 + b * fi, p), w)
-                a1 = vmul(vload(inp, i0 + (b + 1) * fi, p), w)
-                a2 = vmul(vload(inp, i0 + (b + 2) * fi, p), w)
-                a3 = vmul(vload(inp, i0 + (b + 3) * fi, p), w)
+                u = vload(th, woff + j + 1, p)
+                x = vload(inp, x0, p)
+                a0 = vmul(x, w)
+                c0 = vmul(x, u)
+                x = vload(inp, x1, p)
+                a1 = vmul(x, w)
+                c1 = vmul(x, u)
+                x = vload(inp, x2, p)
+                a2 = vmul(x, w)
+                c2 = vmul(x, u)
+                x = vload(inp, x3, p)
+                a3 = vmul(x, w)
+                c3 = vmul(x, u)
+                for i in range(1, fi):
+                    r = woff + i * fo + j
+                    w = vload(th, r, p)
+                    u = vload(th, r + 1, p)
+                    x = vload(inp, x0 + i, p)
+                    a0 = vadd(a0, vmul(x, w))
+                    c0 = vadd(c0, vmul(x, u))
+                    x = vload(inp, x1 + i, p)
+                    a1 = vadd(a1, vmul(x, w))
+                    c1 = vadd(c1, vmul(x, u))
+                    x = vload(inp, x2 + i, p)
+                    a2 = vadd(a2, vmul(x, w))
+                    c2 = vadd(c2, vmul(x, u))
+                    x = vload(inp, x3 + i, p)
+                    a3 = vadd(a3, vmul(x, w))
+                    c3 = vadd(c3, vmul(x, u))
+                w = vload(th, boff + j, p)
+                u = vload(th, boff + j + 1, p)
+                vstore(Z, z + j, p, vadd(a0, w))
+                vstore(Z, z + j + 1, p, vadd(c0, u))
+                vstore(Z, z + fo + j, p, vadd(a1, w))
+                vstore(Z, z + fo + j + 1, p, vadd(c1, u))
+                vstore(Z, z + 2 * fo + j, p, vadd(a2, w))
+                vstore(Z, z + 2 * fo + j + 1, p, vadd(c2, u))
+                vstore(Z, z + 3 * fo + j, p, vadd(a3, w))
+                vstore(Z, z + 3 * fo + j + 1, p, vadd(c3, u))
+            j += 2
+        b += 4
+    while b < B:  # the examples left over: four outputs at a time, then one
+        x0 = i0 + b * fi
+        z = z0 + b * fo
+        j = 0
+        while j + 4 <= jp:
+            for p in range(0, L, V):
+                x = vload(inp, x0, p)
+                a0 = vmul(x, vload(th, woff + j, p))
+                a1 = vmul(x, vload(th, woff + j + 1, p))
+                a2 = vmul(x, vload(th, woff + j + 2, p))
+                a3 = vmul(x, vload(th, woff + j + 3, p))
+                for i in range(1, fi):
+                    r = woff + i * fo + j
+                    x = vload(inp, x0 + i, p)
+                    a0 = vadd(a0, vmul(x, vload(th, r, p)))
+                    a1 = vadd(a1, vmul(x, vload(th, r + 1, p)))
+                    a2 = vadd(a2, vmul(x, vload(th, r + 2, p)))
+                    a3 = vadd(a3, vmul(x, vload(th, r + 3, p)))
+                vstore(Z, z + j, p, vadd(a0, vload(th, boff + j, p)))
+                vstore(Z, z + j + 1, p, vadd(a1, vload(th, boff + j + 1, p)))
+                vstore(Z, z + j + 2, p, vadd(a2, vload(th, boff + j + 2, p)))
+                vstore(Z, z + j + 3, p, vadd(a3, vload(th, boff + j + 3, p)))
+            j += 4
+        while j < jp:
+            for p in range(0, L, V):
+                acc = vmul(vload(inp, x0, p), vload(th, woff + j, p))
+                for i in range(1, fi):
+                    acc = vadd(acc, vmul(vload(inp, x0 + i, p), vload(th, woff + i * fo + j, p)))
+                vstore(Z, z + j, p, vadd(acc, vload(th, boff + j, p)))
+            j += 1
+        b += 1
+    if jp < fo:
+        j = jp
+        b = 0
+        while b + 8 <= B:
+            x0 = i0 + b * fi
+            z = z0 + b * fo + j
+            for p in range(0, L, V):
+                w = vload(th, woff + j, p)
+                a0 = vmul(vload(inp, x0, p), w)
+                a1 = vmul(vload(inp, x0 + fi, p), w)
+                a2 = vmul(vload(inp, x0 + 2 * fi, p), w)
+                a3 = vmul(vload(inp, x0 + 3 * fi, p), w)
+                a4 = vmul(vload(inp, x0 + 4 * fi, p), w)
+                a5 = vmul(vload(inp, x0 + 5 * fi, p), w)
+                a6 = vmul(vload(inp, x0 + 6 * fi, p), w)
+                a7 = vmul(vload(inp, x0 + 7 * fi, p), w)
                 for i in range(1, fi):
                     w = vload(th, woff + i * fo + j, p)
-                    a0 = vadd(a0, vmul(vload(inp, i0 + b * fi + i, p), w))
-                    a1 = vadd(a1, vmul(vload(inp, i0 + (b + 1) * fi + i, p), w))
-                    a2 = vadd(a2, vmul(vload(inp, i0 + (b + 2) * fi + i, p), w))
-                    a3 = vadd(a3, vmul(vload(inp, i0 + (b + 3) * fi + i, p), w))
-                bias = vload(th, boff + j, p)
-                vstore(Z, z0 + b * fo + j, p, vadd(a0, bias))
-                vstore(Z, z0 + (b + 1) * fo + j, p, vadd(a1, bias))
-                vstore(Z, z0 + (b + 2) * fo + j, p, vadd(a2, bias))
-                vstore(Z, z0 + (b + 3) * fo + j, p, vadd(a3, bias))
-        b += 4
-    while b < B:
-        for j in range(fo):
+                    x = x0 + i
+                    a0 = vadd(a0, vmul(vload(inp, x, p), w))
+                    a1 = vadd(a1, vmul(vload(inp, x + fi, p), w))
+                    a2 = vadd(a2, vmul(vload(inp, x + 2 * fi, p), w))
+                    a3 = vadd(a3, vmul(vload(inp, x + 3 * fi, p), w))
+                    a4 = vadd(a4, vmul(vload(inp, x + 4 * fi, p), w))
+                    a5 = vadd(a5, vmul(vload(inp, x + 5 * fi, p), w))
+                    a6 = vadd(a6, vmul(vload(inp, x + 6 * fi, p), w))
+                    a7 = vadd(a7, vmul(vload(inp, x + 7 * fi, p), w))
+                w = vload(th, boff + j, p)
+                vstore(Z, z, p, vadd(a0, w))
+                vstore(Z, z + fo, p, vadd(a1, w))
+                vstore(Z, z + 2 * fo, p, vadd(a2, w))
+                vstore(Z, z + 3 * fo, p, vadd(a3, w))
+                vstore(Z, z + 4 * fo, p, vadd(a4, w))
+                vstore(Z, z + 5 * fo, p, vadd(a5, w))
+                vstore(Z, z + 6 * fo, p, vadd(a6, w))
+                vstore(Z, z + 7 * fo, p, vadd(a7, w))
+            b += 8
+        while b < B:
+            x0 = i0 + b * fi
             for p in range(0, L, V):
-                acc = vmul(vload(inp, i0 + b * fi, p), vload(th, woff + j, p))
+                acc = vmul(vload(inp, x0, p), vload(th, woff + j, p))
                 for i in range(1, fi):
-                    acc = vadd(acc, vmul(vload(inp, i0 + b * fi + i, p), vload(th, woff + i * fo + j, p)))
+                    acc = vadd(acc, vmul(vload(inp, x0 + i, p), vload(th, woff + i * fo + j, p)))
                 vstore(Z, z0 + b * fo + j, p, vadd(acc, vload(th, boff + j, p)))
-        b += 1
+            b += 1
+
+
+#: Examples per chunk of the weight gradients' main tiles (see :func:`_dense_backward`).
+CHUNK = 16
 
 
 @njit(**_JIT)
-def _sum_products(acc_arr, acc_row, x, x0, x_step, y, y0, y_step, n, p):
-    """``acc_arr[acc_row] + x[x0] y[y0] + x[x0 + x_step] y[y0 + y_step] + ...`` (n terms added in order)
-    on the vector of lanes from ``p``; one sum on its own, as :func:`_dense_backward` takes the weights
-    that are left after its blocks of four."""
-    acc = vload(acc_arr, acc_row, p)
-    for t in range(n):
-        acc = vadd(acc, vmul(vload(x, x0 + t * x_step, p), vload(y, y0 + t * y_step, p)))
-    return acc
+def _add_products(acc_arr, acc_row, x, x0, x_step, y, y0, y_step, n, L):
+    """``acc_arr[acc_row] += x[x0] y[y0] + x[x0 + x_step] y[y0 + y_step] + ...`` (n terms added in order)
+    on every lane: one sum on its own, as :func:`_dense_backward` takes the weights left after its tiles.
+    Four vectors of lanes advance together (then one): a single chain of adds would wait on each add."""
+    V = vlanes(acc_arr)
+    p = 0
+    while p + 4 * V <= L:
+        a0 = vload(acc_arr, acc_row, p)
+        a1 = vload(acc_arr, acc_row, p + V)
+        a2 = vload(acc_arr, acc_row, p + 2 * V)
+        a3 = vload(acc_arr, acc_row, p + 3 * V)
+        for t in range(n):
+            xr, yr = x0 + t * x_step, y0 + t * y_step
+            a0 = vadd(a0, vmul(vload(x, xr, p), vload(y, yr, p)))
+            a1 = vadd(a1, vmul(vload(x, xr, p + V), vload(y, yr, p + V)))
+            a2 = vadd(a2, vmul(vload(x, xr, p + 2 * V), vload(y, yr, p + 2 * V)))
+            a3 = vadd(a3, vmul(vload(x, xr, p + 3 * V), vload(y, yr, p + 3 * V)))
+        vstore(acc_arr, acc_row, p, a0)
+        vstore(acc_arr, acc_row, p + V, a1)
+        vstore(acc_arr, acc_row, p + 2 * V, a2)
+        vstore(acc_arr, acc_row, p + 3 * V, a3)
+        p += 4 * V
+    while p < L:
+        acc = vload(acc_arr, acc_row, p)
+        for t in range(n):
+            acc = vadd(acc, vmul(vload(x, x0 + t * x_step, p), vload(y, y0 + t * y_step, p)))
+        vstore(acc_arr, acc_row, p, acc)
+        p += V
+
+
+@njit(**_JIT)
+def _add_rows(acc_arr, acc_row, y, y0, y_step, n, L):
+    """``acc_arr[acc_row] += y[y0] + y[y0 + y_step] + ...`` (n terms in order) on every lane, four vectors
+    of lanes at a time (see :func:`_add_products`)."""
+    V = vlanes(acc_arr)
+    p = 0
+    while p + 4 * V <= L:
+        a0 = vload(acc_arr, acc_row, p)
+        a1 = vload(acc_arr, acc_row, p + V)
+        a2 = vload(acc_arr, acc_row, p + 2 * V)
+        a3 = vload(acc_arr, acc_row, p + 3 * V)
+        for t in range(n):
+            yr = y0 + t * y_step
+            a0 = vadd(a0, vload(y, yr, p))
+            a1 = vadd(a1, vload(y, yr, p + V))
+            a2 = vadd(a2, vload(y, yr, p + 2 * V))
+            a3 = vadd(a3, vload(y, yr, p + 3 * V))
+        vstore(acc_arr, acc_row, p, a0)
+        vstore(acc_arr, acc_row, p + V, a1)
+        vstore(acc_arr, acc_row, p + 2 * V, a2)
+        vstore(acc_arr, acc_row, p + 3 * V, a3)
+        p += 4 * V
+    while p < L:
+        acc = vload(acc_arr, acc_row, p)
+        for t in range(n):
+            acc = vadd(acc, vload(y, y0 + t * y_step, p))
+        vstore(acc_arr, acc_row, p, acc)
+        p += V
 
 
 @njit(**_JIT)
@@ -398,11 +633,43 @@ def _dense_backward(inp, i0, th, woff, boff, G, D, grad, B, fi, fo, L, want_inpu
     ``inp`` rows start at ``i0``; ``D`` has the same rows as the input, from 0. Every gradient adds the
     examples' terms to what it holds in order of b (a shared weight: after the later layer's), and
     ``D[b, i]`` sums its outputs' terms from zero in order of j, as the per-example loops did; each sum
-    is held in a register, four sums (consecutive weights, or consecutive rows of D) advancing together.
+    is held in a register. Tiles of eight sums share their loads: the weights of two inputs by four
+    outputs (two input loads and four gradient loads for eight multiply-adds; four inputs by two outputs
+    where fewer than four outputs are left), the input gradients of two examples by four inputs; what is
+    left over takes four sums at a time, then one.
     """
     V = vlanes(th)
-    # biases: four outputs at a time
+    # biases: eight outputs at a time (eight chains of adds), then four, then one
     j = 0
+    while j + 8 <= fo:
+        for p in range(0, L, V):
+            a0 = vload(grad, boff + j, p)
+            a1 = vload(grad, boff + j + 1, p)
+            a2 = vload(grad, boff + j + 2, p)
+            a3 = vload(grad, boff + j + 3, p)
+            a4 = vload(grad, boff + j + 4, p)
+            a5 = vload(grad, boff + j + 5, p)
+            a6 = vload(grad, boff + j + 6, p)
+            a7 = vload(grad, boff + j + 7, p)
+            for b in range(B):
+                g = b * fo + j
+                a0 = vadd(a0, vload(G, g, p))
+                a1 = vadd(a1, vload(G, g + 1, p))
+                a2 = vadd(a2, vload(G, g + 2, p))
+                a3 = vadd(a3, vload(G, g + 3, p))
+                a4 = vadd(a4, vload(G, g + 4, p))
+                a5 = vadd(a5, vload(G, g + 5, p))
+                a6 = vadd(a6, vload(G, g + 6, p))
+                a7 = vadd(a7, vload(G, g + 7, p))
+            vstore(grad, boff + j, p, a0)
+            vstore(grad, boff + j + 1, p, a1)
+            vstore(grad, boff + j + 2, p, a2)
+            vstore(grad, boff + j + 3, p, a3)
+            vstore(grad, boff + j + 4, p, a4)
+            vstore(grad, boff + j + 5, p, a5)
+            vstore(grad, boff + j + 6, p, a6)
+            vstore(grad, boff + j + 7, p, a7)
+        j += 8
     while j + 4 <= fo:
         for p in range(0, L, V):
             a0 = vload(grad, boff + j, p)
@@ -421,78 +688,257 @@ def _dense_backward(inp, i0, th, woff, boff, G, D, grad, B, fi, fo, L, want_inpu
             vstore(grad, boff + j + 3, p, a3)
         j += 4
     while j < fo:
-        for p in range(0, L, V):
-            acc = vload(grad, boff + j, p)
-            for b in range(B):
-                acc = vadd(acc, vload(G, b * fo + j, p))
-            vstore(grad, boff + j, p, acc)
+        _add_rows(grad, boff + j, G, j, fo, B, L)
         j += 1
-    # weights: four outputs of one input at a time (sharing the input's load), or with fewer than four
-    # outputs four consecutive weights (w = i * fo + j) at a time
-    if fo >= 4:
-        for i in range(fi):
-            wr = woff + i * fo
-            j = 0
-            while j + 4 <= fo:
+    # weights (row w = i * fo + j): tiles of two inputs by four outputs, over chunks of examples (each
+    # weight still adds them in order of b) small enough that a chunk's rows of the inputs and of four
+    # outputs' gradients stay in the L1 cache while the tiles pass (at batch 64 the whole layer did not:
+    # a quarter slower)
+    jq = fo - fo % 4
+    for b0 in range(0, B, CHUNK):
+        b1 = min(B, b0 + CHUNK)
+        for j in range(0, jq, 4):
+            i = 0
+            while i + 2 <= fi:
+                r0 = woff + i * fo
+                r1 = r0 + fo
                 for p in range(0, L, V):
-                    a0 = vload(grad, wr + j, p)
-                    a1 = vload(grad, wr + j + 1, p)
-                    a2 = vload(grad, wr + j + 2, p)
-                    a3 = vload(grad, wr + j + 3, p)
-                    for b in range(B):
+                    a0 = vload(grad, r0 + j, p)
+                    a1 = vload(grad, r0 + j + 1, p)
+                    a2 = vload(grad, r0 + j + 2, p)
+                    a3 = vload(grad, r0 + j + 3, p)
+                    c0 = vload(grad, r1 + j, p)
+                    c1 = vload(grad, r1 + j + 1, p)
+                    c2 = vload(grad, r1 + j + 2, p)
+                    c3 = vload(grad, r1 + j + 3, p)
+                    for b in range(b0, b1):
                         x = vload(inp, i0 + b * fi + i, p)
+                        y = vload(inp, i0 + b * fi + i + 1, p)
                         g = b * fo + j
-                        a0 = vadd(a0, vmul(x, vload(G, g, p)))
-                        a1 = vadd(a1, vmul(x, vload(G, g + 1, p)))
-                        a2 = vadd(a2, vmul(x, vload(G, g + 2, p)))
-                        a3 = vadd(a3, vmul(x, vload(G, g + 3, p)))
-                    vstore(grad, wr + j, p, a0)
-                    vstore(grad, wr + j + 1, p, a1)
-                    vstore(grad, wr + j + 2, p, a2)
-                    vstore(grad, wr + j + 3, p, a3)
-                j += 4
-            while j < fo:
-                for p in range(0, L, V):
-                    vstore(grad, wr + j, p, _sum_products(grad, wr + j, inp, i0 + i, fi, G, j, fo, B, p))
-                j += 1
-    else:
-        n_w = fi * fo
-        w = 0
-        while w + 4 <= n_w:
-            ia, ib, ic, id_ = w // fo, (w + 1) // fo, (w + 2) // fo, (w + 3) // fo
-            ja, jb, jc, jd = w % fo, (w + 1) % fo, (w + 2) % fo, (w + 3) % fo
-            r = woff + w
+                        gv = vload(G, g, p)
+                        a0 = vadd(a0, vmul(x, gv))
+                        c0 = vadd(c0, vmul(y, gv))
+                        gv = vload(G, g + 1, p)
+                        a1 = vadd(a1, vmul(x, gv))
+                        c1 = vadd(c1, vmul(y, gv))
+                        gv = vload(G, g + 2, p)
+                        a2 = vadd(a2, vmul(x, gv))
+                        c2 = vadd(c2, vmul(y, gv))
+                        gv = vload(G, g + 3, p)
+                        a3 = vadd(a3, vmul(x, gv))
+                        c3 = vadd(c3, vmul(y, gv))
+                    vstore(grad, r0 + j, p, a0)
+                    vstore(grad, r0 + j + 1, p, a1)
+                    vstore(grad, r0 + j + 2, p, a2)
+                    vstore(grad, r0 + j + 3, p, a3)
+                    vstore(grad, r1 + j, p, c0)
+                    vstore(grad, r1 + j + 1, p, c1)
+                    vstore(grad, r1 + j + 2, p, c2)
+                    vstore(grad, r1 + j + 3, p, c3)
+                i += 2
+    i = fi - fi % 2
+    if i < fi:  # the last input of an odd count: eight outputs at a time, then four
+        wr = woff + i * fo
+        j = 0
+        while j + 8 <= jq:
+            for p in range(0, L, V):
+                a0 = vload(grad, wr + j, p)
+                a1 = vload(grad, wr + j + 1, p)
+                a2 = vload(grad, wr + j + 2, p)
+                a3 = vload(grad, wr + j + 3, p)
+                a4 = vload(grad, wr + j + 4, p)
+                a5 = vload(grad, wr + j + 5, p)
+                a6 = vload(grad, wr + j + 6, p)
+                a7 = vload(grad, wr + j + 7, p)
+                for b in range(B):
+                    x = vload(inp, i0 + b * fi + i, p)
+                    g = b * fo + j
+                    a0 = vadd(a0, vmul(x, vload(G, g, p)))
+                    a1 = vadd(a1, vmul(x, vload(G, g + 1, p)))
+                    a2 = vadd(a2, vmul(x, vload(G, g + 2, p)))
+                    a3 = vadd(a3, vmul(x, vload(G, g + 3, p)))
+                    a4 = vadd(a4, vmul(x, vload(G, g + 4, p)))
+                    a5 = vadd(a5, vmul(x, vload(G, g + 5, p)))
+                    a6 = vadd(a6, vmul(x, vload(G, g + 6, p)))
+                    a7 = vadd(a7, vmul(x, vload(G, g + 7, p)))
+                vstore(grad, wr + j, p, a0)
+                vstore(grad, wr + j + 1, p, a1)
+                vstore(grad, wr + j + 2, p, a2)
+                vstore(grad, wr + j + 3, p, a3)
+                vstore(grad, wr + j + 4, p, a4)
+                vstore(grad, wr + j + 5, p, a5)
+                vstore(grad, wr + j + 6, p, a6)
+                vstore(grad, wr + j + 7, p, a7)
+            j += 8
+        while j < jq:
+            for p in range(0, L, V):
+                a0 = vload(grad, wr + j, p)
+                a1 = vload(grad, wr + j + 1, p)
+                a2 = vload(grad, wr + j + 2, p)
+                a3 = vload(grad, wr + j + 3, p)
+                for b in range(B):
+                    x = vload(inp, i0 + b * fi + i, p)
+                    g = b * fo + j
+                    a0 = vadd(a0, vmul(x, vload(G, g, p)))
+                    a1 = vadd(a1, vmul(x, vload(G, g + 1, p)))
+                    a2 = vadd(a2, vmul(x, vload(G, g + 2, p)))
+                    a3 = vadd(a3, vmul(x, vload(G, g + 3, p)))
+                vstore(grad, wr + j, p, a0)
+                vstore(grad, wr + j + 1, p, a1)
+                vstore(grad, wr + j + 2, p, a2)
+                vstore(grad, wr + j + 3, p, a3)
+            j += 4
+    # the outputs left over (fo % 4): a pair, then one, four inputs at a time
+    j = jq
+    if j + 2 <= fo:
+        i = 0
+        while i + 4 <= fi:
+            r = woff + i * fo + j
             for p in range(0, L, V):
                 a0 = vload(grad, r, p)
-                a1 = vload(grad, r + 1, p)
-                a2 = vload(grad, r + 2, p)
-                a3 = vload(grad, r + 3, p)
+                a1 = vload(grad, r + fo, p)
+                a2 = vload(grad, r + 2 * fo, p)
+                a3 = vload(grad, r + 3 * fo, p)
+                c0 = vload(grad, r + 1, p)
+                c1 = vload(grad, r + fo + 1, p)
+                c2 = vload(grad, r + 2 * fo + 1, p)
+                c3 = vload(grad, r + 3 * fo + 1, p)
                 for b in range(B):
-                    x = i0 + b * fi
-                    g = b * fo
-                    a0 = vadd(a0, vmul(vload(inp, x + ia, p), vload(G, g + ja, p)))
-                    a1 = vadd(a1, vmul(vload(inp, x + ib, p), vload(G, g + jb, p)))
-                    a2 = vadd(a2, vmul(vload(inp, x + ic, p), vload(G, g + jc, p)))
-                    a3 = vadd(a3, vmul(vload(inp, x + id_, p), vload(G, g + jd, p)))
+                    x = i0 + b * fi + i
+                    g = b * fo + j
+                    gv = vload(G, g, p)
+                    gu = vload(G, g + 1, p)
+                    xv = vload(inp, x, p)
+                    a0 = vadd(a0, vmul(xv, gv))
+                    c0 = vadd(c0, vmul(xv, gu))
+                    xv = vload(inp, x + 1, p)
+                    a1 = vadd(a1, vmul(xv, gv))
+                    c1 = vadd(c1, vmul(xv, gu))
+                    xv = vload(inp, x + 2, p)
+                    a2 = vadd(a2, vmul(xv, gv))
+                    c2 = vadd(c2, vmul(xv, gu))
+                    xv = vload(inp, x + 3, p)
+                    a3 = vadd(a3, vmul(xv, gv))
+                    c3 = vadd(c3, vmul(xv, gu))
                 vstore(grad, r, p, a0)
-                vstore(grad, r + 1, p, a1)
-                vstore(grad, r + 2, p, a2)
-                vstore(grad, r + 3, p, a3)
-            w += 4
-        while w < n_w:
-            i, j = w // fo, w % fo
+                vstore(grad, r + fo, p, a1)
+                vstore(grad, r + 2 * fo, p, a2)
+                vstore(grad, r + 3 * fo, p, a3)
+                vstore(grad, r + 1, p, c0)
+                vstore(grad, r + fo + 1, p, c1)
+                vstore(grad, r + 2 * fo + 1, p, c2)
+                vstore(grad, r + 3 * fo + 1, p, c3)
+            i += 4
+        while i < fi:
+            r = woff + i * fo + j
+            _add_products(grad, r, inp, i0 + i, fi, G, j, fo, B, L)
+            _add_products(grad, r + 1, inp, i0 + i, fi, G, j + 1, fo, B, L)
+            i += 1
+        j += 2
+    if j < fo:
+        i = 0
+        while i + 8 <= fi:
+            r = woff + i * fo + j
             for p in range(0, L, V):
-                vstore(grad, woff + w, p, _sum_products(grad, woff + w, inp, i0 + i, fi, G, j, fo, B, p))
-            w += 1
+                a0 = vload(grad, r, p)
+                a1 = vload(grad, r + fo, p)
+                a2 = vload(grad, r + 2 * fo, p)
+                a3 = vload(grad, r + 3 * fo, p)
+                a4 = vload(grad, r + 4 * fo, p)
+                a5 = vload(grad, r + 5 * fo, p)
+                a6 = vload(grad, r + 6 * fo, p)
+                a7 = vload(grad, r + 7 * fo, p)
+                for b in range(B):
+                    x = i0 + b * fi + i
+                    gv = vload(G, b * fo + j, p)
+                    a0 = vadd(a0, vmul(vload(inp, x, p), gv))
+                    a1 = vadd(a1, vmul(vload(inp, x + 1, p), gv))
+                    a2 = vadd(a2, vmul(vload(inp, x + 2, p), gv))
+                    a3 = vadd(a3, vmul(vload(inp, x + 3, p), gv))
+                    a4 = vadd(a4, vmul(vload(inp, x + 4, p), gv))
+                    a5 = vadd(a5, vmul(vload(inp, x + 5, p), gv))
+                    a6 = vadd(a6, vmul(vload(inp, x + 6, p), gv))
+                    a7 = vadd(a7, vmul(vload(inp, x + 7, p), gv))
+                vstore(grad, r, p, a0)
+                vstore(grad, r + fo, p, a1)
+                vstore(grad, r + 2 * fo, p, a2)
+                vstore(grad, r + 3 * fo, p, a3)
+                vstore(grad, r + 4 * fo, p, a4)
+                vstore(grad, r + 5 * fo, p, a5)
+                vstore(grad, r + 6 * fo, p, a6)
+                vstore(grad, r + 7 * fo, p, a7)
+            i += 8
+        while i + 4 <= fi:
+            r = woff + i * fo + j
+            for p in range(0, L, V):
+                a0 = vload(grad, r, p)
+                a1 = vload(grad, r + fo, p)
+                a2 = vload(grad, r + 2 * fo, p)
+                a3 = vload(grad, r + 3 * fo, p)
+                for b in range(B):
+                    x = i0 + b * fi + i
+                    gv = vload(G, b * fo + j, p)
+                    a0 = vadd(a0, vmul(vload(inp, x, p), gv))
+                    a1 = vadd(a1, vmul(vload(inp, x + 1, p), gv))
+                    a2 = vadd(a2, vmul(vload(inp, x + 2, p), gv))
+                    a3 = vadd(a3, vmul(vload(inp, x + 3, p), gv))
+                vstore(grad, r, p, a0)
+                vstore(grad, r + fo, p, a1)
+                vstore(grad, r + 2 * fo, p, a2)
+                vstore(grad, r + 3 * fo, p, a3)
+            i += 4
+        while i < fi:
+            r = woff + i * fo + j
+            _add_products(grad, r, inp, i0 + i, fi, G, j, fo, B, L)
+            i += 1
     if want_input_grad:
-        # D[b, i] sums from zero in order of j: four inputs of one example at a time (sharing the
-        # gradient's load), or with fewer than four inputs four consecutive rows (q = b * fi + i)
+        # D[b, i] sums from zero in order of j: tiles of two examples by four inputs (each weight's load
+        # shared by the two examples, each gradient's by the four inputs), then one example by four
+        # inputs; with fewer than four inputs four consecutive rows (q = b * fi + i) at a time
         if fi >= 4:
-            for b in range(B):
-                gr = b * fo
-                i = 0
-                while i + 4 <= fi:
-                    w0 = woff + i * fo
+            i = 0
+            while i + 4 <= fi:  # inputs outside, so that their four weight rows stay in the L1 cache
+                w0 = woff + i * fo
+                b = 0
+                while b + 2 <= B:
+                    gr = b * fo
+                    gs = gr + fo
+                    for p in range(0, L, V):
+                        a0 = vzero(D)
+                        a1 = vzero(D)
+                        a2 = vzero(D)
+                        a3 = vzero(D)
+                        c0 = vzero(D)
+                        c1 = vzero(D)
+                        c2 = vzero(D)
+                        c3 = vzero(D)
+                        for j in range(fo):
+                            w = vload(th, w0 + j, p)
+                            u = vload(th, w0 + fo + j, p)
+                            s = vload(th, w0 + 2 * fo + j, p)
+                            t = vload(th, w0 + 3 * fo + j, p)
+                            g = vload(G, gr + j, p)
+                            a0 = vadd(a0, vmul(g, w))
+                            a1 = vadd(a1, vmul(g, u))
+                            a2 = vadd(a2, vmul(g, s))
+                            a3 = vadd(a3, vmul(g, t))
+                            g = vload(G, gs + j, p)
+                            c0 = vadd(c0, vmul(g, w))
+                            c1 = vadd(c1, vmul(g, u))
+                            c2 = vadd(c2, vmul(g, s))
+                            c3 = vadd(c3, vmul(g, t))
+                        d = b * fi + i
+                        vstore(D, d, p, a0)
+                        vstore(D, d + 1, p, a1)
+                        vstore(D, d + 2, p, a2)
+                        vstore(D, d + 3, p, a3)
+                        vstore(D, d + fi, p, c0)
+                        vstore(D, d + fi + 1, p, c1)
+                        vstore(D, d + fi + 2, p, c2)
+                        vstore(D, d + fi + 3, p, c3)
+                    b += 2
+                if b < B:  # the last example of an odd count
+                    gr = b * fo
                     for p in range(0, L, V):
                         a0 = vzero(D)
                         a1 = vzero(D)
@@ -508,15 +954,29 @@ def _dense_backward(inp, i0, th, woff, boff, G, D, grad, B, fi, fo, L, want_inpu
                         vstore(D, b * fi + i + 1, p, a1)
                         vstore(D, b * fi + i + 2, p, a2)
                         vstore(D, b * fi + i + 3, p, a3)
-                    i += 4
-                while i < fi:
-                    w0 = woff + i * fo
+                i += 4
+            while i < fi:  # the inputs left over: two examples at a time, then one
+                w0 = woff + i * fo
+                b = 0
+                while b + 2 <= B:
+                    gr = b * fo
+                    for p in range(0, L, V):
+                        a0 = vzero(D)
+                        c0 = vzero(D)
+                        for j in range(fo):
+                            w = vload(th, w0 + j, p)
+                            a0 = vadd(a0, vmul(vload(G, gr + j, p), w))
+                            c0 = vadd(c0, vmul(vload(G, gr + fo + j, p), w))
+                        vstore(D, b * fi + i, p, a0)
+                        vstore(D, (b + 1) * fi + i, p, c0)
+                    b += 2
+                if b < B:
                     for p in range(0, L, V):
                         acc = vzero(D)
                         for j in range(fo):
-                            acc = vadd(acc, vmul(vload(G, gr + j, p), vload(th, w0 + j, p)))
+                            acc = vadd(acc, vmul(vload(G, b * fo + j, p), vload(th, w0 + j, p)))
                         vstore(D, b * fi + i, p, acc)
-                    i += 1
+                i += 1
         else:
             n_q = B * fi
             q = 0
@@ -773,7 +1233,7 @@ def train_steps(theta, opt_a, opt_b, lr, lam, hyper, bc1, bc2, dims, slots_w, sl
     """
     n_blocks = theta.shape[0]
     L = theta.shape[2]
-    if L % vlanes(theta) != 0:  # the products take whole vectors of lanes (lane_blocks makes multiples of 16)
+    if L % vlanes(theta) != 0:  # the products take whole vectors of lanes (lane_blocks makes multiples of 8)
         raise ValueError("the lanes of a block must be a whole number of SIMD vectors")
     n_layers = dims.shape[0] - 1
     K = dims[n_layers]

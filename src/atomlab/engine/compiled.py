@@ -41,15 +41,18 @@ from atomlab.nn.regularizers import regularizers as _regularizers
 
 #: Largest weight matrix (fan_in x fan_out) the kernels train; wider layers go to BLAS (torch / NumPy).
 MAX_MATRIX = 4096
-#: Most multiply-adds per member and step (examples x weights) the kernels take. Their products keep
-#: each sum in memory (numba cannot tell LLVM that arrays do not alias, so accumulators are not held in
-#: registers) and run at 5-11 GMAC/s; BLAS overtakes them above about this size. Measured on the 2-core
-#: machine (CPU time, kernel / NumPy path): 4,000 -> 1.75x faster, 14,000 -> 1.24x, 65,000 -> 0.5x,
-#: 496,000 -> 0.3x (docs/benchmarks.md).
-MAX_STEP_MACS = 20_000
-#: Lanes of one block are a multiple of this (LLVM's vector loop takes 16 float32 lanes an iteration: a
-#: block that is not a multiple would run its last lanes in a scalar remainder loop).
-LANE_MULTIPLE = 16
+#: Most multiply-adds per member and step (examples x weights) the kernels take; above, BLAS (the NumPy
+#: fast path or autograd). Measured with ``benchmarks/profile_kernel_tier.py``'s part 3 (kernels against
+#: the path ``auto`` takes otherwise, one thread, busy 2-core Zen 3; Adam 2-w-w-2 at batch b, 120 members
+#: of six activations -> autograd, 40 of one -> NumPy): w 30, b 64 (65,280, activation-functions) 1.9x
+#: autograd, 1.6x NumPy; w 30, b 256 (261,120) 2.1x / 1.4x; w 45, b 128 (282,240) 1.5x / 1.1x; w 60, b 64
+#: (245,760) 1.4x / 0.99x; SGD 2-10-10-10-10-2 on 1,000 rows (340,000) 3.2x / 1.7x. BLAS wins on wide
+#: layers: 2-40-40-40-40-2 at b 100 (496,000) 1.4x autograd but 0.83x NumPy. Below this limit every
+#: measured population was at least level with both paths.
+MAX_STEP_MACS = 250_000
+#: Lanes of one block are a multiple of this: one AVX2 register of float32 lanes, the kernels' SIMD
+#: value (``_kernels.VEC_BYTES``). With 16, activation-functions' groups of 20 members ran on 32 lanes.
+LANE_MULTIPLE = 8
 #: Most lanes in one block (64 lanes measured 1.6x 16 lanes on a dense layer of W).
 MAX_LANES = 64
 #: Most minibatch indices held at once (members x batch x steps), bounding the memory of long stretches.
@@ -195,7 +198,7 @@ def lane_blocks(n: int) -> tuple[int, int]:
     Examples
     --------
     >>> lane_blocks(1), lane_blocks(24), lane_blocks(64), lane_blocks(120)
-    ((1, 16), (1, 32), (1, 64), (2, 64))
+    ((1, 8), (1, 24), (1, 64), (2, 64))
     """
     blocks = _ceil_div(n, MAX_LANES)
     return blocks, _ceil_div(_ceil_div(n, blocks), LANE_MULTIPLE) * LANE_MULTIPLE
