@@ -32,7 +32,19 @@ import torch
 from atomlab.engine.sampling import index_blocks
 from atomlab.engine.spec import TrainSpec
 from atomlab.nn.activations import activations as _activations
-from atomlab.nn.losses import cross_entropy, mse
+from atomlab.nn.losses import (
+    PADDED_CE_EPSILON,
+    constant,
+    cross_entropy,
+    fourth_power,
+    hinge,
+    logit_fourth_power,
+    logit_mae,
+    logit_mse,
+    mae,
+    mse,
+    padded_cross_entropy,
+)
 from atomlab.nn.losses import losses as _losses
 from atomlab.nn.optimizers import SGD, Adagrad, Adam, Momentum, RMSprop
 from atomlab.nn.optimizers import optimizers as _optimizers
@@ -115,7 +127,11 @@ def available() -> bool:
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity", "square", "sin", "abs", "sign", "swish", "elu", "softplus",
                "leaky_relu")
 _BUILTIN_ACTIVATIONS = {name: _activations.get(name) for name in ACTIVATIONS}
-_BUILTIN_LOSSES = {"cross_entropy": cross_entropy, "mse": mse}
+_BUILTIN_LOSSES = {"cross_entropy": cross_entropy, "mse": mse, "mae": mae, "fourth_power": fourth_power, "hinge": hinge,
+                   "constant": constant, "logit_mse": logit_mse, "logit_mae": logit_mae,
+                   "logit_fourth_power": logit_fourth_power, "padded_cross_entropy": padded_cross_entropy}
+#: The losses that need integer labels (the autograd path cannot compute them on regression targets either).
+_LABEL_LOSSES = ("cross_entropy", "padded_cross_entropy")
 _BUILTIN_OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad}
 _BUILTIN_PENALTIES = {"l2": l2, "l1": l1, "l2_sum": l2_sum, "l1_sum": l1_sum}
 
@@ -165,7 +181,7 @@ def unsupported(net, spec: TrainSpec, losses: Sequence[str], task: str, *, maske
     for loss in set(losses):
         if not _builtin(_losses, _BUILTIN_LOSSES, loss):
             return f"loss {loss!r}"
-        if task == "regression" and loss != "mse":
+        if task == "regression" and loss in _LABEL_LOSSES:
             return f"loss {loss!r} on regression"
     if not _builtin(_optimizers, _BUILTIN_OPTIMIZERS, spec.optimizer):
         return f"optimizer {spec.optimizer!r}"
@@ -327,7 +343,17 @@ class KernelTier:
         self.rows = rows
 
         # groups of lanes by (activation, loss)
-        loss_code = {"cross_entropy": K.CROSS_ENTROPY, "mse": K.MSE_REGRESSION if self.regression else K.MSE}
+        assert K.PADDED_CE_EPSILON == PADDED_CE_EPSILON
+        if self.regression:  # the logit_* losses are their plain namesakes on float targets
+            loss_code = {"mse": K.MSE_REGRESSION, "logit_mse": K.MSE_REGRESSION, "mae": K.MAE_REGRESSION,
+                         "logit_mae": K.MAE_REGRESSION, "fourth_power": K.FOURTH_POWER_REGRESSION,
+                         "logit_fourth_power": K.FOURTH_POWER_REGRESSION, "hinge": K.HINGE_REGRESSION,
+                         "constant": K.CONSTANT_REGRESSION}
+        else:
+            loss_code = {"cross_entropy": K.CROSS_ENTROPY, "mse": K.MSE, "padded_cross_entropy": K.PADDED_CROSS_ENTROPY,
+                         "mae": K.MAE, "fourth_power": K.FOURTH_POWER, "logit_mse": K.LOGIT_MSE,
+                         "logit_mae": K.LOGIT_MAE, "logit_fourth_power": K.LOGIT_FOURTH_POWER, "hinge": K.HINGE,
+                         "constant": K.CONSTANT}
         act_code = {name: i for i, name in enumerate(ACTIVATIONS)}
         assert [act_code[a] for a in ("relu", "tanh", "sigmoid")] == [K.RELU, K.TANH, K.SIGMOID]
         combos: dict[tuple[int, int], list[int]] = {}
