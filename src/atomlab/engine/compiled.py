@@ -130,10 +130,25 @@ _BUILTIN_ACTIVATIONS = {name: _activations.get(name) for name in ACTIVATIONS}
 _BUILTIN_LOSSES = {"cross_entropy": cross_entropy, "mse": mse, "mae": mae, "fourth_power": fourth_power, "hinge": hinge,
                    "constant": constant, "logit_mse": logit_mse, "logit_mae": logit_mae,
                    "logit_fourth_power": logit_fourth_power, "padded_cross_entropy": padded_cross_entropy}
+#: The built-in losses the kernels train (``_LABEL_LOSSES`` on classification only).
+LOSSES = tuple(_BUILTIN_LOSSES)
 #: The losses that need integer labels (the autograd path cannot compute them on regression targets either).
 _LABEL_LOSSES = ("cross_entropy", "padded_cross_entropy")
 _BUILTIN_OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad}
 _BUILTIN_PENALTIES = {"l2": l2, "l1": l1, "l2_sum": l2_sum, "l1_sum": l1_sum}
+
+
+def _loss_code(K, name: str, regression: bool) -> int:
+    """The kernels' code of the built-in loss ``name`` (on regression targets when ``regression``)."""
+    assert K.PADDED_CE_EPSILON == PADDED_CE_EPSILON  # the kernels' copy of 002's floor
+    if regression:  # the logit_* losses are their plain namesakes on float targets
+        return {"mse": K.MSE_REGRESSION, "logit_mse": K.MSE_REGRESSION, "mae": K.MAE_REGRESSION,
+                "logit_mae": K.MAE_REGRESSION, "fourth_power": K.FOURTH_POWER_REGRESSION,
+                "logit_fourth_power": K.FOURTH_POWER_REGRESSION, "hinge": K.HINGE_REGRESSION,
+                "constant": K.CONSTANT_REGRESSION}[name]
+    return {"cross_entropy": K.CROSS_ENTROPY, "mse": K.MSE, "padded_cross_entropy": K.PADDED_CROSS_ENTROPY,
+            "mae": K.MAE, "fourth_power": K.FOURTH_POWER, "logit_mse": K.LOGIT_MSE, "logit_mae": K.LOGIT_MAE,
+            "logit_fourth_power": K.LOGIT_FOURTH_POWER, "hinge": K.HINGE, "constant": K.CONSTANT}[name]
 
 
 def _builtin(registry, table: dict, name: str) -> bool:
@@ -343,17 +358,7 @@ class KernelTier:
         self.rows = rows
 
         # groups of lanes by (activation, loss)
-        assert K.PADDED_CE_EPSILON == PADDED_CE_EPSILON
-        if self.regression:  # the logit_* losses are their plain namesakes on float targets
-            loss_code = {"mse": K.MSE_REGRESSION, "logit_mse": K.MSE_REGRESSION, "mae": K.MAE_REGRESSION,
-                         "logit_mae": K.MAE_REGRESSION, "fourth_power": K.FOURTH_POWER_REGRESSION,
-                         "logit_fourth_power": K.FOURTH_POWER_REGRESSION, "hinge": K.HINGE_REGRESSION,
-                         "constant": K.CONSTANT_REGRESSION}
-        else:
-            loss_code = {"cross_entropy": K.CROSS_ENTROPY, "mse": K.MSE, "padded_cross_entropy": K.PADDED_CROSS_ENTROPY,
-                         "mae": K.MAE, "fourth_power": K.FOURTH_POWER, "logit_mse": K.LOGIT_MSE,
-                         "logit_mae": K.LOGIT_MAE, "logit_fourth_power": K.LOGIT_FOURTH_POWER, "hinge": K.HINGE,
-                         "constant": K.CONSTANT}
+        loss_code = {name: _loss_code(K, name, self.regression) for name in set(losses)}
         act_code = {name: i for i, name in enumerate(ACTIVATIONS)}
         assert [act_code[a] for a in ("relu", "tanh", "sigmoid")] == [K.RELU, K.TANH, K.SIGMOID]
         combos: dict[tuple[int, int], list[int]] = {}
@@ -497,4 +502,5 @@ def steps_between(total: int, record_at: Sequence[int], snapshot_every: int | No
     return sorted(s for s in events if 0 < s <= total)
 
 
-__all__ = ["ACTIVATIONS", "KernelTier", "MAX_MATRIX", "available", "lane_blocks", "steps_between", "unsupported"]
+__all__ = ["ACTIVATIONS", "KernelTier", "LOSSES", "MAX_MATRIX", "available", "lane_blocks", "steps_between",
+           "unsupported"]
