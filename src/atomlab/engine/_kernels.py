@@ -20,6 +20,10 @@ on it), a rational approximation that vectorises, as XLA and Eigen compute it, a
 ``cos``, computed in float64 by fdlibm's polynomials without a call, so that they vectorise too
 (:func:`sincos`; the sin activation leaves cos z in ``Z`` for its derivative).
 
+Losses. The losses fastpath_numpy lacks (all but cross-entropy and MSE) are those of ``atomlab.nn.losses``,
+their gradients derived by hand (:func:`_output_loss`, :func:`_raw_output_loss`), with autograd's
+subgradients at the kinks: ``sgn(0) = 0`` for the absolute errors, 0 where a hinge margin is exactly 0.
+
 Everything compiled lives in this one module: numba's on-disk cache (``cache=True``) is invalidated by
 changes to the caller's file only, so a kernel split over two files could run a stale callee.
 """

@@ -10,7 +10,9 @@ into the population's tensors before each of them.
 What the tier covers (:func:`unsupported` says why a population is not covered): dense layers of up to
 :data:`MAX_MATRIX` weights each, optionally shared; the built-in activations of
 :data:`ACTIVATIONS` (members may differ in activation and loss: each combination trains as its own group
-of lanes); cross-entropy, or MSE on softmax probabilities or on raw outputs (regression); the built-in
+of lanes); every built-in loss of :mod:`atomlab.nn.losses` (:data:`LOSSES`: cross-entropy and 002's padded
+cross-entropy; MSE, MAE and the fourth power on softmax probabilities; their ``logit_*`` twins, the hinge and
+the constant control on raw outputs; on regression targets all but the two cross-entropies); the built-in
 SGD, momentum (Nesterov too), Adam, RMSprop and Adagrad; L1 / L2 penalties; minibatches drawn exactly as
 :func:`~atomlab.engine.sampling.batch_indices` draws them, or full batch; float32 or float64. Everything
 else (user-registered functions, dropout, batch norm, residual connections, wide layers, CUDA) runs on the
