@@ -489,3 +489,16 @@ def test_unsupported_takes_every_builtin_loss_and_refuses_user_ones(blobs, monke
     out = PopulationTrainer([Member(MLPSpec(layers=(8,)), TrainSpec(steps=3, loss="hinge"), 0, blobs)],
                             device="cpu").run()[0]
     assert out.info["backend"] != "kernel" and out.info["kernel_unsupported"] == "loss 'hinge'"
+
+
+def test_divergence_guard_on_a_new_loss_as_on_autograd():
+    """The fourth power's cubic gradient blows up at a large step: the same step is marked as by autograd."""
+    data = make_dataset("function1d", function="sin", n_train=30, n_test=20)
+    spec = MLPSpec(layers=(6, 5), activation="tanh")
+    members = [Member(spec, TrainSpec(optimizer="sgd", lr=lr, steps=40, batch_size=8, loss="fourth_power",
+                                      dtype="float64", record_every=5), s, data)
+               for s, lr in enumerate((0.01, 0.5, 0.01))]
+    kernel, autograd = run(members), run(members, use_fastpath=False)
+    assert [o.diverged for o in kernel] == [False, True, False]
+    assert [o.diverged_step for o in kernel] == [o.diverged_step for o in autograd]
+    assert [len(o.rows) for o in kernel] == [len(o.rows) for o in autograd]
