@@ -198,7 +198,7 @@ def test_auto_uses_the_kernels_where_they_apply_and_says_why_not_elsewhere(blobs
         assert out.info["kernel_unsupported"].startswith(why)
     hinge = PopulationTrainer([Member(MLPSpec(layers=(8,)), TrainSpec(steps=5, loss="hinge"), 0, blobs)],
                               device="cpu").run()[0]
-    assert hinge.info["kernel_unsupported"] == "loss 'hinge'"
+    assert hinge.info["backend"] == "kernel"  # every built-in loss is the kernels'
 
 
 def test_kernel_backend_refuses_what_it_cannot_train(blobs):
@@ -358,3 +358,147 @@ def test_the_sin_activation_is_correctly_rounded_and_leaves_its_cosine(dtype):
     np.testing.assert_array_equal(G[small], (D * want_cos)[small])
     np.testing.assert_allclose(H[~small & np.isfinite(z0)], want_sin[~small & np.isfinite(z0)], atol=1e-6, rtol=0)
     assert np.isnan(H[0, 1:4]).all() and np.isnan(G[0, 1:4]).all()
+
+
+# ----- the built-in losses -------------------------------------------------------------------------
+NEW_LOSSES = ("padded_cross_entropy", "mae", "fourth_power", "hinge", "constant", "logit_mse", "logit_mae",
+              "logit_fourth_power")
+REGRESSION_LOSSES = tuple(name for name in compiled.LOSSES if name not in ("cross_entropy", "padded_cross_entropy"))
+
+
+def test_every_builtin_loss_is_on_the_tier():
+    from atomlab.nn.losses import losses
+
+    assert set(compiled.LOSSES) == {"cross_entropy", "mse", *NEW_LOSSES}
+    assert set(compiled.LOSSES) == {n for n in losses.names() if losses.origin(n) == "atomlab.nn.losses"}
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_each_loss_and_its_gradient_as_autograd_computes_them_at_the_kinks_too(task):
+    """The kernels' per-lane mean loss and d(loss)/d(outputs) against torch autograd of the registered loss,
+    float64, on random outputs and at each kink: |d| = 0 for the MAEs (an output on its one-hot target, or a
+    softmax saturated to exactly one-hot), a hinge margin of exactly 0; there autograd's subgradient is 0."""
+    from atomlab.nn.losses import get_loss
+
+    K = compiled._kernels()
+    rng = np.random.default_rng(11)
+    B, C, L, z0 = 5, 3, 8, 2
+    regression = task == "regression"
+    for name in REGRESSION_LOSSES if regression else compiled.LOSSES:
+        out = rng.standard_normal((L, B, C)) * 2.0
+        labels = rng.integers(0, C, (L, B))
+        targets = rng.standard_normal((L, B, C))
+        onehot = np.eye(C)[labels]
+        kinks = []  # (lane, example): every output of that example sits on a kink
+        if regression:
+            out[0, 0] = targets[0, 0]  # d = 0
+            targets[1, 0] = [2.0, -4.0, 0.5]
+            out[1, 0] = 1.0 / targets[1, 0]  # hinge margin 1 - t z = 0, exactly
+            kinks = [(0, 0)] if "mae" in name else ([(1, 0)] if name == "hinge" else [])
+        else:
+            out[0, 0] = onehot[0, 0]  # logit_mae's d = 0
+            out[1, 0] = 2 * onehot[1, 0] - 1  # hinge: t z = 1
+            out[2, 0] = np.where(onehot[2, 0] == 1, 0.0, -800.0)  # softmax exactly one-hot: mae's d = 0
+            kinks = {"logit_mae": [(0, 0)], "hinge": [(1, 0)], "mae": [(2, 0)]}.get(name, [])
+        Z = np.zeros((z0 + B * C, L))
+        Z[z0:] = out.transpose(1, 2, 0).reshape(B * C, L)
+        yl = np.ascontiguousarray(labels.T)
+        yr = np.ascontiguousarray(targets.transpose(1, 2, 0).reshape(B * C, L))
+        G, loss = np.full((B * C, L), np.nan), np.full(L, np.nan)
+        code = compiled._loss_code(K, name, regression)
+        K._output_loss(code, Z, z0, yl, yr, B, C, G, loss, L)
+
+        t_out = torch.tensor(out, requires_grad=True)
+        t_y = torch.tensor(targets) if regression else torch.tensor(labels)
+        per_lane = get_loss(name)(t_out, t_y).mean(1)  # as the trainer: the mean over examples
+        per_lane.sum().backward()
+        want_G = t_out.grad.numpy().transpose(1, 2, 0).reshape(B * C, L)
+        np.testing.assert_allclose(loss, per_lane.detach().numpy(), rtol=1e-14, atol=1e-16, err_msg=name)
+        np.testing.assert_allclose(G, want_G, rtol=1e-12, atol=1e-16, err_msg=name)
+        for lane, b in kinks:
+            assert (G[b * C:(b + 1) * C, lane] == 0).all() and (want_G[b * C:(b + 1) * C, lane] == 0).all(), name
+        if name != "constant":  # the gradient is not zero elsewhere
+            assert np.abs(G).max() > 1e-3, name
+        else:
+            assert not G.any() and not loss.any()
+
+
+def _loss_recipe(loss, recipe, dtype, steps=40):
+    """A train recipe per loss: ``optimizer-penalty`` with an optional ``fullbatch-`` prefix."""
+    optimizer, penalty = recipe.replace("fullbatch-", "").split("-")
+    # the fourth powers' gradients grow as the cube of the error: on raw outputs of the blobs (inputs of size
+    # 10) momentum diverges at 0.001, on the sine's targets at 0.05
+    lr = {"logit_fourth_power": 0.0002, "fourth_power": 0.01}.get(loss, 0.05)
+    return dict(optimizer=optimizer, lr=lr, steps=steps, batch_size=None if "fullbatch" in recipe else 16, loss=loss,
+                dtype=dtype, regularizer=penalty.replace("sum", "_sum"), reg_lambda=0.01, record_every=10)
+
+
+@pytest.mark.parametrize("recipe", ["sgd-l2", "adam-l2", "fullbatch-momentum-l1sum"])
+@pytest.mark.parametrize("task,loss", [("classification", name) for name in NEW_LOSSES]
+                         + [("regression", name) for name in REGRESSION_LOSSES if name != "mse"])
+def test_float64_of_every_loss_matches_autograd(task, loss, recipe):
+    data = (make_dataset("function1d", function="sin", n_train=30, n_test=20) if task == "regression"
+            else make_dataset("blobs", random_state=2, n_train=60, n_test=30, centers=3))
+    members = [Member(MLPSpec(layers=(6, 5), activation=a, bias_init="same"),
+                      TrainSpec(**_loss_recipe(loss, recipe, "float64")), s, data)
+               for s, a in enumerate(["tanh", "relu", "elu"])]
+    kernel, autograd = run(members), run(members, use_fastpath=False)
+    assert {o.info["backend"] for o in kernel} == {"kernel"}
+    assert {o.info["backend"] for o in autograd} == {"autograd"}
+    for k, a in zip(kernel, autograd):
+        assert not a.diverged
+        assert_close_outcome(k, a, atol=1e-10)
+    start = members[0].model.init_params(data.input_dim, data.output_dim, members[0].seed)[0][0].numpy()
+    assert np.abs(kernel[0].state["W0"] - start).max() > 1e-3  # they trained
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_every_loss_in_float32_member_is_model_alone_bit_for_bit(task):
+    """Three members per loss (10 groups of lanes in one population), each equal to itself trained alone."""
+    regression = task == "regression"
+    data = make_dataset("function1d", function="sin", n_train=30, n_test=20) if regression else _moons()
+    names = REGRESSION_LOSSES if regression else compiled.LOSSES
+    members = [Member(MLPSpec(layers=(6, 5), activation="tanh"),
+                      TrainSpec(**{**_loss_recipe(loss, "adam-l2", "float32", steps=30), "lr": 0.02 * (1 + i)}),
+                      seed, data)
+               for seed, (loss, i) in enumerate((loss, i) for loss in names for i in range(3))]
+    together = run(members)
+    assert {o.info["backend"] for o in together} == {"kernel"}
+    for member, outcome in zip(members, together):
+        assert_same_outcome(outcome, run([member])[0])
+
+
+def test_unsupported_takes_every_builtin_loss_and_refuses_user_ones(blobs, monkeypatch):
+    from atomlab.nn import PopulationMLP
+    from atomlab.nn.losses import losses
+
+    net = PopulationMLP([MLPSpec(layers=(8,))], [0], 2, 2)
+    spec = TrainSpec(steps=1)
+    for loss in compiled.LOSSES:
+        assert compiled.unsupported(net, spec, [loss], "classification") is None, loss
+    for loss in REGRESSION_LOSSES:
+        assert compiled.unsupported(net, spec, [loss], "regression") is None, loss
+    for loss in ("cross_entropy", "padded_cross_entropy"):  # they need labels
+        assert compiled.unsupported(net, spec, [loss], "regression") == f"loss {loss!r} on regression"
+    # a user's loss, and a user's function re-registered under a built-in name, run on today's path
+    monkeypatch.setitem(losses._entries, "hinge", lambda out, y: torch.relu(1 - out).mean(-1))
+    assert compiled.unsupported(net, spec, ["cross_entropy", "hinge"], "classification") == "loss 'hinge'"
+    monkeypatch.setitem(losses._entries, "cube-error-kernel-test", lambda out, y: (out - 1).abs().pow(3).mean(-1))
+    assert compiled.unsupported(net, spec, ["cube-error-kernel-test"], "classification") == \
+        "loss 'cube-error-kernel-test'"
+    out = PopulationTrainer([Member(MLPSpec(layers=(8,)), TrainSpec(steps=3, loss="hinge"), 0, blobs)],
+                            device="cpu").run()[0]
+    assert out.info["backend"] != "kernel" and out.info["kernel_unsupported"] == "loss 'hinge'"
+
+
+def test_divergence_guard_on_a_new_loss_as_on_autograd():
+    """The fourth power's cubic gradient blows up at a large step: the same step is marked as by autograd."""
+    data = make_dataset("function1d", function="sin", n_train=30, n_test=20)
+    spec = MLPSpec(layers=(6, 5), activation="tanh")
+    members = [Member(spec, TrainSpec(optimizer="sgd", lr=lr, steps=40, batch_size=8, loss="fourth_power",
+                                      dtype="float64", record_every=5), s, data)
+               for s, lr in enumerate((0.01, 0.5, 0.01))]
+    kernel, autograd = run(members), run(members, use_fastpath=False)
+    assert [o.diverged for o in kernel] == [False, True, False]
+    assert [o.diverged_step for o in kernel] == [o.diverged_step for o in autograd]
+    assert [len(o.rows) for o in kernel] == [len(o.rows) for o in autograd]

@@ -20,6 +20,10 @@ on it), a rational approximation that vectorises, as XLA and Eigen compute it, a
 ``cos``, computed in float64 by fdlibm's polynomials without a call, so that they vectorise too
 (:func:`sincos`; the sin activation leaves cos z in ``Z`` for its derivative).
 
+Losses. The losses fastpath_numpy lacks (all but cross-entropy and MSE) are those of ``atomlab.nn.losses``,
+their gradients derived by hand (:func:`_output_loss`, :func:`_raw_output_loss`), with autograd's
+subgradients at the kinks: ``sgn(0) = 0`` for the absolute errors, 0 where a hinge margin is exactly 0.
+
 Everything compiled lives in this one module: numba's on-disk cache (``cache=True``) is invalidated by
 changes to the caller's file only, so a kernel split over two files could run a stale callee.
 """
@@ -43,6 +47,14 @@ _JIT = {"cache": True, "error_model": "numpy", "fastmath": set(FASTMATH), "nogil
 # Codes shared with atomlab.engine.compiled (the Python side).
 RELU, TANH, SIGMOID, IDENTITY, SQUARE, SIN, ABS, SIGN, SWISH, ELU, SOFTPLUS, LEAKY_RELU = range(12)
 CROSS_ENTROPY, MSE, MSE_REGRESSION = range(3)
+#: More losses (atomlab.nn.losses): on softmax probabilities, on raw outputs against one-hot labels (hinge
+#: against +-1), and on raw outputs against regression targets (float ``yr``). Codes from
+#: :data:`MAE_REGRESSION` on, and :data:`MSE_REGRESSION`, read regression targets.
+PADDED_CROSS_ENTROPY, MAE, FOURTH_POWER = range(3, 6)
+LOGIT_MSE, LOGIT_MAE, LOGIT_FOURTH_POWER, HINGE, CONSTANT = range(6, 11)
+MAE_REGRESSION, FOURTH_POWER_REGRESSION, HINGE_REGRESSION, CONSTANT_REGRESSION = range(11, 15)
+#: 002's floor inside the logarithm of the padded cross-entropy (``losses.PADDED_CE_EPSILON``).
+PADDED_CE_EPSILON = 0.01
 SGD, MOMENTUM, ADAM, RMSPROP, ADAGRAD = range(5)
 NO_PENALTY, L2, L1, L2_SUM, L1_SUM = range(5)
 #: Indices into the ``hyper`` array.
@@ -1010,15 +1022,88 @@ def _dense_backward(inp, i0, th, woff, boff, G, D, grad, B, fi, fo, L, want_inpu
 
 
 @njit(**_JIT)
+def _elementwise(op, d, one, zero, scale):
+    """``(value, gradient)`` of one output's error ``d`` for the LOGIT_MSE / LOGIT_MAE / LOGIT_FOURTH_POWER
+    op, the gradient times ``scale`` (the mean's ``1 / (K B)``, times 2 or 4 for the powers)."""
+    if op == LOGIT_MSE:
+        return d * d, d * scale
+    if op == LOGIT_MAE:
+        # torch's abs backward multiplies by sgn(d): 0 at the kink d == 0 (and for NaN)
+        return abs(d), (one if d > zero else (-one if d < zero else zero)) * scale
+    d2 = d * d
+    return d2 * d2, (d2 * d) * scale
+
+
+@njit(**_JIT)
+def _raw_output_loss(kind, Z, z0, yl, yr, B, K, G, loss, L):
+    """The losses on raw outputs other than MSE regression: mean over examples and outputs into ``loss``.
+
+    ``LOGIT_*``, ``HINGE`` and ``CONSTANT`` compare with one-hot labels ``yl`` (hinge with +-1), the
+    ``*_REGRESSION`` codes with the float targets ``yr``, as ``atomlab.nn.losses`` does.
+    """
+    zero, one = like(Z, 0.0), like(Z, 1.0)
+    regression = kind >= MAE_REGRESSION
+    if kind == MAE_REGRESSION:
+        op = LOGIT_MAE
+    elif kind == FOURTH_POWER_REGRESSION:
+        op = LOGIT_FOURTH_POWER
+    elif kind == HINGE_REGRESSION:
+        op = HINGE
+    elif kind == CONSTANT_REGRESSION:
+        op = CONSTANT
+    else:
+        op = kind
+    mean = like(Z, 1.0 / (K * B))
+    scale = like(Z, 2.0 / (K * B)) if op == LOGIT_MSE else (like(Z, 4.0 / (K * B)) if op == LOGIT_FOURTH_POWER
+                                                            else mean)
+    for b in range(B):
+        for k in range(K):
+            r = b * K + k
+            if op == CONSTANT:
+                # ``(output * 0).sum(-1)``: zero, NaN where an output is not finite; the gradient is exactly 0
+                for p in range(L):
+                    loss[p] += Z[z0 + r, p] * zero
+                    G[r, p] = zero
+            elif op == HINGE:
+                for p in range(L):
+                    if regression:
+                        t = yr[r, p]
+                    else:
+                        t = one if k == yl[b, p] else -one
+                    margin = one - t * Z[z0 + r, p]
+                    loss[p] += margin if (margin > zero or margin != margin) else zero  # relu keeps NaN
+                    # torch's relu backward passes the gradient where the output is not <= 0: 0 at the kink
+                    G[r, p] = zero if margin <= zero else -(t * mean)
+            elif regression:
+                for p in range(L):
+                    value, g = _elementwise(op, Z[z0 + r, p] - yr[r, p], one, zero, scale)
+                    loss[p] += value
+                    G[r, p] = g
+            else:
+                for p in range(L):
+                    goal = one if k == yl[b, p] else zero
+                    value, g = _elementwise(op, Z[z0 + r, p] - goal, one, zero, scale)
+                    loss[p] += value
+                    G[r, p] = g
+    count = like(Z, B * K)
+    for p in range(L):
+        loss[p] = loss[p] / count
+
+
+@njit(**_JIT)
 def _output_loss(kind, Z, z0, yl, yr, B, K, G, loss, L):
     """Mean loss per lane into ``loss`` and d(loss)/d(logits) into ``G`` (rows ``b * K + k``).
 
-    Cross-entropy and MSE on softmax probabilities shift the logits by their maximum, as fastpath_numpy
-    does; MSE on raw outputs (regression) compares with ``yr``.
+    The losses on softmax probabilities (cross-entropy, padded cross-entropy, MSE, MAE, fourth power)
+    shift the logits by their maximum, as fastpath_numpy does; MSE on raw outputs (regression) compares
+    with ``yr``; the others on raw outputs are :func:`_raw_output_loss`'s.
     """
     zero, one = like(Z, 0.0), like(Z, 1.0)
     for p in range(L):
         loss[p] = zero
+    if kind >= LOGIT_MSE:
+        _raw_output_loss(kind, Z, z0, yl, yr, B, K, G, loss, L)
+        return
     if kind == MSE_REGRESSION:
         scale = like(Z, 2.0 / (K * B))
         for b in range(B):
@@ -1034,6 +1119,8 @@ def _output_loss(kind, Z, z0, yl, yr, B, K, G, loss, L):
         return
     n = like(Z, B)
     two_over = like(Z, 2.0 / (K * B))
+    two, minus_two, eps = like(Z, 2.0), like(Z, -2.0), like(Z, PADDED_CE_EPSILON)
+    per_output = like(Z, 1.0 / (K * B)) if kind == MAE else like(Z, 4.0 / (K * B))  # the mean's, times 4 for d^4
     for b in range(B):
         zr = z0 + b * K
         gr = b * K
@@ -1056,7 +1143,7 @@ def _output_loss(kind, Z, z0, yl, yr, B, K, G, loss, L):
                 G[gr + y, p] -= one
                 for k in range(K):
                     G[gr + k, p] = G[gr + k, p] / n
-            else:  # MSE on probabilities against one-hot targets, through the softmax's Jacobian
+            elif kind == MSE:  # on probabilities against one-hot targets, through the softmax's Jacobian
                 dot = zero
                 for k in range(K):
                     prob = G[gr + k, p] / esum
@@ -1068,7 +1155,32 @@ def _output_loss(kind, Z, z0, yl, yr, B, K, G, loss, L):
                     prob = G[gr + k, p]
                     diff = prob - one if k == y else prob
                     G[gr + k, p] = prob * (diff * two_over - dot)
-    if kind == CROSS_ENTROPY:
+            elif kind == PADDED_CROSS_ENTROPY:
+                # -2 log(p_y + eps): d/dz_k = c (p_k - [k == y]) with c = 2 p_y / (p_y + eps), the
+                # softmax's Jacobian p_y ([k == y] - p_k) times -2 / (p_y + eps)
+                py = G[gr + y, p] / esum
+                loss[p] += minus_two * math.log(py + eps)
+                c = (two * py) / (py + eps)
+                for k in range(K):
+                    prob = G[gr + k, p] / esum
+                    G[gr + k, p] = (c * (prob - one if k == y else prob)) / n
+            else:  # MAE, FOURTH_POWER on probabilities: as MSE, through the softmax's Jacobian
+                dot = zero
+                for k in range(K):
+                    prob = G[gr + k, p] / esum
+                    G[gr + k, p] = prob
+                    diff = prob - one if k == y else prob
+                    value, g = _elementwise(LOGIT_MAE if kind == MAE else LOGIT_FOURTH_POWER, diff, one, zero,
+                                            per_output)
+                    loss[p] += value
+                    dot += g * prob
+                for k in range(K):
+                    prob = G[gr + k, p]
+                    diff = prob - one if k == y else prob
+                    _, g = _elementwise(LOGIT_MAE if kind == MAE else LOGIT_FOURTH_POWER, diff, one, zero,
+                                        per_output)
+                    G[gr + k, p] = prob * (g - dot)
+    if kind == CROSS_ENTROPY or kind == PADDED_CROSS_ENTROPY:
         for p in range(L):
             loss[p] = loss[p] / n
     else:
@@ -1237,7 +1349,7 @@ def train_steps(theta, opt_a, opt_b, lr, lam, hyper, bc1, bc2, dims, slots_w, sl
         raise ValueError("the lanes of a block must be a whole number of SIMD vectors")
     n_layers = dims.shape[0] - 1
     K = dims[n_layers]
-    regression = loss_kind == MSE_REGRESSION
+    regression = loss_kind == MSE_REGRESSION or loss_kind >= MAE_REGRESSION
     factor = like(theta, hyper[H_DIVERGENCE])
     one = like(theta, 1.0)
     for blk in range(n_blocks):

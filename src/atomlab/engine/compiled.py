@@ -10,7 +10,9 @@ into the population's tensors before each of them.
 What the tier covers (:func:`unsupported` says why a population is not covered): dense layers of up to
 :data:`MAX_MATRIX` weights each, optionally shared; the built-in activations of
 :data:`ACTIVATIONS` (members may differ in activation and loss: each combination trains as its own group
-of lanes); cross-entropy, or MSE on softmax probabilities or on raw outputs (regression); the built-in
+of lanes); every built-in loss of :mod:`atomlab.nn.losses` (:data:`LOSSES`: cross-entropy and 002's padded
+cross-entropy; MSE, MAE and the fourth power on softmax probabilities; their ``logit_*`` twins, the hinge and
+the constant control on raw outputs; on regression targets all but the two cross-entropies); the built-in
 SGD, momentum (Nesterov too), Adam, RMSprop and Adagrad; L1 / L2 penalties; minibatches drawn exactly as
 :func:`~atomlab.engine.sampling.batch_indices` draws them, or full batch; float32 or float64. Everything
 else (user-registered functions, dropout, batch norm, residual connections, wide layers, CUDA) runs on the
@@ -32,7 +34,19 @@ import torch
 from atomlab.engine.sampling import index_blocks
 from atomlab.engine.spec import TrainSpec
 from atomlab.nn.activations import activations as _activations
-from atomlab.nn.losses import cross_entropy, mse
+from atomlab.nn.losses import (
+    PADDED_CE_EPSILON,
+    constant,
+    cross_entropy,
+    fourth_power,
+    hinge,
+    logit_fourth_power,
+    logit_mae,
+    logit_mse,
+    mae,
+    mse,
+    padded_cross_entropy,
+)
 from atomlab.nn.losses import losses as _losses
 from atomlab.nn.optimizers import SGD, Adagrad, Adam, Momentum, RMSprop
 from atomlab.nn.optimizers import optimizers as _optimizers
@@ -118,9 +132,28 @@ def available() -> bool:
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity", "square", "sin", "abs", "sign", "swish", "elu", "softplus",
                "leaky_relu")
 _BUILTIN_ACTIVATIONS = {name: _activations.get(name) for name in ACTIVATIONS}
-_BUILTIN_LOSSES = {"cross_entropy": cross_entropy, "mse": mse}
+_BUILTIN_LOSSES = {"cross_entropy": cross_entropy, "mse": mse, "mae": mae, "fourth_power": fourth_power, "hinge": hinge,
+                   "constant": constant, "logit_mse": logit_mse, "logit_mae": logit_mae,
+                   "logit_fourth_power": logit_fourth_power, "padded_cross_entropy": padded_cross_entropy}
+#: The built-in losses the kernels train (``_LABEL_LOSSES`` on classification only).
+LOSSES = tuple(_BUILTIN_LOSSES)
+#: The losses that need integer labels (the autograd path cannot compute them on regression targets either).
+_LABEL_LOSSES = ("cross_entropy", "padded_cross_entropy")
 _BUILTIN_OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad}
 _BUILTIN_PENALTIES = {"l2": l2, "l1": l1, "l2_sum": l2_sum, "l1_sum": l1_sum}
+
+
+def _loss_code(K, name: str, regression: bool) -> int:
+    """The kernels' code of the built-in loss ``name`` (on regression targets when ``regression``)."""
+    assert K.PADDED_CE_EPSILON == PADDED_CE_EPSILON  # the kernels' copy of 002's floor
+    if regression:  # the logit_* losses are their plain namesakes on float targets
+        return {"mse": K.MSE_REGRESSION, "logit_mse": K.MSE_REGRESSION, "mae": K.MAE_REGRESSION,
+                "logit_mae": K.MAE_REGRESSION, "fourth_power": K.FOURTH_POWER_REGRESSION,
+                "logit_fourth_power": K.FOURTH_POWER_REGRESSION, "hinge": K.HINGE_REGRESSION,
+                "constant": K.CONSTANT_REGRESSION}[name]
+    return {"cross_entropy": K.CROSS_ENTROPY, "mse": K.MSE, "padded_cross_entropy": K.PADDED_CROSS_ENTROPY,
+            "mae": K.MAE, "fourth_power": K.FOURTH_POWER, "logit_mse": K.LOGIT_MSE, "logit_mae": K.LOGIT_MAE,
+            "logit_fourth_power": K.LOGIT_FOURTH_POWER, "hinge": K.HINGE, "constant": K.CONSTANT}[name]
 
 
 def _builtin(registry, table: dict, name: str) -> bool:
@@ -168,7 +201,7 @@ def unsupported(net, spec: TrainSpec, losses: Sequence[str], task: str, *, maske
     for loss in set(losses):
         if not _builtin(_losses, _BUILTIN_LOSSES, loss):
             return f"loss {loss!r}"
-        if task == "regression" and loss != "mse":
+        if task == "regression" and loss in _LABEL_LOSSES:
             return f"loss {loss!r} on regression"
     if not _builtin(_optimizers, _BUILTIN_OPTIMIZERS, spec.optimizer):
         return f"optimizer {spec.optimizer!r}"
@@ -330,7 +363,7 @@ class KernelTier:
         self.rows = rows
 
         # groups of lanes by (activation, loss)
-        loss_code = {"cross_entropy": K.CROSS_ENTROPY, "mse": K.MSE_REGRESSION if self.regression else K.MSE}
+        loss_code = {name: _loss_code(K, name, self.regression) for name in set(losses)}
         act_code = {name: i for i, name in enumerate(ACTIVATIONS)}
         assert [act_code[a] for a in ("relu", "tanh", "sigmoid")] == [K.RELU, K.TANH, K.SIGMOID]
         combos: dict[tuple[int, int], list[int]] = {}
@@ -474,4 +507,5 @@ def steps_between(total: int, record_at: Sequence[int], snapshot_every: int | No
     return sorted(s for s in events if 0 < s <= total)
 
 
-__all__ = ["ACTIVATIONS", "KernelTier", "MAX_MATRIX", "available", "lane_blocks", "steps_between", "unsupported"]
+__all__ = ["ACTIVATIONS", "KernelTier", "LOSSES", "MAX_MATRIX", "available", "lane_blocks", "steps_between",
+           "unsupported"]
