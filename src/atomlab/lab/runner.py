@@ -80,6 +80,13 @@ SECONDS_PER_MAC = 1.5e-10
 #: Seconds per hidden unit and example of a member's activation, forward and backward (a sigmoid on the
 #: compiled tier: universal-approximation's 16 units cost 5x its 2 units in a step, not the same).
 SECONDS_PER_UNIT = 1.5e-9
+#: A run too short for worker processes plans its populations for this many workers whatever the machine
+#: (the project's machine has two cores): a population's members then share the same populations, and so
+#: the same numbers to the last bit, on every machine and with any ``workers`` (a split can change which
+#: path trains a half, and torch's activations round a tensor's last elements differently).
+SHORT_RUN_JOBS = 2
+#: Fewest members in a part of a split population.
+SMALLEST_SPLIT = 8
 #: Seconds between looks at the store while another run trains trials this run needs.
 POLL_SECONDS = 0.5
 
@@ -187,21 +194,26 @@ def _population_batches(trials: Sequence[Trial], data: Sequence[Dataset], split_
         return steps * sum(_member_arithmetic_seconds(trials[i], data[i]) for i in batch)
 
     def cut(batch: list[int]) -> int:
-        # Between two groups of lanes (another activation or loss) if there is such a point, else at a
-        # whole number of vectors of lanes, so that neither half pads a block more than the whole did.
-        groups = [k for k in range(1, len(batch)) if (trials[batch[k]].model.activation, trials[batch[k]].train.loss)
-                  != (trials[batch[k - 1]].model.activation, trials[batch[k - 1]].train.loss)]
-        lanes = [k for k in range(LANE_MULTIPLE, len(batch), LANE_MULTIPLE)]
-        return min(groups or lanes or [len(batch) // 2], key=lambda k: abs(2 * k - len(batch)))
+        # At a whole number of vectors of lanes, so that neither half pads a block more than the whole did;
+        # between two groups of lanes (another activation or loss) instead where that is about as even.
+        n, smallest = len(batch), SMALLEST_SPLIT
+        lanes = [k for k in range(LANE_MULTIPLE, n, LANE_MULTIPLE) if smallest <= k <= n - smallest]
+        best = min(lanes or [n // 2], key=lambda k: abs(2 * k - n))
+        groups = [k for k in range(smallest, n - smallest + 1)
+                  if (trials[batch[k]].model.activation, trials[batch[k]].train.loss)
+                  != (trials[batch[k - 1]].model.activation, trials[batch[k - 1]].train.loss)
+                  and abs(2 * k - n) <= abs(2 * best - n) + 2 * LANE_MULTIPLE]
+        return min(groups or [best], key=lambda k: abs(2 * k - n))
 
-    return _balance_for_workers(batches, split_into, smallest=8, cost=cost, cut=cut)
+    return _balance_for_workers(batches, split_into, smallest=SMALLEST_SPLIT, cost=cost, cut=cut)
 
 
 def _balance_for_workers(batches: list[list[int]], split_into: int, smallest: int,
                          cost: Callable[[list[int]], float] = len,
-                         cut: Callable[[list[int]], int] = lambda b: len(b) // 2) -> list[list[int]]:
-    """Split the costliest job in two while there are fewer jobs than workers or it holds more than a
-    worker's share of the work (jobs of ``smallest`` at least).
+                         cut: Callable[[list[int]], int] = lambda b: len(b) // 2,
+                         by_share: bool = True) -> list[list[int]]:
+    """Split the costliest job in two while there are fewer jobs than workers or (``by_share``) it holds
+    more than a worker's share of the work; every job keeps ``smallest`` members at least.
 
     A population of 16 hidden units next to two of 2 and 4 is most of the work: splitting by count alone
     left one worker with two thirds of it.
@@ -210,16 +222,18 @@ def _balance_for_workers(batches: list[list[int]], split_into: int, smallest: in
     --------
     >>> _balance_for_workers([[0, 1], [2, 3, 4, 5, 6, 7, 8, 9]], 2, smallest=2)
     [[0, 1], [2, 3, 4, 5], [6, 7, 8, 9]]
+    >>> _balance_for_workers([[0, 1], [2, 3, 4, 5, 6, 7, 8, 9]], 2, smallest=2, by_share=False)
+    [[0, 1], [2, 3, 4, 5, 6, 7, 8, 9]]
     >>> _balance_for_workers([[0, 1], [2, 3, 4, 5, 6, 7, 8, 9]], 1, smallest=2)
     [[0, 1], [2, 3, 4, 5, 6, 7, 8, 9]]
     """
     batches = list(batches)
     while batches and split_into > 1:
         big = max(batches, key=cost)
-        if len(batches) >= split_into and cost(big) <= sum(map(cost, batches)) / split_into:
+        if len(batches) >= split_into and (not by_share or cost(big) <= sum(map(cost, batches)) / split_into):
             break
         k = cut(big)
-        if len(big) < 2 * smallest or not 0 < k < len(big):
+        if not smallest <= k <= len(big) - smallest:
             break
         at = batches.index(big)
         batches[at:at + 1] = [big[:k], big[k:]]
@@ -236,7 +250,8 @@ def _kind_batches(trials: Sequence[Trial], data: Sequence[Dataset], split_into: 
             singles.append((t.kind, [i]))
         else:
             groups.setdefault((t.kind, group_by(t, d)), []).append(i)
-    batches = _balance_for_workers(list(groups.values()), max(1, split_into - len(singles)), smallest=2)
+    batches = _balance_for_workers(list(groups.values()), max(1, split_into - len(singles)), smallest=2,
+                                   by_share=False)
     return singles + [(trials[b[0]].kind, b) for b in batches]
 
 
@@ -425,7 +440,8 @@ def _run_in_threads(jobs: list[tuple[str, list[int]]], trials: Sequence[Trial], 
     """Run population ``jobs`` on ``workers`` threads of this process, the longest first.
 
     Each thread trains as a worker process would, with one intra-op thread (set for the whole block:
-    torch's thread count is global to the process), so the outcomes are those of any other placement.
+    torch's thread count is global to the process); a job's outcomes do not depend on which thread
+    trains it, or when.
     Every job that ends is handed to ``finish`` at once. An error in a job (or an interrupt) ends the run,
     as it does in one process: jobs not yet started are dropped, and the jobs already running (a thread
     cannot be stopped) are waited for and kept before the error is raised.
@@ -438,6 +454,12 @@ def _run_in_threads(jobs: list[tuple[str, list[int]]], trials: Sequence[Trial], 
         futures = {pool.submit(_run_job, kind, [trials[i] for i in idx], device, [data[i] for i in idx]): idx
                    for kind, idx in order}
         pending = set(futures)
+
+        def stop() -> set:
+            # Jobs not started are cancelled and never complete: wait only for the running ones.
+            pool.shutdown(wait=False, cancel_futures=True)
+            return {f for f in pending if not f.cancelled()}
+
         while pending:
             try:
                 for future in as_completed(pending):
@@ -448,10 +470,13 @@ def _run_in_threads(jobs: list[tuple[str, list[int]]], trials: Sequence[Trial], 
                         finish(futures[future], future.result())
                     elif error is None:
                         error = future.exception()
-                        pool.shutdown(wait=False, cancel_futures=True)
+                        pending = stop()
+                        break
             except BaseException as exc:  # an interrupt: keep what the running threads finish, then stop
-                error = error or exc
-                pool.shutdown(wait=False, cancel_futures=True)
+                if error is not None:
+                    raise  # interrupted again while waiting: stop waiting
+                error = exc
+                pending = stop()
         pool.shutdown(wait=True)
     if error is not None:
         raise error
@@ -655,12 +680,12 @@ def _train(idx_all: list[int], trials: Sequence[Trial], *, device: str, workers:
         modules = _modules_of([trials[i] for i in idx_all])
     if modules is not None:
         jobs = make_jobs(workers)
-    elif (workers > 1 and short and all(kind == "population" for kind, _ in jobs)
-          and resolve_device(device).type == "cpu"):
+    elif short and all(kind == "population" for kind, _ in jobs) and resolve_device(device).type == "cpu":
         # Too little work to pay for starting processes, but populations on the compiled tier release
-        # the GIL while they train: threads of this process share the cores at no start-up cost.
-        jobs = make_jobs(workers)
-        if len(jobs) > 1:
+        # the GIL while they train: threads of this process share the cores at no start-up cost. The jobs
+        # are the same whatever ``workers`` is (SHORT_RUN_JOBS), so are the numbers.
+        jobs = make_jobs(SHORT_RUN_JOBS)
+        if workers > 1 and len(jobs) > 1:
             if log:
                 log(f"{len(jobs)} population jobs on {workers} threads")
             _run_in_threads(jobs, trials, data, device, workers, finish)
