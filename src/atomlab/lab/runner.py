@@ -189,10 +189,6 @@ def _population_batches(trials: Sequence[Trial], data: Sequence[Dataset], split_
         for s in range(0, len(idx), size):
             batches.append(idx[s:s + size])
 
-    def cost(batch: list[int]) -> float:
-        steps = max(_work(trials[i], data[i]) for i in batch)
-        return steps * sum(_member_arithmetic_seconds(trials[i], data[i]) for i in batch)
-
     def cut(batch: list[int]) -> int:
         # At a whole number of vectors of lanes, so that neither half pads a block more than the whole did;
         # between two groups of lanes (another activation or loss) instead where that is about as even.
@@ -205,7 +201,8 @@ def _population_batches(trials: Sequence[Trial], data: Sequence[Dataset], split_
                   and abs(2 * k - n) <= abs(2 * best - n) + 2 * LANE_MULTIPLE]
         return min(groups or [best], key=lambda k: abs(2 * k - n))
 
-    return _balance_for_workers(batches, split_into, smallest=SMALLEST_SPLIT, cost=cost, cut=cut)
+    return _balance_for_workers(batches, split_into, smallest=SMALLEST_SPLIT,
+                                cost=lambda b: _arithmetic_seconds(b, trials, data), cut=cut)
 
 
 def _balance_for_workers(batches: list[list[int]], split_into: int, smallest: int,
@@ -391,20 +388,30 @@ def job_seconds() -> float:
     return value
 
 
-def _member_step_seconds(trial: Trial, data: Dataset) -> float:
-    """Estimated seconds of one member's share of a population step: a constant plus its multiply-adds."""
+def _rows_and_weights(trial: Trial, data: Dataset) -> tuple[int, int]:
+    """Examples in one of the member's steps, and its weights (multiply-adds per example)."""
     dims = [data.input_dim, *trial.model.layers, data.output_dim]
     rows = data.n_train if trial.train.full_batch(data.n_train) else trial.train.batch_size
-    return 3e-6 + rows * sum(a * b for a, b in zip(dims[:-1], dims[1:])) * SECONDS_PER_MAC
+    return rows, sum(a * b for a, b in zip(dims[:-1], dims[1:]))
+
+
+def _member_step_seconds(trial: Trial, data: Dataset) -> float:
+    """Estimated seconds of one member's share of a population step: a constant plus its multiply-adds."""
+    rows, weights = _rows_and_weights(trial, data)
+    return 3e-6 + rows * weights * SECONDS_PER_MAC
 
 
 def _member_arithmetic_seconds(trial: Trial, data: Dataset) -> float:
     """A member's arithmetic in a step (multiply-adds and activations, no per-call overhead): what splits a
     sweep's work evenly between workers, where a population's fixed costs do not move."""
-    dims = [data.input_dim, *trial.model.layers, data.output_dim]
-    rows = data.n_train if trial.train.full_batch(data.n_train) else trial.train.batch_size
-    return rows * (sum(a * b for a, b in zip(dims[:-1], dims[1:])) * SECONDS_PER_MAC
-                   + sum(trial.model.layers) * SECONDS_PER_UNIT)
+    rows, weights = _rows_and_weights(trial, data)
+    return rows * (weights * SECONDS_PER_MAC + sum(trial.model.layers) * SECONDS_PER_UNIT)
+
+
+def _arithmetic_seconds(idx: Sequence[int], trials: Sequence[Trial], data) -> float:
+    """A population job's arithmetic over its whole training (``data`` indexed like ``trials``)."""
+    steps = max(_work(trials[i], data[i]) for i in idx)
+    return steps * sum(_member_arithmetic_seconds(trials[i], data[i]) for i in idx)
 
 
 def _split_long_jobs(jobs: list[tuple[str, list[int]]], trials: Sequence[Trial], data: dict[int, Dataset],
@@ -446,8 +453,7 @@ def _run_in_threads(jobs: list[tuple[str, list[int]]], trials: Sequence[Trial], 
     as it does in one process: jobs not yet started are dropped, and the jobs already running (a thread
     cannot be stopped) are waited for and kept before the error is raised.
     """
-    order = sorted(jobs, key=lambda job: -sum(_work(trials[i], data[i]) * _member_arithmetic_seconds(trials[i], data[i])
-                                              for i in job[1]))
+    order = sorted(jobs, key=lambda job: -_arithmetic_seconds(job[1], trials, data))
     error: BaseException | None = None
     with threads(1):
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="atomlab-job")
