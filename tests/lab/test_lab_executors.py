@@ -73,7 +73,7 @@ def test_a_dask_local_cluster_gives_the_local_results(tiny_experiment, tmp_path)
 
 
 SUICIDAL = '''
-import os, signal
+import os, signal, time
 from pathlib import Path
 from atomlab.engine.outcome import Outcome
 from atomlab.lab.runner import register_trial_kind
@@ -82,6 +82,12 @@ from atomlab.lab.runner import register_trial_kind
 def suicidal(trials, datasets, device="auto"):
     for t in trials:
         marker = Path(t.model["marker"])
+        if t.model["mode"] == "always":
+            # wait (a while) until the "once" job has started: had this one broken the pool first, the
+            # "once" job would meet its first kill in its retry and fail, and the test would depend on timing
+            deadline = time.monotonic() + 60
+            while not Path(t.model["wait_for"]).exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
         if t.model["mode"] == "always" or not marker.exists():
             marker.touch()
             os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's out-of-memory killer would
@@ -94,7 +100,8 @@ def test_a_worker_killed_in_a_users_process_pool_is_retried_then_failed(tmp_path
     monkeypatch.syspath_prepend(str(tmp_path))  # spawned workers import it from the same path
     __import__("atomlab_test_suicidal_executor")
     trials = [Trial({}, s, DataSpec("moons", {"n_train": 20}),
-                    {"mode": mode, "marker": str(tmp_path / f"killed-{s}")}, None, kind="suicidal-executor-test")
+                    {"mode": mode, "marker": str(tmp_path / f"killed-{s}"),
+                     "wait_for": str(tmp_path / "killed-0")}, None, kind="suicidal-executor-test")
               for s, mode in enumerate(["once", "always"])]
     notes = []
     with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:

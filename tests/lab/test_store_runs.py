@@ -157,7 +157,7 @@ def test_two_concurrent_runs_on_one_store_train_each_trial_once(tmp_path):
 
 
 SUICIDAL = '''
-import os, signal
+import os, signal, time
 from pathlib import Path
 from atomlab.engine.outcome import Outcome
 from atomlab.lab.runner import register_trial_kind
@@ -167,6 +167,12 @@ def suicidal(trials, datasets, device="auto"):
     outs = []
     for t in trials:
         marker = Path(t.model["marker"])
+        if t.model["mode"] == "always":
+            # wait (a while) for the "once" trial to start: had this one broken the pool first, the "once"
+            # trial would meet its first kill in its retry, and the test would depend on timing
+            deadline = time.monotonic() + 60
+            while not Path(t.model["wait_for"]).exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
         if t.model["mode"] == "always" or (t.model["mode"] == "once" and not marker.exists()):
             marker.touch()
             os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's out-of-memory killer would
@@ -186,7 +192,8 @@ def test_a_killed_worker_is_retried_once_then_its_trials_fail_and_the_run_goes_o
     def make_trial(cfg, levels, seed):
         mode = {(2, 0): "once", (2, 1): "always"}.get((levels["a"], seed), "never")
         return Trial(levels, seed, DataSpec("moons", {"n_train": 20}),
-                     {"a": levels["a"], "mode": mode, "marker": str(tmp_path / f"killed-{levels['a']}-{seed}")},
+                     {"a": levels["a"], "mode": mode, "marker": str(tmp_path / f"killed-{levels['a']}-{seed}"),
+                      "wait_for": str(tmp_path / "killed-2-0")},
                      None, kind="suicidal")
 
     exp = Experiment(name="suicidal", title="t", source="test", section="test", question="q", hypothesis="h",
