@@ -383,3 +383,14 @@ def test_runs_are_listed_rebuilt_without_training_and_collected(tmp_path, monkey
     assert trial_rows(store) == {} and len(TrialStore(store).runs()) == 2 and not (store / "trials").exists()
     assert main(["report", first.provenance["run_id"], "--out", str(tmp_path / "again")]) == 2
     assert "no longer in the store" in capsys.readouterr().err
+
+
+def test_the_allocator_the_training_ran_with_is_in_the_provenance(tiny_experiment, tmp_path):
+    from atomlab.engine.allocator import allocator_in_use
+
+    result = run_experiment(tiny_experiment(), cache=False, report=False, cache_dir=tmp_path / "store",
+                            out=tmp_path / "out", workers=1)
+    assert result.provenance["allocator"] == allocator_in_use()
+    if sys.platform.startswith("linux") and not os.environ.get("ATOMLAB_MALLOC"):
+        assert result.provenance["allocator"] == "glibc, thresholds raised"  # the run set it before training
+    assert json.loads((tmp_path / "out" / "verdict.json").read_text())["provenance"]["allocator"] == allocator_in_use()

@@ -8,9 +8,11 @@ from concurrent.futures import ProcessPoolExecutor
 
 
 def _init() -> None:
+    from atomlab.engine.allocator import keep_freed_memory
     from atomlab.engine.threads import set_threads
 
     set_threads(1)  # torch's and NumPy's BLAS
+    keep_freed_memory()  # as the runner's workers
 
 
 def _train(name: str, epochs: int, seeds) -> tuple[float, list[dict]]:

@@ -17,6 +17,7 @@ import torch
 
 from atomlab.bench import contenders as C
 from atomlab.bench.workloads import WORKLOADS
+from atomlab.engine.allocator import keep_freed_memory
 from atomlab.engine.threads import set_threads
 from atomlab.errors import ConfigError, unknown_choice
 
@@ -82,6 +83,7 @@ def run_suite(workloads: list[str] | None = None, *, repeats: int = 3, scale: fl
         if n not in WORKLOADS and n not in catalog_names:
             raise unknown_choice("workload", n, [*WORKLOADS, *sorted(catalog_names)])
     set_threads(threads)  # torch's and NumPy's BLAS: every in-process contender gets the same
+    keep_freed_memory()  # and the same allocator setting, whoever runs first (atomlab's runs set it)
     peak = C.matmul_peak_gflops()
     out: dict[str, Any] = {"machine": machine_info(), "threads": threads, "repeats": repeats, "scale": scale,
                            "matmul_peak_gflops": round(peak, 1), "workloads": {}}

@@ -16,6 +16,7 @@ import torch
 
 from atomlab import stats
 from atomlab._version import __version__
+from atomlab.engine.allocator import allocator_in_use
 from atomlab.engine.outcome import Outcome
 from atomlab.errors import ConfigError
 from atomlab.lab.claims import check_claims
@@ -41,6 +42,7 @@ def provenance(wall: float, trained: int, total: int, cfg: dict[str, Any]) -> di
         "scikit-learn": sklearn.__version__, "python": platform.python_version(),
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores",
         "threads": torch.get_num_threads(), "device": "cuda" if torch.cuda.is_available() else "cpu",
+        "allocator": allocator_in_use(),  # what the training in this process ran with
         "wall_time_s": round(wall, 3), "trials": total, "trials_trained": trained,
         "trials_from_cache": total - trained, "seeds": [cfg["seed"], cfg["seed"] + cfg["seeds"] - 1],
         "command": _command(), "git_commit": git_commit(),

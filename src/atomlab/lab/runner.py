@@ -37,6 +37,7 @@ from typing import Any
 
 from atomlab._version import __version__
 from atomlab.data.dataset import Dataset, datasets
+from atomlab.engine.allocator import keep_freed_memory
 from atomlab.engine.compiled import LANE_MULTIPLE
 from atomlab.engine.device import resolve_device
 from atomlab.engine.outcome import Outcome
@@ -325,6 +326,7 @@ def _run_job(kind: str, trials: list[Trial], device: str, data: list[Dataset] | 
     ``data`` are the trials' data sets when the caller has them; else they are built here. ``progress``
     is handed to the population trainer, which calls it with the steps it has just done.
     """
+    keep_freed_memory()  # once per process: a step's arrays reuse freed heap, not fresh pages (engine.allocator)
     data = [materialize(t.data) for t in trials] if data is None else data
     if kind == "population":
         members = [Member(t.model, t.train, t.seed, d) for t, d in zip(trials, data)]
@@ -786,6 +788,7 @@ def run_trials(trials: Sequence[Trial], *, store: TrialStore, device: str = "aut
     if not missing:
         return outcomes, 0  # type: ignore[return-value]
     workers = default_workers() if workers is None else workers
+    keep_freed_memory()  # this process evaluates and draws what the jobs train (workers do it in _run_job)
     # Before anything is claimed or trained: refuse what cannot fit in memory, or would train for days.
     parallel = executor.workers if executor is not None else workers
     check_plan(estimate_plan([trials[i] for i in missing], parallel=parallel,

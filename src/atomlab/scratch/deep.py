@@ -171,5 +171,5 @@ class DeepNet(ScratchNet):
             grads[f"W{l}"] = a_prev.T @ delta + self.reg_lambda * W
             grads[f"b{l}"] = delta.sum(axis=0)
             if l > 1:
-                delta = (delta @ W.T) * self.act.df(self.zs[l - 2])  # delta_{l-1}, with z_{l-1}
+                delta = (delta @ W.T) * self.act.slope(self.zs[l - 2], a_prev)  # delta_{l-1}: z_{l-1}, a_{l-1}
         return {name: grads[name] for name in self.parameters()}  # W1, b1, ..., WL, bL

@@ -117,7 +117,7 @@ class DeepNetStack:
             W, a_prev = self.weights[l - 1], self.activations[l - 1]
             grads.append((np.swapaxes(a_prev, 1, 2) @ delta + self.reg_lambda * W, delta.sum(axis=1)))
             if l > 1:
-                delta = (delta @ np.swapaxes(W, 1, 2)) * self.act.df(self.zs[l - 2])
+                delta = (delta @ np.swapaxes(W, 1, 2)) * self.act.slope(self.zs[l - 2], a_prev)
         return grads[::-1]
 
     def fit(self, X: np.ndarray, y: np.ndarray, *, num_passes: int = 20000, lr: float = 2.0,

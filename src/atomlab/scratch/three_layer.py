@@ -160,7 +160,7 @@ class ThreeLayerNet(ScratchNet):
         delta3 = softmax_cross_entropy_grad(probs, y)
         dW2 = self.a1.T @ delta3 + self.reg_lambda * self.W2
         db2 = delta3.sum(axis=0)
-        delta2 = (delta3 @ self.W2.T) * self.act.df(self.z1)
+        delta2 = (delta3 @ self.W2.T) * self.act.slope(self.z1, self.a1)
         dW1 = X.T @ delta2 + self.reg_lambda * self.W1
         db1 = delta2.sum(axis=0)
         return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
