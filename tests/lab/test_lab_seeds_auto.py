@@ -79,3 +79,16 @@ def test_quick_scale_adds_one_round_by_default_and_a_number_fixes_it(tmp_path):
     exp.scales = {"quick": {"seeds": 4}}
     assert run_experiment(exp, scale="quick", report=False, cache_dir=tmp_path).config["seeds"] == 8
     assert run_experiment(exp, scale="quick", seeds=4, report=False, cache_dir=tmp_path).config["seeds"] == 4
+
+
+def test_an_entry_may_allow_the_default_run_more_rounds(tmp_path):
+    exp = experiment(0.0)
+    exp.scales = {"quick": {"seeds": 4}}
+    exp.quick_seed_growth = 4  # no effect: the run spends the whole budget of 4 x 4 seeds, in three looks
+    result = run_experiment(exp, scale="quick", report=False, cache_dir=tmp_path)
+    assert result.config["seeds"] == 16 and "look 3 of 3" in result.config["seeds_rule"]
+    for bad in (0, 17, 2.5, True):
+        with pytest.raises(ConfigError, match="quick_seed_growth must be an integer from 1 to 16"):
+            Experiment(name="x", title="t", source="s", section="s", question="q", hypothesis="h", method="m",
+                       source_conclusion="c", settings={}, factors=[], make_trial=lambda *a: None,
+                       quick_seed_growth=bad)

@@ -146,7 +146,7 @@ def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds:
         (see :func:`seed_rounds`) until every claim is decisive or the budget is spent. Each look spends
         part of the error rate (:func:`atomlab.stats.alpha_spending`), so optional stopping keeps it.
         At the ``quick`` scale the default is ``"auto:MAX"`` with MAX twice the scale's seeds
-        (:data:`QUICK_GROWTH`); give a number for a fixed count.
+        (:data:`QUICK_GROWTH`, or the entry's ``quick_seed_growth``); give a number for a fixed count.
     overrides : dict, optional
         Settings to change (``{"steps": 500}``); unknown keys raise a ConfigError listing the known.
     out : path, optional
@@ -202,7 +202,8 @@ def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds:
     if seeds is None and scale == "quick" and "seeds" not in (overrides or {}):
         # The default run adds one round of seeds when its first round leaves a claim undecided: seeds are cheap,
         # and an exact test on tied values (accuracies, epoch counts) cannot decide on 4 or 5 seeds at all.
-        seeds = f"auto:{QUICK_GROWTH * max(start_seeds, MIN_AUTO_START)}"
+        growth = QUICK_GROWTH if exp.quick_seed_growth is None else exp.quick_seed_growth
+        seeds = f"auto:{growth * max(start_seeds, MIN_AUTO_START)}"
     rounds = seed_rounds(seeds, start_seeds)
     cfg = exp.config(scale, overrides, seeds if rounds is None else rounds[0])
     exp.check_metrics(cfg, exp.plan(cfg))  # a metric the plan cannot produce fails now, not after training

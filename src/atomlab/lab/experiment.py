@@ -199,6 +199,10 @@ class Experiment:
     choices : dict, optional
         ``{setting: allowed values}``: for a setting (or factor) that names one of a fixed set (an arm
         of a table in the entry), so that an unknown level is refused before anything is planned.
+    quick_seed_growth : int, optional
+        The default run (``quick``, no ``--seeds``) adds seeds in rounds up to this many times its seeds
+        (``--seeds auto:N``); None is :data:`atomlab.lab.api.QUICK_GROWTH`. For an entry whose real but
+        small effects need more seeds than one round, when its seeds are cheap.
     """
 
     name: str
@@ -225,6 +229,7 @@ class Experiment:
     source_numbers: Sequence[SourceNumber] = ()
     bounds: dict[str, tuple[float, float]] = field(default_factory=dict)
     choices: dict[str, Sequence[Any]] = field(default_factory=dict)
+    quick_seed_growth: int | None = None
 
     def __post_init__(self) -> None:
         reserved = {"arm", "seed", "trial", "step", "epoch", "diverged", "diverged_step", "wall_time", "scale"}
@@ -232,6 +237,10 @@ class Experiment:
         if clash:
             raise ConfigError(f"experiment {self.name!r}: factor name(s) {sorted(clash)} are reserved "
                               f"(result columns); choose others")
+        growth = self.quick_seed_growth
+        if growth is not None and (isinstance(growth, bool) or not isinstance(growth, int) or not 1 <= growth <= 16):
+            raise ConfigError(f"experiment {self.name!r}: quick_seed_growth must be an integer from 1 to 16 (or "
+                              f"None for the default); got {growth!r}")
         self.settings = {"seeds": 5, "seed": 0, **self.settings}
         # The first seed is atomlab's numbering in every entry: a source's own seed would not draw the same
         # numbers through different code, so no entry can claim it from its source.
