@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from atomlab.bench import suite, workloads
 
 
@@ -100,3 +102,37 @@ def test_kernel_contender_is_skipped_with_its_reason_where_the_tier_does_not_app
     task, _ = workloads.workload_w2(0.01)
     skip = C.atomlab_population(task, 2, backend="kernel")
     assert isinstance(skip, C.Skip) and skip.reason.startswith("not covered by the kernel tier: a 784 x 100")
+
+
+def test_the_jax_catalog_contender_records_what_atomlab_records():
+    jax = pytest.importorskip("jax")  # an optional extra of the benchmark
+    import jax.numpy as jnp
+    import numpy as np
+
+    from atomlab.bench.contenders import jax_trainer
+    from atomlab.data import make_dataset
+    from atomlab.engine import TrainSpec
+    from atomlab.engine.grids import grid_points
+    from atomlab.nn import MLPSpec
+
+    data = make_dataset("moons", n_train=64, n_test=32, random_state=0)
+    for train in (TrainSpec(steps=60, lr=0.5, record_every=20, grid=5),  # full batch
+                  TrainSpec(epochs=4, lr=0.2, batch_size=16, record_every=5, grid=5),  # shuffled batches
+                  TrainSpec(steps=30, lr=0.2, batch_size=16, sampling="random", record_every=10, grid=5)):
+        run = jax_trainer(MLPSpec(layers=(8,), activation="tanh"), train, data, record=True)
+        X, y = jnp.asarray(data.X_train, jnp.float32), jnp.asarray(data.y_train)
+        Xt, yt = jnp.asarray(data.X_test, jnp.float32), jnp.asarray(data.y_test)
+        params, rows, surface = jax.jit(run)(jax.random.PRNGKey(0), X, y, Xt, yt,
+                                             jnp.asarray(grid_points(data, 5), jnp.float32))
+        rows = np.asarray(rows)
+        assert rows.shape == (len(train.record_steps(64)), 4) and surface.shape == (25,)
+        assert rows[-1, 0] < rows[0, 0]  # the training loss fell between the first and the last record
+        # the last record is the trained parameters' own training loss and accuracy, computed here apart
+        h = np.tanh(np.asarray(X) @ np.asarray(params[0][0]) + np.asarray(params[0][1]))
+        out = h @ np.asarray(params[1][0]) + np.asarray(params[1][1])
+        shifted = out - out.max(1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
+        assert np.isclose(rows[-1, 0], -log_p[np.arange(64), data.y_train].mean(), rtol=1e-4)
+        assert rows[-1, 1] == np.mean(out.argmax(1) == data.y_train)
+    plain = jax_trainer(MLPSpec(layers=(8,)), TrainSpec(steps=5, lr=0.1), data)  # W's contender: training only
+    assert len(plain(jax.random.PRNGKey(0), X, y)) == 2  # the two layers' (W, b), nothing recorded

@@ -130,11 +130,15 @@ def sklearn_one_at_a_time(trials: Sequence[Trial], datasets: Sequence[Dataset]) 
 
 
 def jax_groups(trials: Sequence[Trial], datasets: Sequence[Dataset]) -> float | None:
-    """Seconds for JAX to train ``trials``, equal networks vmapped together (None when JAX is missing).
+    """Seconds for JAX to train ``trials`` and record what atomlab records, equal networks vmapped together.
 
     Trials with the same model, recipe and data shape form one ``jit(vmap(train))`` over their seeds and
-    data, with the whole run inside ``lax.scan``; compilation is excluded from the time, as for W.
-    The initial weights are JAX's own draws (the arithmetic, not the numbers, is compared).
+    data, with the whole run inside ``lax.scan``; compilation is excluded from the time, as for W. Like
+    atomlab's runner, it records the training and test loss and accuracy (or MSE) at the trial's record
+    steps and predicts on the trial's grid after training (:func:`~atomlab.bench.contenders.jax_trainer`
+    with ``record=True``); it keeps no weight snapshots and no grid frames (``snapshot_every``,
+    ``grid_every``), stores nothing and plans no jobs. The initial weights are JAX's own draws (the
+    arithmetic, not the numbers, is compared).
     """
     try:
         import jax
@@ -142,24 +146,35 @@ def jax_groups(trials: Sequence[Trial], datasets: Sequence[Dataset]) -> float | 
     except ImportError:
         return None
     from atomlab.bench.contenders import JAX_ACTIVATIONS, jax_trainer
+    from atomlab.engine.grids import grid_points
+
+    def inputs(arrays, n: int):  # one float32 matrix per member, stacked
+        return jnp.stack([jnp.asarray(np.asarray(a).reshape(n, -1), jnp.float32) for a in arrays])
 
     groups: dict[tuple, list[int]] = {}
     for i, (t, d) in enumerate(zip(trials, datasets)):
-        groups.setdefault((repr(t.model), repr(t.train), d.n_train, d.input_dim, d.output_dim, d.task), []).append(i)
+        groups.setdefault((repr(t.model), repr(t.train), d.n_train, d.n_test, d.input_dim, d.output_dim, d.task),
+                          []).append(i)
     total = 0.0
     for idx in groups.values():
         trial, data = trials[idx[0]], datasets[idx[0]]
         m, t = trial.model, trial.train
         if m.activation not in JAX_ACTIVATIONS or m.dropout or m.batchnorm or m.residual:
             raise ValueError(f"the JAX contender cannot train {m}")
-        X = jnp.stack([jnp.asarray(np.asarray(datasets[i].X_train).reshape(data.n_train, -1), jnp.float32)
-                       for i in idx])
-        y = jnp.stack([jnp.asarray(datasets[i].y_train) for i in idx])
-        run = jax.jit(jax.vmap(jax_trainer(m, t, data)))
+        member_data = [datasets[i] for i in idx]
+        X = inputs([d.X_train for d in member_data], data.n_train)
+        X_test = inputs([d.X_test for d in member_data], data.n_test)
+        y_type = jnp.float32 if data.task == "regression" else jnp.int32
+        y = jnp.stack([jnp.asarray(np.asarray(d.y_train), y_type) for d in member_data])
+        y_test = jnp.stack([jnp.asarray(np.asarray(d.y_test), y_type) for d in member_data])
+        points = [grid_points(d, t.grid) if t.grid else None for d in member_data]
+        grid = None if points[0] is None else jnp.stack([jnp.asarray(p, jnp.float32) for p in points])
+        run = jax.jit(jax.vmap(jax_trainer(m, t, data, record=True),
+                               in_axes=(0, 0, 0, 0, 0, None if grid is None else 0)))
         keys = jax.random.split(jax.random.PRNGKey(0), len(idx))
-        jax.block_until_ready(run(keys, X, y))  # compile (not timed)
+        jax.block_until_ready(run(keys, X, y, X_test, y_test, grid))  # compile (not timed)
         start = time.perf_counter()
-        jax.block_until_ready(run(keys, X, y))
+        jax.block_until_ready(run(keys, X, y, X_test, y_test, grid))
         total += time.perf_counter() - start
     return total
 

@@ -180,14 +180,22 @@ def atomlab_workers(task: Task, P: int, *, workers: int = 2) -> float:
 JAX_ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity", "sin", "square", "sign", "abs")
 
 
-def jax_trainer(model, train, data: Dataset):
-    """``run(key, X, y) -> params``: one MLP's whole training as one traced JAX function.
+def jax_trainer(model, train, data: Dataset, *, record: bool = False):
+    """One MLP's whole training as one traced JAX function; ``jit(vmap(run))`` trains a population.
 
     ``model`` (an :class:`~atomlab.nn.MLPSpec`) gives the layers and activation, ``train`` (a
     :class:`~atomlab.engine.TrainSpec`) the optimiser (SGD or Adam as ``torch.optim``), loss, L2
-    penalty, batch size, sampling and steps; ``data`` the sizes. Every step lives inside ``lax.scan``;
-    ``jit(vmap(run))`` trains a population. Weights start He-normal from ``key`` (the arithmetic, not the
-    numbers, is what the benchmark compares).
+    penalty, batch size, sampling and steps; ``data`` the sizes. Every step lives inside ``lax.scan``.
+    Weights start He-normal from ``key`` (the arithmetic, not the numbers, is what the benchmark compares).
+
+    Without ``record``, ``run(key, X, y) -> params``: training and nothing else (workload W, whose
+    atomlab contenders record nothing either). With ``record``, ``run(key, X, y, X_test, y_test, grid)
+    -> (params, metrics, surface)`` does what atomlab's runner does for a catalog trial besides training:
+    at each of ``train.record_steps`` (step 0 included) the loss and accuracy (or MSE) on the whole
+    training and test sets, ``metrics`` of shape ``(records, 4)``, and after training the prediction on
+    the trial's grid points (``grid``; P(class 1), or the raw output for regression), ``surface``. A record
+    is a ``lax.cond`` on the step number, which is the same for every member, so ``vmap`` keeps it a branch
+    taken at the record steps only.
     """
     import jax
     import jax.numpy as jnp
@@ -199,20 +207,37 @@ def jax_trainer(model, train, data: Dataset):
     full = train.full_batch(n)
     B = n if full else train.batch_size
     steps = train.total_steps(n)
+    regression = train.loss == "mse"
+    record_steps = train.record_steps(n) if record else []
+    slot_of_step = np.full(steps + 1, -1, dtype=np.int32)
+    slot_of_step[record_steps] = np.arange(len(record_steps), dtype=np.int32)
 
-    def loss(params, xb, yb):
+    def forward(params, xb):
         h = xb
         for W, b in params[:-1]:
             h = act(h @ W + b)
         W, b = params[-1]
-        out = h @ W + b
-        if train.loss == "mse":
-            value = jnp.mean((out - yb.reshape(out.shape)) ** 2)
-        else:
-            value = -jnp.mean(jax.nn.log_softmax(out)[jnp.arange(out.shape[0]), yb])
+        return h @ W + b
+
+    def data_loss(out, yb):
+        if regression:
+            return jnp.mean((out - yb.reshape(out.shape)) ** 2)
+        return -jnp.mean(jax.nn.log_softmax(out)[jnp.arange(out.shape[0]), yb])
+
+    def loss(params, xb, yb):
+        value = data_loss(forward(params, xb), yb)
         if train.regularizer in ("l2", "l2_sum"):
             value = value + train.reg_lambda * sum(jnp.sum(W * W) for W, _ in params)
         return value
+
+    def metrics(params, X, y, X_test, y_test):
+        row = []
+        for Xs, ys in ((X, y), (X_test, y_test)):
+            out = forward(params, Xs)
+            second = (jnp.mean((out - ys.reshape(out.shape)) ** 2) if regression
+                      else jnp.mean(jnp.argmax(out, -1) == ys))
+            row += [data_loss(out, ys), second]
+        return jnp.stack(row)
 
     def update(carry, xb, yb):
         p, m, v, t = carry
@@ -226,29 +251,58 @@ def jax_trainer(model, train, data: Dataset):
         return (jax.tree_util.tree_map(lambda w, a, b: w - train.lr / c1 * a / (jnp.sqrt(b) / c2 + 1e-8), p, m, v),
                 m, v, t)
 
-    def run(key, X, y):
+    def run(key, X, y, X_test=None, y_test=None, grid=None):
         k_init, k_data = jax.random.split(key)
         params = []
         for a, b in zip(dims[:-1], dims[1:]):
             k_init, k = jax.random.split(k_init)
             params.append((jax.random.normal(k, (a, b)) * jnp.sqrt(2.0 / a), jnp.zeros(b)))
         zeros = jax.tree_util.tree_map(jnp.zeros_like, params)
-        carry = (params, zeros, zeros, jnp.asarray(0.0))
+        table = jnp.zeros((len(record_steps), 4), X.dtype)
+        slots = jnp.asarray(slot_of_step)
+
+        def recorded(state, step):
+            """``state = (training carry, metrics table)`` after ``step`` updates, with the record if due."""
+            if not record:
+                return state
+            carry, rows = state
+            slot = slots[step]
+            rows = jax.lax.cond(slot >= 0, lambda r: r.at[slot].set(metrics(carry[0], X, y, X_test, y_test)),
+                                lambda r: r, rows)
+            return carry, rows
+
+        def step_on(state, step, xb, yb):
+            return recorded((update(state[0], xb, yb), state[1]), step)
+
+        state = recorded(((params, zeros, zeros, jnp.asarray(0.0)), table), 0)
+        numbers = jnp.arange(1, steps + 1)
         if full:
-            carry, _ = jax.lax.scan(lambda c, _: (update(c, X, y), None), carry, None, length=steps)
+            state, _ = jax.lax.scan(lambda c, i: (step_on(c, i, X, y), None), state, numbers)
         elif train.sampling == "random":  # a fresh random batch every step
-            def random_step(c, k):
-                i = jax.random.randint(k, (B,), 0, n)
-                return update(c, X[i], y[i]), None
-            carry, _ = jax.lax.scan(random_step, carry, jax.random.split(k_data, steps))
+            def random_step(c, xs):
+                k, i = xs
+                idx = jax.random.randint(k, (B,), 0, n)
+                return step_on(c, i, X[idx], y[idx]), None
+            state, _ = jax.lax.scan(random_step, state, (jax.random.split(k_data, steps), numbers))
         else:  # shuffle: one permutation an epoch, cut into whole batches
             per_epoch = n // B
+            epochs = max(1, steps // per_epoch)
 
-            def epoch(c, k):
+            def epoch(c, xs):
+                k, first = xs
                 order = jax.random.permutation(k, n)[: per_epoch * B].reshape(per_epoch, B)
-                return jax.lax.scan(lambda c2, i: (update(c2, X[i], y[i]), None), c, order)[0], None
-            carry, _ = jax.lax.scan(epoch, carry, jax.random.split(k_data, max(1, steps // per_epoch)))
-        return carry[0]
+                inner = (order, first + jnp.arange(per_epoch))
+                return jax.lax.scan(lambda c2, o: (step_on(c2, o[1], X[o[0]], y[o[0]]), None), c, inner)[0], None
+            state, _ = jax.lax.scan(epoch, state, (jax.random.split(k_data, epochs),
+                                                   1 + per_epoch * jnp.arange(epochs)))
+        (params, *_), rows = state
+        if not record:
+            return params
+        surface = None
+        if grid is not None:
+            out = forward(params, grid)
+            surface = out[..., 0] if regression else jax.nn.softmax(out)[..., 1]
+        return params, rows, surface
 
     return run
 
