@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from atomlab.engine import allocator
+from atomlab.errors import ConfigError
 
 # A training step's temporary: a 320 KB array made and freed; prints how many bytes of it glibc served from a
 # mapping of its own (mallinfo2's hblkhd, the blocks it maps and unmaps one by one) and the setting's words.
@@ -60,3 +61,11 @@ def test_a_steps_temporaries_come_from_the_heap_not_from_fresh_mappings():
 def test_the_setting_is_made_once():
     first = allocator.keep_freed_memory()
     assert allocator.keep_freed_memory() == first == allocator.allocator_in_use()
+
+
+def test_an_unknown_setting_is_refused_naming_the_value_and_the_allowed_ones(monkeypatch):
+    monkeypatch.setenv("ATOMLAB_MALLOC", "off")
+    with pytest.raises(ConfigError, match=r"ATOMLAB_MALLOC='off' is not a setting; allowed: '', 'tuned', 'system'"):
+        allocator._tune()
+    monkeypatch.setenv("ATOMLAB_MALLOC", "System ")
+    assert allocator._tune() == "system (ATOMLAB_MALLOC=system)"

@@ -26,12 +26,17 @@ import ctypes.util
 import os
 import sys
 
+from atomlab.errors import ConfigError
+
 #: Arrays up to this size come from the heap (32 MiB: the largest value mallopt(3) documents for 64-bit systems).
 MMAP_THRESHOLD = 32 * 2**20
 #: Freed memory at the top of the heap kept for reuse before any is handed back to the system.
 TRIM_THRESHOLD = 256 * 2**20
 # mallopt's parameter numbers, from glibc's <malloc.h>
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+
+#: The values ``ATOMLAB_MALLOC`` may take ("" is unset).
+SETTINGS = ("", "tuned", "system")
 
 _state: dict[str, str] = {}
 
@@ -44,6 +49,12 @@ def keep_freed_memory() -> str:
     str
         ``"glibc, thresholds raised"`` after a successful call (now or before), ``"system (ATOMLAB_MALLOC=system)"``
         when the user turned it off, ``"system"`` where the C library is not glibc (macOS, Windows, musl).
+
+    Raises
+    ------
+    atomlab.errors.ConfigError
+        If ``ATOMLAB_MALLOC`` holds anything but ``tuned`` or ``system`` (or nothing); the message names the
+        value and the allowed ones.
 
     Examples
     --------
@@ -69,7 +80,12 @@ def allocator_in_use() -> str:
 
 
 def _tune() -> str:
-    if os.environ.get("ATOMLAB_MALLOC", "").strip().lower() == "system":
+    setting = os.environ.get("ATOMLAB_MALLOC", "").strip().lower()
+    if setting not in SETTINGS:
+        raise ConfigError(f"ATOMLAB_MALLOC={os.environ['ATOMLAB_MALLOC']!r} is not a setting; allowed: "
+                          f"{', '.join(repr(v) for v in SETTINGS)} (unset or 'tuned': raise glibc's thresholds; "
+                          "'system': leave the allocator as it is)")
+    if setting == "system":
         return "system (ATOMLAB_MALLOC=system)"
     if not sys.platform.startswith("linux"):
         return "system"

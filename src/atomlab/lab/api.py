@@ -16,7 +16,7 @@ import torch
 
 from atomlab import stats
 from atomlab._version import __version__
-from atomlab.engine.allocator import allocator_in_use
+from atomlab.engine.allocator import allocator_in_use, keep_freed_memory
 from atomlab.engine.outcome import Outcome
 from atomlab.errors import ConfigError
 from atomlab.lab.claims import check_claims
@@ -194,6 +194,7 @@ def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds:
         raise ConfigError(f"experiment must be a catalog name (a str, see atomlab.experiments()) or an Experiment, "
                           f"got {experiment!r} ({type(experiment).__name__})")
     check_workers(workers)
+    keep_freed_memory()  # the allocator this run trains with; a bad ATOMLAB_MALLOC is refused before anything starts
     if not isinstance(force, bool):
         raise ConfigError(f"force must be True or False, got {force!r}")
     exp = experiments.get(experiment) if isinstance(experiment, str) else experiment
