@@ -48,6 +48,9 @@ def test_catalog_entry_workload_runs_every_contender_on_the_entry_trials():
         assert r["models_per_s"] > 0 and r["gflops"] > 0
     assert w["contenders"][0]["ratio_to_naive"] == 1.0
     assert "universal-approximation" in suite.markdown(result)
+    only = suite.run_suite(["universal-approximation"], repeats=1, scale=0.01, only=["runner, 1"], log=lambda m: None)
+    assert [r["contender"] for r in only["workloads"]["universal-approximation"]["contenders"]] == [
+        "atomlab runner, 1 process"]  # --only picks a catalog entry's contenders too
 
 
 def test_scikit_learn_contender_refuses_what_it_cannot_express():

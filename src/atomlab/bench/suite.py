@@ -89,7 +89,8 @@ def run_suite(workloads: list[str] | None = None, *, repeats: int = 3, scale: fl
                            "matmul_peak_gflops": round(peak, 1), "workloads": {}}
     for wname in names:
         if wname not in WORKLOADS:
-            out["workloads"][wname] = _run_catalog_entry(wname, repeats=repeats, scale=scale, peak=peak, log=log)
+            out["workloads"][wname] = _run_catalog_entry(wname, repeats=repeats, scale=scale, peak=peak, log=log,
+                                                         only=only)
             continue
         task, P = WORKLOADS[wname](scale)
         selected = [c for c in CONTENDERS if not only or any(o.lower() in c[0].lower() for o in only)]
@@ -145,8 +146,11 @@ def _row(contender: str, rates: list[float], base: float | None, flops: float, p
 
 
 def _run_catalog_entry(name: str, *, repeats: int, scale: float, peak: float,
-                       log: Callable[[str], None]) -> dict[str, Any]:
-    """One catalog entry's paper-scale trials (smoke scale when ``scale < 1``): naive against the runner."""
+                       log: Callable[[str], None], only: list[str] | None = None) -> dict[str, Any]:
+    """One catalog entry's paper-scale trials (smoke scale when ``scale < 1``): naive against the runner.
+
+    ``only`` keeps the contenders whose name holds one of its strings, as for the other workloads.
+    """
     from atomlab.bench import catalog_bench as CB
     from atomlab.lab.data import materialize
 
@@ -173,6 +177,7 @@ def _run_catalog_entry(name: str, *, repeats: int, scale: float, peak: float,
     if not fits:
         skipped[contenders[1][0]] = "no sampled trial is expressible in scikit-learn (" + \
             "; ".join(sorted({CB.sklearn_unsupported(t) for t in naive})) + ")"
+    contenders = [c for c in contenders if not only or any(o.lower() in c[0].lower() for o in only)]
     rows = _measure(name, contenders, repeats=repeats, flops=flops, peak=peak, log=log, unit="trials/s",
                     skipped=skipped)
     steps = [t.train.total_steps(d.n_train) for t, d in zip(trials, datasets)]
