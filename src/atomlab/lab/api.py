@@ -201,8 +201,8 @@ def run_experiment(experiment: str | Experiment, *, scale: str = "quick", seeds:
     git_commit()  # the code this run starts with, before any edit made while it trains
     start_seeds = int(exp.config(scale, overrides)["seeds"])
     if seeds is None and scale == "quick" and "seeds" not in (overrides or {}):
-        # The default run adds one round of seeds when its first round leaves a claim undecided: seeds are cheap,
-        # and an exact test on tied values (accuracies, epoch counts) cannot decide on 4 or 5 seeds at all.
+        # The default run adds rounds of seeds (one, or more where the entry allows) while a claim is undecided:
+        # seeds are cheap, and an exact test on tied values (accuracies, epoch counts) cannot decide on 4 or 5.
         growth = QUICK_GROWTH if exp.quick_seed_growth is None else exp.quick_seed_growth
         seeds = f"auto:{growth * max(start_seeds, MIN_AUTO_START)}"
     rounds = seed_rounds(seeds, start_seeds)
