@@ -93,7 +93,7 @@ def run_suite(workloads: list[str] | None = None, *, repeats: int = 3, scale: fl
                                                          only=only)
             continue
         task, P = WORKLOADS[wname](scale)
-        selected = [c for c in CONTENDERS if not only or any(o.lower() in c[0].lower() for o in only)]
+        selected = _chosen(CONTENDERS, only)
         rows = _measure(wname, [(cname, functools.partial(fn, task, count(P)), count(P))
                                 for cname, fn, count in selected],
                         repeats=repeats, flops=task.flops_per_model(), peak=peak, log=log, unit="models/s")
@@ -102,6 +102,11 @@ def run_suite(workloads: list[str] | None = None, *, repeats: int = 3, scale: fl
                                    "arithmetic_bound_models_per_s": peak * 1e9 / task.flops_per_model(),
                                    "contenders": rows}
     return out
+
+
+def _chosen(contenders: list[tuple], only: list[str] | None) -> list[tuple]:
+    """The contenders (``(name, ...)`` tuples) whose name holds one of ``only``'s strings; all without ``only``."""
+    return [c for c in contenders if not only or any(o.lower() in c[0].lower() for o in only)]
 
 
 def _measure(workload: str, contenders: list[tuple[str, Callable[[], float | None], int]], *, repeats: int,
@@ -177,7 +182,7 @@ def _run_catalog_entry(name: str, *, repeats: int, scale: float, peak: float,
     if not fits:
         skipped[contenders[1][0]] = "no sampled trial is expressible in scikit-learn (" + \
             "; ".join(sorted({CB.sklearn_unsupported(t) for t in naive})) + ")"
-    contenders = [c for c in contenders if not only or any(o.lower() in c[0].lower() for o in only)]
+    contenders = _chosen(contenders, only)
     rows = _measure(name, contenders, repeats=repeats, flops=flops, peak=peak, log=log, unit="trials/s",
                     skipped=skipped)
     steps = [t.train.total_steps(d.n_train) for t, d in zip(trials, datasets)]

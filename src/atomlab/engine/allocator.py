@@ -95,7 +95,7 @@ def _tune() -> str:
     except (OSError, AttributeError):
         return "system"
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    # Order matters: setting either turns off glibc's dynamic adjustment of both.
+    # Setting either threshold turns off glibc's dynamic adjustment of both, so both are set.
     if mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) and mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD):
         return "glibc, thresholds raised"
     return "system"
