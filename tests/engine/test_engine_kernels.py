@@ -72,6 +72,11 @@ CASES = {
         dict(optimizer="momentum", optimizer_params={"nesterov": True}, lr=0.05, steps=70, batch_size=12,
              loss="mse", regularizer="l1", reg_lambda=0.01),
         _moons()),
+    "residual-shuffle-sgd-relu-l2sum": lambda: (
+        MLPSpec(layers=(6, 6, 6), activation="relu", residual=True),
+        dict(optimizer="sgd", lr=0.05, epochs=3, batch_size=16, sampling="shuffle", regularizer="l2_sum",
+             reg_lambda=1e-3),
+        _moons()),
     "shared-weights-rmsprop-elu-l2": lambda: (
         MLPSpec(layers=(6, 6, 6), activation="elu", share_weights=True),
         dict(optimizer="rmsprop", lr=0.01, steps=60, batch_size=20, regularizer="l2", reg_lambda=0.05),
@@ -129,6 +134,25 @@ def test_float64_matches_todays_numpy_path(activation, recipe):
     assert {o.info["backend"] for o in numpy_path} == {"numpy"}
     for k, n in zip(kernel, numpy_path):
         assert_close_outcome(k, n, atol=1e-10)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sin"])
+@pytest.mark.parametrize("widths", [(2, 2), (6, 6, 4)])
+def test_residual_connections_in_float64_match_todays_paths(activation, widths):
+    # (2, 2): the first layer's input has the layer's width too, so it adds the data itself
+    data = make_dataset("moons", random_state=1, n_train=60, n_test=20)
+    members = [Member(MLPSpec(layers=widths, activation=activation, residual=True),
+                      TrainSpec(optimizer="adam", lr=0.02, steps=40, batch_size=16, dtype="float64",
+                                regularizer="l2_sum", reg_lambda=1e-3, record_every=10), s, data) for s in range(3)]
+    kernel = run(members)
+    assert {o.info["backend"] for o in kernel} == {"kernel"}
+    for k, n, a in zip(kernel, run(members, backend="numpy"), run(members, use_fastpath=False)):
+        assert a.info["backend"] == "autograd"
+        assert_close_outcome(k, n, atol=1e-10)
+        assert_close_outcome(k, a, atol=1e-10)
+    # the connection changes the training: without it the same members end elsewhere
+    plain = run([Member(MLPSpec(layers=widths, activation=activation), members[0].train, 0, data)])[0]
+    assert np.abs(plain.state["W1"] - kernel[0].state["W1"]).max() > 1e-3
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
@@ -189,7 +213,6 @@ def test_auto_uses_the_kernels_where_they_apply_and_says_why_not_elsewhere(blobs
     assert covered.info["backend"] == "kernel" and "kernel_unsupported" not in covered.info
     for spec, why in ((MLPSpec(layers=(8,), dropout=0.2), "dropout"),
                       (MLPSpec(layers=(8,), batchnorm=True), "batch norm"),
-                      (MLPSpec(layers=(8, 8), residual=True), "residual connections"),
                       (MLPSpec(layers=(8,), activation="gelu"), "activation 'gelu'"),
                       (MLPSpec(layers=(100, 100)), "a 100 x 100 weight matrix"),
                       (MLPSpec(layers=(64, 64)), "278528 multiply-adds per member and step")):
@@ -199,6 +222,9 @@ def test_auto_uses_the_kernels_where_they_apply_and_says_why_not_elsewhere(blobs
     hinge = PopulationTrainer([Member(MLPSpec(layers=(8,)), TrainSpec(steps=5, loss="hinge"), 0, blobs)],
                               device="cpu").run()[0]
     assert hinge.info["backend"] == "kernel"  # every built-in loss is the kernels'
+    residual = PopulationTrainer([Member(MLPSpec(layers=(8, 8), residual=True), train, 0, blobs)],
+                                 device="cpu").run()[0]
+    assert residual.info["backend"] == "kernel"
 
 
 def test_kernel_backend_refuses_what_it_cannot_train(blobs):

@@ -434,6 +434,17 @@ def _activate_backward(code, D, Z, H, z0, G, rows, L):
 
 
 @njit(**_JIT)
+def _add_skip(dst, d0, src, s0, rows, L):
+    """``dst[d0 + r] += src[s0 + r]`` for rows ``r = 0 .. rows`` (a residual connection): one flat loop over
+    slices from 0, as :func:`_activate` writes it so that it vectorises."""
+    n = rows * L
+    df = dst.reshape(dst.size)[d0 * L:d0 * L + n]
+    sf = src.reshape(src.size)[s0 * L:s0 * L + n]
+    for q in range(n):
+        df[q] = df[q] + sf[q]
+
+
+@njit(**_JIT)
 def _dense(inp, i0, th, woff, boff, Z, z0, B, fi, fo, L):
     """``Z[z0 + b*fo + j] = sum_i inp[i0 + b*fi + i] W[i, j] + b[j]`` (the sum in order of i, then the bias).
 
@@ -1313,7 +1324,7 @@ def _gather(X, Yl, Yr, lane_data, idx, start, B, xb, yl, yr, regression, L):
 
 @njit(**_JIT)
 def train_steps(theta, opt_a, opt_b, lr, lam, hyper, bc1, bc2, dims, slots_w, slots_b, swoff, snumel, zoff,
-                act, loss_kind, opt, penalty, X, Yl, Yr, lane_data, idx, starts, full, full_rows, xb, yl, yr,
+                skip, act, loss_kind, opt, penalty, X, Yl, Yr, lane_data, idx, starts, full, full_rows, xb, yl, yr,
                 step0, n_steps, ceiling, diverged, Z, H, G, D, grad, loss, scratch):
     """Train every block of lanes for ``n_steps`` steps, the first being global step ``step0`` (from 1).
 
@@ -1330,6 +1341,9 @@ def train_steps(theta, opt_a, opt_b, lr, lam, hyper, bc1, bc2, dims, slots_w, sl
     dims, slots_w, slots_b, swoff, snumel, zoff : int64
         Layer widths, each layer's W and b rows, the distinct weight slots (first row, size) and each
         layer's first row in ``Z`` / ``H``.
+    skip : int64 [layers]
+        1 where a hidden layer adds its input to its pre-activation (a residual connection, 002's
+        ``z = h W + b + h`` where the widths match), else 0; the output layer never does.
     act, loss_kind, opt, penalty : int
         The codes of the hidden activation, loss, optimiser and weight penalty.
     X, Yl, Yr : [members, n, d], [members, n], [members, n, K]
@@ -1370,6 +1384,11 @@ def train_steps(theta, opt_a, opt_b, lr, lam, hyper, bc1, bc2, dims, slots_w, sl
                     _dense(inp0, 0, th, slots_w[layer], slots_b[layer], Z, zoff[layer], B, fi, fo, L)
                 else:
                     _dense(H, zoff[layer - 1], th, slots_w[layer], slots_b[layer], Z, zoff[layer], B, fi, fo, L)
+                if skip[layer] != 0:  # after the bias, as fastpath_numpy adds it: (h W + b) + h
+                    if layer == 0:
+                        _add_skip(Z, zoff[layer], inp0, 0, B * fo, L)
+                    else:
+                        _add_skip(Z, zoff[layer], H, zoff[layer - 1], B * fo, L)
                 if layer < n_layers - 1:
                     _activate(act, Z, H, zoff[layer], B * fo, L)
             _output_loss(loss_kind, Z, zoff[n_layers - 1], ylb, yrb, B, K, G, loss, L)
@@ -1382,6 +1401,8 @@ def train_steps(theta, opt_a, opt_b, lr, lam, hyper, bc1, bc2, dims, slots_w, sl
                 else:
                     _dense_backward(H, zoff[layer - 1], th, slots_w[layer], slots_b[layer], G, D, grad, B, fi, fo,
                                     L, True)
+                    if skip[layer] != 0:  # the gradient through the connection: G W^T + G
+                        _add_skip(D, 0, G, 0, B * fi, L)
                     _activate_backward(act, D, Z, H, zoff[layer - 1], G, B * fi, L)
             if penalty != NO_PENALTY:
                 _penalty(penalty, th, grad, swoff, snumel, lam[blk], loss, scratch, L)

@@ -8,15 +8,16 @@ stay with :class:`~atomlab.engine.population.PopulationTrainer`, which writes th
 into the population's tensors before each of them.
 
 What the tier covers (:func:`unsupported` says why a population is not covered): dense layers of up to
-:data:`MAX_MATRIX` weights each, optionally shared; the built-in activations of
+:data:`MAX_MATRIX` weights each, optionally shared, with or without residual connections (002's
+``z = h W + b + h`` on the hidden layers whose widths match); the built-in activations of
 :data:`ACTIVATIONS` (members may differ in activation and loss: each combination trains as its own group
 of lanes); every built-in loss of :mod:`atomlab.nn.losses` (:data:`LOSSES`: cross-entropy and 002's padded
 cross-entropy; MSE, MAE and the fourth power on softmax probabilities; their ``logit_*`` twins, the hinge and
 the constant control on raw outputs; on regression targets all but the two cross-entropies); the built-in
 SGD, momentum (Nesterov too), Adam, RMSprop and Adagrad; L1 / L2 penalties; minibatches drawn exactly as
 :func:`~atomlab.engine.sampling.batch_indices` draws them, or full batch; float32 or float64. Everything
-else (user-registered functions, dropout, batch norm, residual connections, wide layers, CUDA) runs on the
-NumPy / torch path, chosen automatically; the outcome's ``info["backend"]`` says which path trained it.
+else (user-registered functions, dropout, batch norm, wide layers, CUDA) runs on the NumPy / torch path,
+chosen automatically; the outcome's ``info["backend"]`` says which path trained it.
 
 numba is a dependency of the package; where it cannot be imported atomlab says so once (a
 ``RuntimeWarning``) and trains on the NumPy / torch path.
@@ -193,8 +194,6 @@ def unsupported(net, spec: TrainSpec, losses: Sequence[str], task: str, *, maske
         return "batch norm"
     if net.any_dropout:
         return "dropout"
-    if net.residual:
-        return "residual connections"
     for s in net.specs:
         if not _builtin(_activations, _BUILTIN_ACTIVATIONS, s.activation):
             return f"activation {s.activation!r}"
@@ -342,6 +341,10 @@ class KernelTier:
         self.swoff = np.asarray(woff, dtype=np.int64)
         self.snumel = np.asarray([fi * fo for fi, fo in shapes], dtype=np.int64)
         n_layers = len(self.dims) - 1
+        # a hidden layer adds its input where the widths match, as PopulationMLP.forward does
+        self.skip = np.asarray([int(bool(net.residual) and layer < n_layers - 1
+                                    and self.dims[layer] == self.dims[layer + 1]) for layer in range(n_layers)],
+                               dtype=np.int64)
 
         # data: a member axis always; y as labels [Pd, n] or regression targets [Pd, n, K]
         Xa = np.asarray(X, dtype=dt)
@@ -485,9 +488,9 @@ class KernelTier:
         for g in self.groups:
             idx = self._empty_idx if idx_all is None else np.ascontiguousarray(idx_all[g.lane_member])
             K.train_steps(g.theta, g.opt_a, g.opt_b, g.lr, g.lam, self.hyper, bc1, bc2, self.dims, self.slots_w,
-                          self.slots_b, self.swoff, self.snumel, g.zoff, g.act, g.loss_code, self.opt, self.penalty,
-                          self.X, self.Yl, self.Yr, g.lane_data, idx, starts, self.full, self.rows, g.xb, g.yl, g.yr,
-                          first, k, g.ceiling, g.diverged, g.Z, g.H, g.G, g.D, g.grad, g.losses, g.scratch)
+                          self.slots_b, self.swoff, self.snumel, g.zoff, self.skip, g.act, g.loss_code, self.opt,
+                          self.penalty, self.X, self.Yl, self.Yr, g.lane_data, idx, starts, self.full, self.rows,
+                          g.xb, g.yl, g.yr, first, k, g.ceiling, g.diverged, g.Z, g.H, g.G, g.D, g.grad, g.losses, g.scratch)
         self.step += k
 
 
