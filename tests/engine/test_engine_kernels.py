@@ -227,6 +227,18 @@ def test_auto_uses_the_kernels_where_they_apply_and_says_why_not_elsewhere(blobs
     assert residual.info["backend"] == "kernel"
 
 
+def test_narrow_layers_stay_on_the_kernels_at_any_batch_size():
+    # 2-10-10-10-10-2 on 2,000 rows: 680,000 multiply-adds a step, above MAX_STEP_MACS, but every matrix is
+    # narrow (at most NARROW_MATRIX weights); four layers of 40 at the same size go to BLAS
+    data = make_dataset("moons", random_state=0, n_train=2000, n_test=50)
+    train = TrainSpec(steps=2, lr=0.01, batch_size=None)
+    narrow = PopulationTrainer([Member(MLPSpec(layers=(10,) * 4), train, 0, data)], device="cpu").run()[0]
+    assert 2000 * (2 * 10 + 3 * 100 + 10 * 2) > compiled.MAX_STEP_MACS and 100 <= compiled.NARROW_MATRIX
+    assert narrow.info["backend"] == "kernel"
+    wide = PopulationTrainer([Member(MLPSpec(layers=(40,) * 4), train, 0, data)], device="cpu").run()[0]
+    assert wide.info["backend"] != "kernel" and "multiply-adds" in wide.info["kernel_unsupported"]
+
+
 def test_kernel_backend_refuses_what_it_cannot_train(blobs):
     members = [Member(MLPSpec(layers=(8,), dropout=0.5), TrainSpec(steps=3), 0, blobs)]
     with pytest.raises(ConfigError, match="kernel backend cannot train this population: dropout"):

@@ -1324,7 +1324,7 @@ def _gather(X, Yl, Yr, lane_data, idx, start, B, xb, yl, yr, regression, L):
 
 @njit(**_JIT)
 def train_steps(theta, opt_a, opt_b, lr, lam, hyper, bc1, bc2, dims, slots_w, slots_b, swoff, snumel, zoff,
-                skip, act, loss_kind, opt, penalty, X, Yl, Yr, lane_data, idx, starts, full, full_rows, xb, yl, yr,
+                residual, act, loss_kind, opt, penalty, X, Yl, Yr, lane_data, idx, starts, full, full_rows, xb, yl, yr,
                 step0, n_steps, ceiling, diverged, Z, H, G, D, grad, loss, scratch):
     """Train every block of lanes for ``n_steps`` steps, the first being global step ``step0`` (from 1).
 
@@ -1341,7 +1341,7 @@ def train_steps(theta, opt_a, opt_b, lr, lam, hyper, bc1, bc2, dims, slots_w, sl
     dims, slots_w, slots_b, swoff, snumel, zoff : int64
         Layer widths, each layer's W and b rows, the distinct weight slots (first row, size) and each
         layer's first row in ``Z`` / ``H``.
-    skip : int64 [layers]
+    residual : int64 [layers]
         1 where a hidden layer adds its input to its pre-activation (a residual connection, 002's
         ``z = h W + b + h`` where the widths match), else 0; the output layer never does.
     act, loss_kind, opt, penalty : int
@@ -1384,7 +1384,7 @@ def train_steps(theta, opt_a, opt_b, lr, lam, hyper, bc1, bc2, dims, slots_w, sl
                     _dense(inp0, 0, th, slots_w[layer], slots_b[layer], Z, zoff[layer], B, fi, fo, L)
                 else:
                     _dense(H, zoff[layer - 1], th, slots_w[layer], slots_b[layer], Z, zoff[layer], B, fi, fo, L)
-                if skip[layer] != 0:  # after the bias, as fastpath_numpy adds it: (h W + b) + h
+                if residual[layer] != 0:  # after the bias, as fastpath_numpy adds it: (h W + b) + h
                     if layer == 0:
                         _add_skip(Z, zoff[layer], inp0, 0, B * fo, L)
                     else:
@@ -1401,7 +1401,7 @@ def train_steps(theta, opt_a, opt_b, lr, lam, hyper, bc1, bc2, dims, slots_w, sl
                 else:
                     _dense_backward(H, zoff[layer - 1], th, slots_w[layer], slots_b[layer], G, D, grad, B, fi, fo,
                                     L, True)
-                    if skip[layer] != 0:  # the gradient through the connection: G W^T + G
+                    if residual[layer] != 0:  # the gradient through the connection: G W^T + G
                         _add_skip(D, 0, G, 0, B * fi, L)
                     _activate_backward(act, D, Z, H, zoff[layer - 1], G, B * fi, L)
             if penalty != NO_PENALTY:

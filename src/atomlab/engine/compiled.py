@@ -65,6 +65,13 @@ MAX_MATRIX = 4096
 #: layers: 2-40-40-40-40-2 at b 100 (496,000) 1.4x autograd but 0.83x NumPy. Below this limit every
 #: measured population was at least level with both paths.
 MAX_STEP_MACS = 250_000
+#: Weight matrices of at most this many weights (20 x 20) are narrow: BLAS gains nothing on them, so
+#: :data:`MAX_STEP_MACS` does not apply and the kernels take them at any batch size. Measured with
+#: ``benchmarks/kernel_crossover.py`` (one thread, 2-core machine): the 2-D suite's 2-10-10-10-10-2 at
+#: 1,000 rows (340,000 multiply-adds) 2.1 to 2.8x autograd, eight layers of 10 (740,000) 2.0 to 2.2x
+#: autograd and 1.35x NumPy, four of 20 (1.28 million) 1.14x autograd and 1.22x NumPy, four of 16 1.20x
+#: NumPy; wider matrices lose at that size (four of 40 at 1,000 rows: 0.81x autograd).
+NARROW_MATRIX = 400
 #: Lanes of one block are a multiple of this: one AVX2 register of float32 lanes, the kernels' SIMD
 #: value (``_kernels.VEC_BYTES``). With 16, activation-functions' groups of 20 members ran on 32 lanes.
 LANE_MULTIPLE = 8
@@ -179,7 +186,8 @@ def unsupported(net, spec: TrainSpec, losses: Sequence[str], task: str, *, maske
         Whether members' training sets differ in size (full batch over padded data).
     rows : int, optional
         Examples per step (the batch, or the training set for full batch); with it, populations above
-        :data:`MAX_STEP_MACS` multiply-adds per member and step are left to BLAS.
+        :data:`MAX_STEP_MACS` multiply-adds per member and step are left to BLAS, unless every weight
+        matrix is narrow (:data:`NARROW_MATRIX`).
 
     Examples
     --------
@@ -212,7 +220,7 @@ def unsupported(net, spec: TrainSpec, losses: Sequence[str], task: str, *, maske
     widest = max(shapes, key=lambda s: s[0] * s[1])
     if widest[0] * widest[1] > MAX_MATRIX:
         return f"a {widest[0]} x {widest[1]} weight matrix (the kernels take up to {MAX_MATRIX} weights a layer)"
-    if rows is not None:
+    if rows is not None and widest[0] * widest[1] > NARROW_MATRIX:
         _, slots = net.specs[0].layer_plan(net.input_dim, net.output_dim)
         macs = rows * sum(shapes[s][0] * shapes[s][1] for s in slots)
         if macs > MAX_STEP_MACS:
@@ -342,7 +350,7 @@ class KernelTier:
         self.snumel = np.asarray([fi * fo for fi, fo in shapes], dtype=np.int64)
         n_layers = len(self.dims) - 1
         # a hidden layer adds its input where the widths match, as PopulationMLP.forward does
-        self.skip = np.asarray([int(bool(net.residual) and layer < n_layers - 1
+        self.residual = np.asarray([int(bool(net.residual) and layer < n_layers - 1
                                     and self.dims[layer] == self.dims[layer + 1]) for layer in range(n_layers)],
                                dtype=np.int64)
 
@@ -488,9 +496,10 @@ class KernelTier:
         for g in self.groups:
             idx = self._empty_idx if idx_all is None else np.ascontiguousarray(idx_all[g.lane_member])
             K.train_steps(g.theta, g.opt_a, g.opt_b, g.lr, g.lam, self.hyper, bc1, bc2, self.dims, self.slots_w,
-                          self.slots_b, self.swoff, self.snumel, g.zoff, self.skip, g.act, g.loss_code, self.opt,
+                          self.slots_b, self.swoff, self.snumel, g.zoff, self.residual, g.act, g.loss_code, self.opt,
                           self.penalty, self.X, self.Yl, self.Yr, g.lane_data, idx, starts, self.full, self.rows,
-                          g.xb, g.yl, g.yr, first, k, g.ceiling, g.diverged, g.Z, g.H, g.G, g.D, g.grad, g.losses, g.scratch)
+                          g.xb, g.yl, g.yr, first, k, g.ceiling, g.diverged, g.Z, g.H, g.G, g.D, g.grad, g.losses,
+                          g.scratch)
         self.step += k
 
 
@@ -510,5 +519,5 @@ def steps_between(total: int, record_at: Sequence[int], snapshot_every: int | No
     return sorted(s for s in events if 0 < s <= total)
 
 
-__all__ = ["ACTIVATIONS", "KernelTier", "LOSSES", "MAX_MATRIX", "available", "lane_blocks", "steps_between",
-           "unsupported"]
+__all__ = ["ACTIVATIONS", "KernelTier", "LOSSES", "MAX_MATRIX", "NARROW_MATRIX", "available", "lane_blocks",
+           "steps_between", "unsupported"]
