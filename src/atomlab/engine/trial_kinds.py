@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from atomlab.registry import Registry
@@ -48,6 +48,8 @@ class TrialLike(Protocol):
 TrialKind = Callable[..., "list[Outcome]"]
 #: ``group_by(trial, data) -> key``: trials with equal keys go to one call.
 GroupBy = Callable[[TrialLike, "Dataset"], Any]
+#: ``step_seconds(trials, datasets) -> seconds``: one step of a call that trains these trials together.
+StepSeconds = Callable[[Sequence[TrialLike], Sequence["Dataset"]], float]
 
 #: The package whose every module defines built-in kinds.
 BUILTIN_KINDS_PACKAGE = "atomlab.engine.kinds"
@@ -124,9 +126,12 @@ class TrialKinds(Registry[TrialKind]):
 trial_kinds: TrialKinds = TrialKinds("trial kind")
 #: The ``group_by`` of the kinds that train several trials in one call.
 trial_kind_groups: dict[str, GroupBy] = {}
+#: The ``step_seconds`` of the kinds that estimate their own cost (the runner's guess otherwise).
+trial_kind_step_seconds: dict[str, StepSeconds] = {}
 
 
-def register_trial_kind(name: str, *, overwrite: bool = False, group_by: GroupBy | None = None):
+def register_trial_kind(name: str, *, overwrite: bool = False, group_by: GroupBy | None = None,
+                        step_seconds: StepSeconds | None = None):
     """Register a function that trains trials of kind ``name``.
 
     It is called as ``fn(trials, datasets, device=...)`` with lists of equal length and returns
@@ -142,6 +147,11 @@ def register_trial_kind(name: str, *, overwrite: bool = False, group_by: GroupBy
         Replace a kind already registered under ``name``.
     group_by : callable, optional
         ``group_by(trial, data) -> hashable``.
+    step_seconds : callable, optional
+        ``step_seconds(trials, datasets) -> float``: the estimated seconds, on one core, of one training
+        step of a call that trains ``trials`` together. The runner plans with it: how to cut a group into
+        jobs that each end within a bounded time, and which jobs to start first. Without it the runner
+        guesses a millisecond per trial and step.
 
     Returns
     -------
@@ -161,10 +171,11 @@ def register_trial_kind(name: str, *, overwrite: bool = False, group_by: GroupBy
 
     def decorator(fn: TrialKind) -> TrialKind:
         register(fn)
-        if group_by is None:
-            trial_kind_groups.pop(name, None)
-        else:
-            trial_kind_groups[name] = group_by
+        for table, value in ((trial_kind_groups, group_by), (trial_kind_step_seconds, step_seconds)):
+            if value is None:
+                table.pop(name, None)
+            else:
+                table[name] = value
         return fn
 
     return decorator

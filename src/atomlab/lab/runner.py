@@ -43,7 +43,13 @@ from atomlab.engine.device import resolve_device
 from atomlab.engine.outcome import Outcome
 from atomlab.engine.population import Member, PopulationTrainer, member_bytes, population_key
 from atomlab.engine.threads import set_threads, threads
-from atomlab.engine.trial_kinds import load_builtin_kinds, register_trial_kind, trial_kind_groups, trial_kinds
+from atomlab.engine.trial_kinds import (
+    load_builtin_kinds,
+    register_trial_kind,
+    trial_kind_groups,
+    trial_kind_step_seconds,
+    trial_kinds,
+)
 from atomlab.errors import ConfigError
 from atomlab.lab.data import materialize, transforms
 from atomlab.lab.executors import JobExecutor, resolve_executor, worker_died
@@ -432,12 +438,28 @@ def _split_long_jobs(jobs: list[tuple[str, list[int]]], trials: Sequence[Trial],
             needed = math.ceil(members / (limit - overhead)) if limit > overhead else len(idx)
             parts = min(needed, 1 + int(0.25 * estimate / overhead))
         else:
-            estimate = sum(work[i] for i in idx) * 1e-3
-            parts = math.ceil(estimate / limit)
+            # as few parts as keep each within the limit: a kind's fixed cost a step (a stack's NumPy calls)
+            # makes a part cost more than its share of the whole
+            estimate = _job_seconds(kind, idx, trials, data, work)
+            parts = 1
+            while parts < len(idx) and max(_job_seconds(kind, part, trials, data, work)
+                                           for part in _cut(idx, parts)) > limit:
+                parts += 1
         parts = max(1, min(len(idx), parts)) if estimate > limit else 1
-        size = math.ceil(len(idx) / parts)
-        out += [(kind, idx[s:s + size]) for s in range(0, len(idx), size)]
+        out += [(kind, part) for part in _cut(idx, parts)]
     return out
+
+
+def _cut(idx: list[int], parts: int) -> list[list[int]]:
+    """``idx`` in ``parts`` consecutive pieces of at most ``ceil(len / parts)`` (fewer pieces where that is enough).
+
+    Examples
+    --------
+    >>> _cut([0, 1, 2, 3, 4], 2), _cut([0, 1, 2, 3, 4], 4)
+    ([[0, 1, 2], [3, 4]], [[0, 1], [2, 3], [4]])
+    """
+    size = math.ceil(len(idx) / parts)
+    return [idx[s:s + size] for s in range(0, len(idx), size)]
 
 
 def _failed(error: str) -> Outcome:
@@ -532,21 +554,28 @@ def _run_in_pool(jobs: list[tuple[str, list[int]]], trials: Sequence[Trial], dat
 
 def _make_jobs(idx_all: list[int], trials: Sequence[Trial], data: dict[int, Dataset], work: dict[int, int],
                split_into: int) -> list[tuple[str, list[int]]]:
-    """The jobs of the trials ``idx_all``: populations and groups of other kinds, at least ``split_into``."""
+    """The jobs of the trials ``idx_all``: populations and groups of other kinds, at least ``split_into``,
+    the longest first (by :func:`_job_seconds`), so that workers do not end with one long job left."""
     pop = [i for i in idx_all if trials[i].kind == "population"]
     jobs = [("population", [pop[j] for j in batch]) for batch in
             _population_batches([trials[i] for i in pop], [data[i] for i in pop], split_into)] if pop else []
     others = [i for i in idx_all if trials[i].kind != "population"]
     jobs += [(kind, [others[j] for j in idx]) for kind, idx in
              _kind_batches([trials[i] for i in others], [data[i] for i in others], split_into)]
-    return _split_long_jobs(jobs, trials, data, work, job_seconds())
+    jobs = _split_long_jobs(jobs, trials, data, work, job_seconds())
+    return sorted(jobs, key=lambda job: -_job_seconds(*job, trials, data, work))
 
 
 def _job_seconds(kind: str, idx: list[int], trials: Sequence[Trial], data: dict[int, Dataset],
                  work: dict[int, int]) -> float:
-    """A job's estimated seconds on one core: the per-step overhead plus every member's multiply-adds."""
+    """A job's estimated seconds on one core: for a population, the per-step overhead plus every member's
+    multiply-adds; for another kind, its own ``step_seconds`` (see :func:`register_trial_kind`), else a
+    millisecond per trial and step."""
     if kind != "population":
-        return sum(work[i] for i in idx) * 1e-3
+        step_seconds = trial_kind_step_seconds.get(kind)
+        if step_seconds is None:
+            return sum(work[i] for i in idx) * 1e-3
+        return max(work[i] for i in idx) * step_seconds([trials[i] for i in idx], [data[i] for i in idx])
     steps = max(work[i] for i in idx)
     return steps * (1e-4 + sum(_member_step_seconds(trials[i], data[i]) for i in idx))
 
