@@ -33,6 +33,8 @@ from atomlab.nn import MLPSpec, PopulationMLP
 #: (layers, batch or None for full batch, optimiser): the sizes measured.
 SIZES = [((30, 30), 64, "adam"), ((30, 30), 256, "adam"), ((45, 45), 128, "adam"), ((60, 60), 64, "adam"),
          ((10, 10, 10, 10), None, "sgd"), ((20, 20, 20, 20), 256, "sgd"), ((40, 40, 40, 40), 100, "sgd")]
+#: Narrow layers on full batches of 1,000, above ``MAX_STEP_MACS``: where ``NARROW_MATRIX`` comes from.
+NARROW_SIZES = [((16, 16, 16, 16), None, "sgd"), ((20, 20, 20, 20), None, "sgd"), ((10,) * 8, None, "sgd")]
 ACTIVATIONS = ("relu", "tanh", "square", "sin", "sign", "identity")
 
 
@@ -41,6 +43,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--entry", help="measure this catalog entry's populations instead of the synthetic sizes")
+    parser.add_argument("--narrow", action="store_true", help="only the narrow sizes above MAX_STEP_MACS")
     parser.add_argument("--scale", default="paper", help="the entry's scale (with --entry)")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -48,7 +51,7 @@ def main() -> None:
         entry_populations(args.entry, args.scale, args.steps, args.rounds)
         return
     data = make_dataset("moons", random_state=0, n_train=1000, n_test=200, noise=0.2)
-    for layers, batch, optimizer in SIZES:
+    for layers, batch, optimizer in (NARROW_SIZES if args.narrow else SIZES + NARROW_SIZES):
         train = TrainSpec(optimizer=optimizer, lr=0.01, batch_size=batch, steps=args.steps, sampling="random",
                           loss="cross_entropy", record_every=max(1, args.steps // 4))
         mixed = ACTIVATIONS if optimizer == "adam" else ("relu", "tanh")

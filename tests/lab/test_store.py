@@ -109,6 +109,12 @@ def test_a_value_that_would_not_read_back_equal_is_kept_in_memory_only(tmp_path)
     assert TrialStore(tmp_path).get("odd") is None  # never written as a lossy repr
     with pytest.raises(records.UnstorableValue, match="array of object"):
         records.pack_arrays({"W": np.array([object()])}, {})
+    # the message names the value's place however deep it sits
+    for value, place in (([{"a": 1.0}, {"b": (2, object())}], r"rows\[1\]\['b'\]\[1\] is a builtins.object"),
+                         ({3: {"x": np.datetime64(1, "D")}}, r"rows\[3\]\['x'\] is a NumPy datetime64"),
+                         ({(1, 2): np.array([object()])}, r"rows\[\(1, 2\)\] is an array of object")):
+        with pytest.raises(records.UnstorableValue, match=place):
+            records.dumps(value, "rows")
 
 
 def test_failed_trials_are_recorded_but_never_served(tmp_path):

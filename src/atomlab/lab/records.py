@@ -43,31 +43,61 @@ class UnstorableValue(TypeError):
     """An outcome holds a value the store cannot write so that it reads back equal."""
 
 
-def _encode(obj: Any, where: str) -> Any:
-    if obj is None or isinstance(obj, bool | str):
+#: Where a value sits in what is being encoded: the top-level name, or ``(parent, how, key)`` with ``how``
+#: one of "index" (a list or tuple), "item" (a dict value) or "key" (a dict key).
+Where = str | tuple
+
+
+def _path(where: Where) -> str:
+    """The readable place of a value, e.g. ``rows[3]['test_acc']``.
+
+    Built only for an error message: formatting it for every element cost more than encoding the
+    element (a trial's rows are thousands of them).
+
+    Examples
+    --------
+    >>> _path(((("rows", "index", 3)), "item", "test_acc")), _path(("info", "key", 2))
+    ("rows[3]['test_acc']", 'info key')
+    """
+    if isinstance(where, str):
+        return where
+    parent, how, key = where
+    base = _path(parent)
+    return f"{base} key" if how == "key" else f"{base}[{key!r}]" if how == "item" else f"{base}[{key}]"
+
+
+def _encode(obj: Any, where: Where) -> Any:
+    kind = type(obj)
+    if kind is float:  # the common values first, by exact type (NumPy's float64 is a float too: below)
+        # JSON has no NaN or infinity; json's NaN extension is not read by other tools
+        return obj if math.isfinite(obj) else {"$float": repr(obj)}
+    if kind is str or kind is int or obj is None or kind is bool:
+        return obj
+    if kind is dict and all(type(k) is str and not k.startswith("$") for k in obj):
+        return {k: _encode(v, (where, "item", k)) for k, v in obj.items()}
+    if isinstance(obj, bool | str):
         return obj
     if isinstance(obj, np.generic):
         if obj.dtype.kind not in "biufc" or obj.dtype.hasobject:
-            raise UnstorableValue(f"{where} is a NumPy {obj.dtype} scalar")
+            raise UnstorableValue(f"{_path(where)} is a NumPy {obj.dtype} scalar")
         return {"$np": obj.dtype.str, "v": _encode(obj.item(), where)}
     if isinstance(obj, int):
         return int(obj)
     if isinstance(obj, float):
-        # JSON has no NaN or infinity; json's NaN extension is not read by other tools
         return float(obj) if math.isfinite(obj) else {"$float": repr(float(obj))}
     if isinstance(obj, complex):
         return {"$np": "<c16", "v": [_encode(obj.real, where), _encode(obj.imag, where)]}
     if isinstance(obj, list):
-        return [_encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]
+        return [_encode(v, (where, "index", i)) for i, v in enumerate(obj)]
     if isinstance(obj, tuple):
-        return {"$tuple": [_encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]}
+        return {"$tuple": [_encode(v, (where, "index", i)) for i, v in enumerate(obj)]}
     if isinstance(obj, dict):
         if all(isinstance(k, str) and not k.startswith("$") for k in obj):
-            return {k: _encode(v, f"{where}[{k!r}]") for k, v in obj.items()}
-        return {"$dict": [[_encode(k, f"{where} key"), _encode(v, f"{where}[{k!r}]")] for k, v in obj.items()]}
+            return {k: _encode(v, (where, "item", k)) for k, v in obj.items()}
+        return {"$dict": [[_encode(k, (where, "key", k)), _encode(v, (where, "item", k))] for k, v in obj.items()]}
     if isinstance(obj, np.ndarray):
-        return {"$array": base64.b64encode(_npy_bytes(obj, where)).decode("ascii")}
-    raise UnstorableValue(f"{where} is a {type(obj).__module__}.{type(obj).__qualname__}")
+        return {"$array": base64.b64encode(_npy_bytes(obj, _path(where))).decode("ascii")}
+    raise UnstorableValue(f"{_path(where)} is a {type(obj).__module__}.{type(obj).__qualname__}")
 
 
 def _decode(obj: Any) -> Any:
