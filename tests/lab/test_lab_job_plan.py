@@ -7,6 +7,7 @@ import pytest
 from atomlab.catalog.from_scratch._recipe import moons_data, scratch_trial
 from atomlab.engine.kinds.scratch_net import stack_step_seconds
 from atomlab.engine.trial_kinds import trial_kind_step_seconds
+from atomlab.errors import ConfigError
 from atomlab.lab import runner
 from atomlab.lab.data import materialize
 
@@ -51,6 +52,14 @@ def test_a_kinds_own_step_seconds_decides_its_cut(monkeypatch):
     monkeypatch.delitem(trial_kind_step_seconds, "scratch")
     jobs, _ = _jobs(trials, data)
     assert sorted(len(idx) for _, idx in jobs) == [1] * 8  # the default guess: 20 s a trial
+
+
+@pytest.mark.parametrize("bad", [float("nan"), -1.0, "fast", None, float("inf")])
+def test_a_step_seconds_that_is_not_a_time_is_one_clear_error_before_training(monkeypatch, bad):
+    trials, data = _scratch([3], 4)
+    monkeypatch.setitem(trial_kind_step_seconds, "scratch", lambda ts, ds: bad)
+    with pytest.raises(ConfigError, match=r"trial kind 'scratch': its step_seconds returned .*finite number >= 0"):
+        _jobs(trials, data)
 
 
 def test_jobs_start_longest_first():

@@ -441,7 +441,7 @@ def _split_long_jobs(jobs: list[tuple[str, list[int]]], trials: Sequence[Trial],
             # as few parts as keep each within the limit: a kind's fixed cost a step (a stack's NumPy calls)
             # makes a part cost more than its share of the whole
             estimate = _job_seconds(kind, idx, trials, data, work)
-            parts = 1
+            parts = max(1, min(len(idx), math.ceil(estimate / limit)))  # no part costs less than its share
             while parts < len(idx) and max(_job_seconds(kind, part, trials, data, work)
                                            for part in _cut(idx, parts)) > limit:
                 parts += 1
@@ -575,7 +575,11 @@ def _job_seconds(kind: str, idx: list[int], trials: Sequence[Trial], data: dict[
         step_seconds = trial_kind_step_seconds.get(kind)
         if step_seconds is None:
             return sum(work[i] for i in idx) * 1e-3
-        return max(work[i] for i in idx) * step_seconds([trials[i] for i in idx], [data[i] for i in idx])
+        seconds = step_seconds([trials[i] for i in idx], [data[i] for i in idx])
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds < math.inf:
+            raise ConfigError(f"trial kind {kind!r}: its step_seconds returned {seconds!r}; it must return the "
+                              "estimated seconds of one step, a finite number >= 0")
+        return max(work[i] for i in idx) * float(seconds)
     steps = max(work[i] for i in idx)
     return steps * (1e-4 + sum(_member_step_seconds(trials[i], data[i]) for i in idx))
 
