@@ -67,10 +67,11 @@ MAX_MATRIX = 4096
 MAX_STEP_MACS = 250_000
 #: Weight matrices of at most this many weights (20 x 20) are narrow: BLAS gains nothing on them, so
 #: :data:`MAX_STEP_MACS` does not apply and the kernels take them at any batch size. Measured with
-#: ``benchmarks/kernel_crossover.py`` (one thread, 2-core machine): the 2-D suite's 2-10-10-10-10-2 at
-#: 1,000 rows (340,000 multiply-adds) 2.1 to 2.8x autograd, eight layers of 10 (740,000) 2.0 to 2.2x
-#: autograd and 1.35x NumPy, four of 20 (1.28 million) 1.14x autograd and 1.22x NumPy, four of 16 1.20x
-#: NumPy; wider matrices lose at that size (four of 40 at 1,000 rows: 0.81x autograd).
+#: ``benchmarks/kernel_crossover.py`` (one thread, idle 2-core machine): the 2-D suite's 2-10-10-10-10-2 at
+#: 1,000 rows (340,000 multiply-adds) 2.1 to 2.8x autograd, its eight layers of 10 (740,000) 2.0 to 2.2x;
+#: ``--narrow``: four of 16 (832,000) 1.74x autograd and 1.24x NumPy, four of 20 (1.28 million) 1.60x and
+#: 1.33x, eight of 10 3.19x and 1.62x; wider matrices lose at that size (four of 40 at 1,000 rows: 0.81x
+#: autograd).
 NARROW_MATRIX = 400
 #: Lanes of one block are a multiple of this: one AVX2 register of float32 lanes, the kernels' SIMD
 #: value (``_kernels.VEC_BYTES``). With 16, activation-functions' groups of 20 members ran on 32 lanes.
