@@ -137,12 +137,13 @@ def test_float64_matches_todays_numpy_path(activation, recipe):
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "sin"])
-@pytest.mark.parametrize("widths", [(2, 2), (6, 6, 4)])
-def test_residual_connections_in_float64_match_todays_paths(activation, widths):
-    # (2, 2): the first layer's input has the layer's width too, so it adds the data itself
+@pytest.mark.parametrize("widths,batch", [((2, 2), 16), ((2, 2), None), ((6, 6, 4), 16)])
+def test_residual_connections_in_float64_match_todays_paths(activation, widths, batch):
+    # (2, 2): the first layer's input has the layer's width too, so it adds the data itself (minibatches
+    # and the full batch lay the data out in lanes differently)
     data = make_dataset("moons", random_state=1, n_train=60, n_test=20)
     members = [Member(MLPSpec(layers=widths, activation=activation, residual=True),
-                      TrainSpec(optimizer="adam", lr=0.02, steps=40, batch_size=16, dtype="float64",
+                      TrainSpec(optimizer="adam", lr=0.02, steps=40, batch_size=batch, dtype="float64",
                                 regularizer="l2_sum", reg_lambda=1e-3, record_every=10), s, data) for s in range(3)]
     kernel = run(members)
     assert {o.info["backend"] for o in kernel} == {"kernel"}
