@@ -107,6 +107,20 @@ def test_kernel_contender_is_skipped_with_its_reason_where_the_tier_does_not_app
     assert isinstance(skip, C.Skip) and skip.reason.startswith("not covered by the kernel tier: a 784 x 100")
 
 
+def test_the_jax_catalog_contender_names_what_it_cannot_train_instead_of_failing_the_suite():
+    from atomlab.bench import catalog_bench as CB
+    from atomlab.bench import contenders as C
+
+    trials = CB.catalog_trials("activation-surfaces", "smoke")
+    reasons = {CB.jax_unsupported(t) for t in trials}
+    assert "activation 'elu'" in reasons and None in reasons  # relu and tanh arms it can train
+    assert {CB.jax_unsupported(t) for t in CB.catalog_trials("residual-surfaces", "smoke")} == \
+        {None, "residual connections"}
+    result = CB.jax_groups(trials, [None] * len(trials))  # refused before it touches any data
+    if result is not None:  # None: JAX, an optional extra, is not installed
+        assert isinstance(result, C.Skip) and "activation 'elu'" in result.reason
+
+
 def test_the_jax_catalog_contender_records_what_atomlab_records():
     jax = pytest.importorskip("jax")  # an optional extra of the benchmark
     import jax.numpy as jnp

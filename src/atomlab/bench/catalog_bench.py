@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from atomlab.bench.contenders import Skip
 from atomlab.data.dataset import Dataset
 from atomlab.engine.sampling import batch_indices
 from atomlab.lab.trial import Trial
@@ -129,7 +130,28 @@ def sklearn_one_at_a_time(trials: Sequence[Trial], datasets: Sequence[Dataset]) 
     return time.perf_counter() - start
 
 
-def jax_groups(trials: Sequence[Trial], datasets: Sequence[Dataset]) -> float | None:
+def jax_unsupported(trial: Trial) -> str | None:
+    """Why the JAX contender cannot train ``trial`` as atomlab does, or None if it can.
+
+    Examples
+    --------
+    >>> from atomlab.lab import DataSpec
+    >>> from atomlab.nn import MLPSpec
+    >>> jax_unsupported(Trial({}, 0, DataSpec("moons"), MLPSpec(layers=(4,), residual=True)))
+    'residual connections'
+    """
+    from atomlab.bench.contenders import JAX_ACTIVATIONS
+
+    m = trial.model
+    if m.activation not in JAX_ACTIVATIONS:
+        return f"activation {m.activation!r}"
+    for what, present in (("dropout", m.dropout), ("batch norm", m.batchnorm), ("residual connections", m.residual)):
+        if present:
+            return what
+    return None
+
+
+def jax_groups(trials: Sequence[Trial], datasets: Sequence[Dataset]) -> float | Skip | None:
     """Seconds for JAX to train ``trials`` and record what atomlab records, equal networks vmapped together.
 
     Trials with the same model, recipe and data shape form one ``jit(vmap(train))`` over their seeds and
@@ -145,12 +167,15 @@ def jax_groups(trials: Sequence[Trial], datasets: Sequence[Dataset]) -> float | 
         import jax.numpy as jnp
     except ImportError:
         return None
-    from atomlab.bench.contenders import JAX_ACTIVATIONS, jax_trainer
+    from atomlab.bench.contenders import jax_trainer
     from atomlab.engine.grids import grid_points
 
     def inputs(arrays, n: int):  # one float32 matrix per member, stacked
         return jnp.stack([jnp.asarray(np.asarray(a).reshape(n, -1), jnp.float32) for a in arrays])
 
+    reasons = sorted({why for t in trials if (why := jax_unsupported(t)) is not None})
+    if reasons:  # checked before any work: a contender that cannot run every trial is not measured
+        return Skip("the JAX contender cannot train " + ", ".join(reasons))
     groups: dict[tuple, list[int]] = {}
     for i, (t, d) in enumerate(zip(trials, datasets)):
         groups.setdefault((repr(t.model), repr(t.train), d.n_train, d.n_test, d.input_dim, d.output_dim, d.task),
@@ -159,8 +184,6 @@ def jax_groups(trials: Sequence[Trial], datasets: Sequence[Dataset]) -> float | 
     for idx in groups.values():
         trial, data = trials[idx[0]], datasets[idx[0]]
         m, t = trial.model, trial.train
-        if m.activation not in JAX_ACTIVATIONS or m.dropout or m.batchnorm or m.residual:
-            raise ValueError(f"the JAX contender cannot train {m}")
         member_data = [datasets[i] for i in idx]
         X = inputs([d.X_train for d in member_data], data.n_train)
         X_test = inputs([d.X_test for d in member_data], data.n_test)
