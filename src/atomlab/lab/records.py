@@ -73,8 +73,6 @@ def _encode(obj: Any, where: Where) -> Any:
         return obj if math.isfinite(obj) else {"$float": repr(obj)}
     if kind is str or kind is int or obj is None or kind is bool:
         return obj
-    if kind is dict and all(type(k) is str and not k.startswith("$") for k in obj):
-        return {k: _encode(v, (where, "item", k)) for k, v in obj.items()}
     if isinstance(obj, bool | str):
         return obj
     if isinstance(obj, np.generic):
