@@ -23,6 +23,7 @@ weights from ``np.random.RandomState(seed)``; these kinds overwrite them with
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -282,7 +283,7 @@ def stack_step_seconds(trials: Sequence[TrialLike], datasets: Sequence[Dataset])
     True
     """
     fixed = STACK_PASS_SECONDS + STACK_LAYER_SECONDS * (len(trials[0].model.layers) + 1)
-    stacks = sum(1 for _ in range(0, len(trials), stack_size(datasets[0].n_train, trials[0].model.layers)))
+    stacks = math.ceil(len(trials) / stack_size(datasets[0].n_train, trials[0].model.layers))  # as _in_stacks cuts
     units = sum(d.n_train * (sum(t.model.layers) + d.output_dim) for t, d in zip(trials, datasets))
     return stacks * fixed + units * STACK_UNIT_SECONDS
 
